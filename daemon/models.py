@@ -1,0 +1,205 @@
+"""Records that flow through docketd: trigger events in, deadlines and calendar entries out.
+
+Glossary
+- TriggerEvent: one intake row, a thing that happened (or is set) in a matter.
+- Deadline: one date a rule derives from a trigger, with citation and explanation.
+- CalendarEntry: what one connector writes for one deadline (or follow-up / tickler).
+- Flag: something a careful paralegal would raise about a deadline or matter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, time
+
+SERVICE_METHODS = (
+    "personal",
+    "electronic",
+    "mail",
+    "mail-out-of-state",
+    "mail-international",
+    "overnight",
+    "fax",
+    "clerk",
+    "consent",
+)
+
+SEVERITIES = ("info", "warning", "critical")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an intake row came from: file (or sheet), row number and file checksum."""
+
+    source: str
+    row: int
+    checksum: str = ""
+
+
+@dataclass(frozen=True)
+class TriggerEvent:
+    """One validated intake row: a matter event that may start deadlines running."""
+
+    matter: str
+    event: str
+    date: date
+    court: str | None = None
+    time: time | None = None
+    service: str | None = None
+    ref: str | None = None
+    title: str | None = None
+    attorneys: tuple[str, ...] = ()
+    paralegals: tuple[str, ...] = ()
+    status: str = "open"
+    notes: str | None = None
+    provenance: Provenance | None = None
+
+    @property
+    def instance(self) -> tuple[str, str, str]:
+        """The trigger's identity: (matter, event, ref); a new row with the same one is a correction."""
+        return (self.matter, self.event, self.ref or "")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A problem worth a person's attention, with what to do about it."""
+
+    kind: str
+    severity: str
+    message: str
+    action: str = ""
+    alternative: date | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The flag as JSON-ready data."""
+        return {
+            "kind": self.kind,
+            "severity": self.severity,
+            "message": self.message,
+            "action": self.action,
+            "alternative": self.alternative.isoformat() if self.alternative else None,
+        }
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A computed date under one rule for one trigger, with the steps that prove it."""
+
+    matter: str
+    rule: str
+    title: str
+    due: date
+    court: str
+    citation: str
+    trigger: TriggerEvent
+    explanation: tuple[str, ...]
+    time: time | None = None
+    flags: tuple[Flag, ...] = ()
+    reminders: tuple[str, ...] = ()
+    kind: str = "deadline"  # deadline | followup
+    critical: bool = True
+    timezone: str = "America/Los_Angeles"
+
+    @property
+    def key(self) -> str:
+        """Stable identity: (matter, rule, trigger instance); the same key is always the same entry."""
+        matter, event, ref = self.trigger.instance
+        return f"{matter}|{self.rule}|{event}|{ref}"
+
+    def as_preview(self) -> dict[str, object]:
+        """The `docketd preview --json` shape of this deadline (a stable contract)."""
+        t = self.trigger
+        return {
+            "matter": self.matter,
+            "rule": self.rule,
+            "title": self.title,
+            "kind": self.kind,
+            "due": self.due.isoformat(),
+            "time": self.time.strftime("%H:%M") if self.time else None,
+            "court": self.court,
+            "citation": self.citation,
+            "trigger": {
+                "event": t.event,
+                "date": t.date.isoformat(),
+                "ref": t.ref,
+                "service": t.service,
+            },
+            "explanation": list(self.explanation),
+            "flags": [f.as_dict() for f in self.flags],
+        }
+
+
+def key_hash(key: str) -> str:
+    """A 32-character lowercase hex digest of an identity key (valid as a Google id and a UID)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One event as a connector writes it. `uid` is derived from `key` and never changes."""
+
+    key: str
+    summary: str
+    description: str
+    start: date
+    start_time: time | None = None
+    duration_minutes: int = 60
+    timezone: str = "America/Los_Angeles"
+    reminders_minutes: tuple[int, ...] = ()
+    attendees: tuple[str, ...] = ()
+    urgency: str = "normal"  # normal | soon | critical | missed
+    categories: tuple[str, ...] = ("Docket",)
+    matter: str = ""
+    rule: str = ""
+    source: str = ""
+
+    @property
+    def uid(self) -> str:
+        """Deterministic remote identity for this entry (hex, 32 chars)."""
+        return key_hash(self.key)
+
+    @property
+    def all_day(self) -> bool:
+        """True for date-only deadlines (written as all-day events)."""
+        return self.start_time is None
+
+    def content_hash(self) -> str:
+        """Hash of everything rendered; unchanged hash means no API call is needed."""
+        parts = [
+            self.key,
+            self.summary,
+            self.description,
+            self.start.isoformat(),
+            self.start_time.isoformat() if self.start_time else "",
+            str(self.duration_minutes),
+            self.timezone,
+            ",".join(str(m) for m in self.reminders_minutes),
+            ",".join(self.attendees),
+            self.urgency,
+            ",".join(self.categories),
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RemoteRef:
+    """What a connector remembers about an entry it wrote: its remote id and version tag."""
+
+    remote_id: str
+    etag: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteEvent:
+    """An event as read back from a calendar (to find drift and managed events)."""
+
+    uid: str
+    remote_id: str
+    etag: str
+    start: date
+    summary: str
+    start_time: time | None = None
+    cancelled: bool = False
+    managed: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
