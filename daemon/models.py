@@ -94,6 +94,7 @@ class Deadline:
     citation: str
     trigger: TriggerEvent
     explanation: tuple[str, ...]
+    cite_short: str = ""  # e.g. "FRCP 12(a)(1)(A)(i)" for calendar titles
     time: time | None = None
     flags: tuple[Flag, ...] = ()
     reminders: tuple[str, ...] = ()
@@ -106,6 +107,11 @@ class Deadline:
         """Stable identity: (matter, rule, trigger instance); the same key is always the same entry."""
         matter, event, ref = self.trigger.instance
         return f"{matter}|{self.rule}|{event}|{ref}"
+
+    @property
+    def label(self) -> str:
+        """The short citation if the pack gives one, else the full citation."""
+        return self.cite_short or self.citation
 
     def as_preview(self) -> dict[str, object]:
         """The `docketd preview --json` shape of this deadline (a stable contract)."""
