@@ -35,6 +35,7 @@ class Provenance:
     source: str
     row: int
     checksum: str = ""
+    received: date | None = None  # the day docketd first read the row (for "missed at intake")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,77 @@
+"""PURE: flags a careful paralegal raises about deadlines, from the deadlines and today's date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from daemon.models import Deadline, Flag
+
+# Events that are set for a future day by nature; a future date on anything else is likely a typo.
+SCHEDULED_EVENTS = frozenset({
+    "motion_hearing", "msj_hearing", "trial", "scheduling_conference", "oral_argument",
+    "rule26f_conference", "discovery_closed",
+})
+FAR_PAST_DAYS = 730
+
+
+def court_days_between(start: date, end: date) -> int:
+    """Weekdays after `start` up to and including `end` (holidays aside; a conservative count)."""
+    if end <= start:
+        return 0
+    days = 0
+    d = start
+    while d < end:
+        d += timedelta(days=1)
+        if d.weekday() < 5:
+            days += 1
+    return days
+
+
+def deadline_flags(d: Deadline, today: date, soon_court_days: int = 5) -> list[Flag]:
+    """The engine's flags plus missed-at-intake and due-soon for one deadline."""
+    flags = list(d.flags)
+    if d.kind != "deadline":
+        return flags
+    prov = d.trigger.provenance
+    received = prov.received if prov and prov.received else today
+    if d.due < received:
+        flags.append(Flag(
+            "missed", "critical",
+            f"{d.title} for matter {d.matter} was due {d.due.isoformat()}, before docketd received the "
+            f"trigger on {received.isoformat()}.",
+            "Tell the responsible attorney today; check whether relief (extension, stipulation, "
+            "motion for leave) is available."))
+    elif today <= d.due and court_days_between(today, d.due) <= soon_court_days:
+        flags.append(Flag(
+            "due-soon", "warning",
+            f"{d.title} for matter {d.matter} is due {d.due.isoformat()} ({d.due:%a}), within "
+            f"{soon_court_days} court days.",
+            "Confirm the work is on track and the responsible attorney knows."))
+    return flags
+
+
+def trigger_flags(matter: str, event: str, when: date, today: date) -> list[Flag]:
+    """Flags about the trigger date itself: in the future (for a past-type event) or far in the past."""
+    flags = []
+    if when > today and event not in SCHEDULED_EVENTS:
+        flags.append(Flag(
+            "future-trigger", "warning",
+            f"Matter {matter}: {event} is dated {when.isoformat()}, which is in the future.",
+            "Check the date in the intake row; correct it by dropping a row with the right date."))
+    if (today - when).days > FAR_PAST_DAYS:
+        flags.append(Flag(
+            "far-past-trigger", "warning",
+            f"Matter {matter}: {event} is dated {when.isoformat()}, more than two years ago.",
+            "Check the year in the intake row; a typo here moves every deadline."))
+    return flags
+
+
+def all_flags(deadlines: Iterable[Deadline], today: date, soon_court_days: int = 5) -> dict[str, list[Flag]]:
+    """Flags per deadline key, including trigger flags on each of its deadlines."""
+    out: dict[str, list[Flag]] = {}
+    for d in deadlines:
+        flags = deadline_flags(d, today, soon_court_days)
+        flags += trigger_flags(d.matter, d.trigger.event, d.trigger.date, today)
+        out[d.key] = flags
+    return out

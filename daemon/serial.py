@@ -1,0 +1,142 @@
+"""JSON round-trips for records kept in the store and the outbox."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+from daemon.models import CalendarEntry, Deadline, Flag, Provenance, TriggerEvent
+
+
+def _t(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value else None
+
+
+def _pt(value: Any) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+def trigger_to_dict(t: TriggerEvent) -> dict[str, Any]:
+    """A trigger as JSON-ready data."""
+    return {
+        "matter": t.matter,
+        "event": t.event,
+        "date": t.date.isoformat(),
+        "court": t.court,
+        "time": _t(t.time),
+        "service": t.service,
+        "ref": t.ref,
+        "title": t.title,
+        "attorneys": list(t.attorneys),
+        "paralegals": list(t.paralegals),
+        "status": t.status,
+        "notes": t.notes,
+        "source": t.provenance.source if t.provenance else None,
+        "row": t.provenance.row if t.provenance else None,
+        "checksum": t.provenance.checksum if t.provenance else None,
+        "received": t.provenance.received.isoformat() if t.provenance and t.provenance.received else None,
+    }
+
+
+def trigger_from_dict(d: dict[str, Any]) -> TriggerEvent:
+    """Rebuild a trigger from `trigger_to_dict` output."""
+    received = date.fromisoformat(d["received"]) if d.get("received") else None
+    prov = (Provenance(d["source"], d["row"] or 0, d.get("checksum") or "", received)
+            if d.get("source") else None)
+    return TriggerEvent(
+        matter=d["matter"],
+        event=d["event"],
+        date=date.fromisoformat(d["date"]),
+        court=d.get("court"),
+        time=_pt(d.get("time")),
+        service=d.get("service"),
+        ref=d.get("ref"),
+        title=d.get("title"),
+        attorneys=tuple(d.get("attorneys") or ()),
+        paralegals=tuple(d.get("paralegals") or ()),
+        status=d.get("status") or "open",
+        notes=d.get("notes"),
+        provenance=prov,
+    )
+
+
+def flag_from_dict(d: dict[str, Any]) -> Flag:
+    """Rebuild a flag from `Flag.as_dict` output."""
+    alt = d.get("alternative")
+    return Flag(d["kind"], d["severity"], d["message"], d.get("action", ""),
+                date.fromisoformat(alt) if alt else None)
+
+
+def deadline_to_dict(dl: Deadline) -> dict[str, Any]:
+    """A deadline as JSON-ready data (the preview shape plus what the store needs)."""
+    d = dl.as_preview()
+    d.update({
+        "key": dl.key,
+        "cite_short": dl.cite_short,
+        "reminders": list(dl.reminders),
+        "critical": dl.critical,
+        "timezone": dl.timezone,
+        "trigger_full": trigger_to_dict(dl.trigger),
+    })
+    return d
+
+
+def deadline_from_dict(d: dict[str, Any]) -> Deadline:
+    """Rebuild a deadline from `deadline_to_dict` output."""
+    return Deadline(
+        matter=d["matter"],
+        rule=d["rule"],
+        title=d["title"],
+        due=date.fromisoformat(d["due"]),
+        court=d["court"],
+        citation=d["citation"],
+        trigger=trigger_from_dict(d["trigger_full"]),
+        explanation=tuple(d["explanation"]),
+        cite_short=d.get("cite_short", ""),
+        time=_pt(d.get("time")),
+        flags=tuple(flag_from_dict(f) for f in d.get("flags", ())),
+        reminders=tuple(d.get("reminders", ())),
+        kind=d.get("kind", "deadline"),
+        critical=d.get("critical", True),
+        timezone=d.get("timezone", "America/Los_Angeles"),
+    )
+
+
+def entry_to_dict(e: CalendarEntry) -> dict[str, Any]:
+    """A calendar entry as JSON-ready data."""
+    return {
+        "key": e.key,
+        "summary": e.summary,
+        "description": e.description,
+        "start": e.start.isoformat(),
+        "start_time": _t(e.start_time),
+        "duration_minutes": e.duration_minutes,
+        "timezone": e.timezone,
+        "reminders_minutes": list(e.reminders_minutes),
+        "attendees": list(e.attendees),
+        "urgency": e.urgency,
+        "categories": list(e.categories),
+        "matter": e.matter,
+        "rule": e.rule,
+        "source": e.source,
+    }
+
+
+def entry_from_dict(d: dict[str, Any]) -> CalendarEntry:
+    """Rebuild a calendar entry from `entry_to_dict` output."""
+    return CalendarEntry(
+        key=d["key"],
+        summary=d["summary"],
+        description=d["description"],
+        start=date.fromisoformat(d["start"]),
+        start_time=_pt(d.get("start_time")),
+        duration_minutes=d.get("duration_minutes", 60),
+        timezone=d.get("timezone", "America/Los_Angeles"),
+        reminders_minutes=tuple(d.get("reminders_minutes", ())),
+        attendees=tuple(d.get("attendees", ())),
+        urgency=d.get("urgency", "normal"),
+        categories=tuple(d.get("categories", ("Docket",))),
+        matter=d.get("matter", ""),
+        rule=d.get("rule", ""),
+        source=d.get("source", ""),
+    )

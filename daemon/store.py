@@ -1,0 +1,255 @@
+"""The SQLite state store: triggers with provenance, deadlines, sync state, the outbox and flags.
+
+One file, WAL mode, a schema version with explicit migrations (a backup copy is kept before any
+migration). Every change that causes calendar work writes its outbox rows in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from daemon.errors import StoreError
+
+SCHEMA_VERSION = 2
+
+# Version 1 had no provenance columns on triggers and no flag acknowledgements; version 2 adds both.
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (checksum TEXT PRIMARY KEY, name TEXT NOT NULL, received_at TEXT NOT NULL,
+    status TEXT NOT NULL, rows INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0,
+    moved_to TEXT);
+CREATE TABLE triggers (matter TEXT NOT NULL, event TEXT NOT NULL, ref TEXT NOT NULL,
+    payload TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (matter, event, ref));
+CREATE TABLE matters (matter TEXT PRIMARY KEY, payload TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE deadlines (key TEXT PRIMARY KEY, matter TEXT NOT NULL, rule TEXT NOT NULL,
+    due TEXT NOT NULL, payload TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX deadlines_matter ON deadlines(matter);
+CREATE INDEX deadlines_due ON deadlines(due);
+CREATE TABLE sync (target TEXT NOT NULL, uid TEXT NOT NULL, key TEXT NOT NULL, remote_id TEXT NOT NULL,
+    etag TEXT NOT NULL, hash TEXT NOT NULL, state TEXT NOT NULL, last_sync TEXT NOT NULL,
+    entry TEXT NOT NULL, PRIMARY KEY (target, uid));
+CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, uid TEXT NOT NULL,
+    key TEXT NOT NULL, op TEXT NOT NULL, entry TEXT, force INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL DEFAULT 0, last_error TEXT,
+    dead INTEGER NOT NULL DEFAULT 0, UNIQUE (target, uid));
+CREATE TABLE flags (id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, kind TEXT NOT NULL,
+    severity TEXT NOT NULL, message TEXT NOT NULL, action TEXT NOT NULL, matter TEXT,
+    created_at TEXT NOT NULL, UNIQUE (scope, kind));
+CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_MIGRATIONS: dict[int, str] = {
+    2: """
+ALTER TABLE triggers ADD COLUMN source TEXT NOT NULL DEFAULT '';
+ALTER TABLE triggers ADD COLUMN row INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE triggers ADD COLUMN checksum TEXT NOT NULL DEFAULT '';
+ALTER TABLE flags ADD COLUMN acked_at TEXT;
+ALTER TABLE flags ADD COLUMN acked_by TEXT;
+CREATE INDEX triggers_source ON triggers(source);
+""",
+}
+
+
+@dataclass(frozen=True)
+class SyncRow:
+    """What docketd last wrote for one entry in one calendar."""
+
+    target: str
+    uid: str
+    key: str
+    remote_id: str
+    etag: str
+    hash: str
+    state: str
+    last_sync: str
+    entry: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One pending calendar change."""
+
+    id: int
+    target: str
+    uid: str
+    key: str
+    op: str
+    entry: dict[str, Any] | None
+    force: bool
+    attempts: int
+    next_at: float
+    last_error: str | None
+    dead: bool
+
+
+class Store:
+    """A connection to the state database; use `transaction()` for every write."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"State database {path} cannot be opened ({exc}). If it is damaged, move it aside and "
+                "restore the latest backup or re-import an export (`docketd import`)."
+            ) from None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locking) transaction; rolls back on any exception."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- schema ---------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        """The schema version of the open database (0 = empty)."""
+        row = self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+        if row is None:
+            return 0
+        v = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(v[0]) if v else 0
+
+    def _migrate(self) -> None:
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"State database {self.path} has schema version {version}, newer than this docketd "
+                f"({SCHEMA_VERSION}); upgrade docketd or restore an older backup.")
+        if version == SCHEMA_VERSION:
+            return
+        if version == 0:
+            with self.transaction() as db:
+                db.executescript("SAVEPOINT s;" + _SCHEMA_V1 + "RELEASE s;")
+                db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+            version = 1
+        else:
+            backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            shutil.copy2(self.path, backup)
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction() as db:
+                for statement in filter(None, (s.strip() for s in _MIGRATIONS[target].split(";"))):
+                    db.execute(statement)
+                db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(target),))
+
+    # -- key/value ------------------------------------------------------------------------------
+    def get_kv(self, key: str) -> str | None:
+        """A small persistent value (e.g. the last digest day)."""
+        row = self.db.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_kv(self, db: sqlite3.Connection, key: str, value: str) -> None:
+        """Set a small persistent value inside a transaction."""
+        db.execute("INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                   (key, value))
+
+    # -- files ----------------------------------------------------------------------------------
+    def file_status(self, checksum: str) -> str | None:
+        """How a file with this checksum was handled before, if at all."""
+        row = self.db.execute("SELECT status FROM files WHERE checksum=?", (checksum,)).fetchone()
+        return row[0] if row else None
+
+    # -- triggers and matters -------------------------------------------------------------------
+    def triggers_for(self, matter: str) -> list[dict[str, Any]]:
+        """Every stored trigger of one matter (as dicts)."""
+        rows = self.db.execute("SELECT payload FROM triggers WHERE matter=? ORDER BY event, ref", (matter,))
+        return [json.loads(r[0]) for r in rows]
+
+    def matter(self, matter: str) -> dict[str, Any] | None:
+        """The merged facts of one matter (title, court, people, status)."""
+        row = self.db.execute("SELECT payload FROM matters WHERE matter=?", (matter,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def matter_ids(self) -> list[str]:
+        """Every matter number in the store."""
+        return [r[0] for r in self.db.execute("SELECT matter FROM matters ORDER BY matter")]
+
+    def deadlines_for(self, matter: str) -> list[dict[str, Any]]:
+        """Current deadlines of one matter (as dicts), by due date."""
+        rows = self.db.execute("SELECT payload FROM deadlines WHERE matter=? ORDER BY due, rule", (matter,))
+        return [json.loads(r[0]) for r in rows]
+
+    def all_deadlines(self) -> list[dict[str, Any]]:
+        """Every current deadline (as dicts), by due date."""
+        return [json.loads(r[0]) for r in self.db.execute("SELECT payload FROM deadlines ORDER BY due, key")]
+
+    # -- sync state and outbox ------------------------------------------------------------------
+    def sync_rows(self, target: str) -> dict[str, SyncRow]:
+        """What docketd last wrote to one calendar, by uid."""
+        rows = self.db.execute("SELECT * FROM sync WHERE target=?", (target,))
+        return {r["uid"]: _sync_row(r) for r in rows}
+
+    def sync_rows_for_key(self, key: str) -> list[SyncRow]:
+        """Where one deadline (or its ticklers) was pushed."""
+        rows = self.db.execute("SELECT * FROM sync WHERE key=? OR key LIKE ?", (key, key + "#%"))
+        return [_sync_row(r) for r in rows]
+
+    def targets(self) -> list[str]:
+        """Every calendar that has sync state or pending work."""
+        rows = self.db.execute("SELECT target FROM sync UNION SELECT target FROM outbox ORDER BY 1")
+        return [r[0] for r in rows]
+
+    def pending(self, target: str | None = None, *, due_by: float | None = None,
+                limit: int | None = None, include_dead: bool = False) -> list[OutboxRow]:
+        """Outbox rows, oldest first; optionally only one calendar's and only those due by a time."""
+        sql = "SELECT * FROM outbox WHERE 1=1"
+        args: list[Any] = []
+        if target is not None:
+            sql += " AND target=?"
+            args.append(target)
+        if due_by is not None:
+            sql += " AND next_at<=?"
+            args.append(due_by)
+        if not include_dead:
+            sql += " AND dead=0"
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [_outbox_row(r) for r in self.db.execute(sql, args)]
+
+    def outbox_counts(self) -> dict[str, dict[str, int]]:
+        """Pending and dead outbox rows per calendar."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.db.execute("SELECT target, dead, COUNT(*) FROM outbox GROUP BY target, dead"):
+            out.setdefault(r[0], {"pending": 0, "failed": 0})["failed" if r[1] else "pending"] = r[2]
+        return out
+
+    def next_due(self) -> float | None:
+        """When the earliest retryable outbox row is due (epoch seconds), if any."""
+        row = self.db.execute("SELECT MIN(next_at) FROM outbox WHERE dead=0").fetchone()
+        return row[0] if row and row[0] is not None else None
+
+
+def _sync_row(r: sqlite3.Row) -> SyncRow:
+    return SyncRow(r["target"], r["uid"], r["key"], r["remote_id"], r["etag"], r["hash"], r["state"],
+                   r["last_sync"], json.loads(r["entry"]))
+
+
+def _outbox_row(r: sqlite3.Row) -> OutboxRow:
+    return OutboxRow(r["id"], r["target"], r["uid"], r["key"], r["op"], json.loads(r["entry"]) if r["entry"] else None,
+                     bool(r["force"]), r["attempts"], r["next_at"], r["last_error"], bool(r["dead"]))
