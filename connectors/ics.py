@@ -1,0 +1,182 @@
+"""The embedded default calendar: one .ics file per calendar, written atomically.
+
+Each file is a VCALENDAR a desktop calendar can subscribe to (served read-only by `feed_server`).
+An event's etag is a hash of its VEVENT text, so a hand edit of the file is seen as drift.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import icalendar
+
+from connectors.base import (
+    Capabilities,
+    Connector,
+    ConnectorContext,
+    EditConflict,
+    NotFound,
+    Op,
+    OpResult,
+    PermanentError,
+    UnmanagedEvent,
+    run_op,
+)
+from connectors.ical_render import ical_uid, parse_vevent, render_calendar, render_vevent
+from daemon.models import CalendarEntry, RemoteEvent, RemoteRef
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write a file so readers see the old or the new content, never a torn one (fsync file and folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _etag(event: icalendar.Event) -> str:
+    # A hash of what a person can change, read the same way whether just rendered or re-parsed.
+    ev = parse_vevent(event)
+    parts = [ev.start.isoformat(), str(ev.start_time), ev.summary, str(ev.cancelled),
+             *(f"{k}={v}" for k, v in sorted(ev.extra.items()))]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+_LOCKS: dict[Path, threading.Lock] = {}
+
+
+class IcsConnector(Connector):
+    """A calendar kept as one .ics file."""
+
+    capabilities = Capabilities(max_reminders=None, max_reminder_minutes=None)
+
+    def __init__(self, name: str, path: Path) -> None:
+        super().__init__(name)
+        self.path = path
+        self._lock = _LOCKS.setdefault(path.resolve(), threading.Lock())
+        self._events: dict[str, icalendar.Event] | None = None
+        self._batching = False
+
+    @classmethod
+    def from_config(cls, name: str, section: dict[str, Any], ctx: ConnectorContext) -> IcsConnector:
+        """[calendars.NAME] kind = "ics", path = "calendars/jdoe.ics"."""
+        raw = section.get("path")
+        if not raw:
+            raise PermanentError(f"[calendars.{name}] needs path = \"...ics\" for an .ics calendar.")
+        p = Path(raw)
+        return cls(name, p if p.is_absolute() else Path(ctx.config_dir) / p)
+
+    # -- file I/O -------------------------------------------------------------------------------
+    def _load(self) -> dict[str, icalendar.Event]:
+        # Outside a batch, always re-read: a person (or another docketd process) may have edited the file.
+        if self._events is not None and self._batching:
+            return self._events
+        events: dict[str, icalendar.Event] = {}
+        if self.path.exists():
+            try:
+                cal = icalendar.Calendar.from_ical(self.path.read_bytes())
+            except (ValueError, OSError) as exc:
+                raise PermanentError(
+                    f"Calendar file {self.path} cannot be read ({exc}); move it aside and run "
+                    "`docketd sync --once` to write it anew.") from None
+            for comp in cal.walk("VEVENT"):
+                events[parse_vevent(comp).uid] = comp
+        self._events = events
+        return events
+
+    def _save(self) -> None:
+        if self._batching or self._events is None:
+            return
+        cal = render_calendar(sorted(self._events.values(), key=lambda e: (str(e.get("DTSTART").to_ical()),
+                                                                            str(e.get("UID")))))
+        atomic_write(self.path, bytes(cal.to_ical()))
+
+    def _remote(self, comp: icalendar.Event) -> RemoteEvent:
+        ev = parse_vevent(comp, remote_id=str(comp.get("UID")), etag=_etag(comp))
+        return ev
+
+    # -- connector interface --------------------------------------------------------------------
+    def _put(self, entry: CalendarEntry, previous: icalendar.Event | None) -> RemoteRef:
+        seq = int(previous.decoded("SEQUENCE", 0)) + 1 if previous is not None else 0
+        comp = render_vevent(entry, seq)
+        self._load()[entry.uid] = comp
+        self._save()
+        return RemoteRef(ical_uid(entry.uid), _etag(comp))
+
+    def create(self, entry: CalendarEntry) -> RemoteRef:
+        """Write the event; an existing docketd event with this uid is converged, not duplicated."""
+        with self._lock:
+            previous = self._load().get(entry.uid)
+            if previous is not None and not self._remote(previous).managed:
+                raise UnmanagedEvent(f"{self.path} holds event {entry.uid} that docketd did not write.")
+            return self._put(entry, previous)
+
+    def update(self, entry: CalendarEntry, ref: RemoteRef, force: bool = False) -> RemoteRef:
+        """Rewrite the event, bumping SEQUENCE, if nobody edited it since `ref`."""
+        with self._lock:
+            previous = self._load().get(entry.uid)
+            if previous is None:
+                raise NotFound(f"Event {entry.uid} is not in {self.path}.")
+            current = self._remote(previous)
+            if not current.managed:
+                raise UnmanagedEvent(f"{self.path} holds event {entry.uid} that docketd did not write.")
+            if not force and current.etag != ref.etag:
+                raise EditConflict(f"Event {entry.uid} in {self.path} was edited by hand.", current)
+            return self._put(entry, previous)
+
+    def delete(self, uid: str, ref: RemoteRef | None) -> None:
+        """Remove the event; already gone is success."""
+        with self._lock:
+            events = self._load()
+            comp = events.get(uid)
+            if comp is None:
+                return
+            if not self._remote(comp).managed:
+                raise UnmanagedEvent(f"{self.path} holds event {uid} that docketd did not write.")
+            del events[uid]
+            self._save()
+
+    def get(self, uid: str) -> RemoteEvent | None:
+        """The event with this identity, read from the file."""
+        with self._lock:
+            comp = self._load().get(uid)
+            return self._remote(comp) if comp is not None else None
+
+    def list_managed(self) -> list[RemoteEvent]:
+        """Every docketd event in the file."""
+        with self._lock:
+            return [ev for ev in (self._remote(c) for c in self._load().values()) if ev.managed]
+
+    def apply(self, ops: Sequence[Op]) -> list[OpResult]:
+        """Apply many ops with one read and one atomic write of the file."""
+        self._events = None
+        self._batching = True
+        try:
+            results = [run_op(self, op) for op in ops]
+        finally:
+            self._batching = False
+        with self._lock:
+            self._save()
+        return results
