@@ -1,0 +1,94 @@
+"""CSV/TSV intake files: encoding and delimiter sniffing, then the shared row validation.
+
+Encodings, in order: a BOM (UTF-8, UTF-16 — Excel's "Unicode text" export), strict UTF-8, then
+Windows-1252 (Excel's "CSV" on Windows), then Latin-1. Delimiters: an Excel `sep=X` first line,
+else whichever of comma, semicolon, tab or pipe makes the header row name the most intake columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterable
+
+from daemon.intake.result import RowError
+from daemon.intake.rows import BUILTIN_ALIASES, COLUMNS, normalize_header
+from daemon.intake.table import Records, records_from_table
+
+DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_LINES = 50
+
+
+class NotText(ValueError):
+    """The bytes are not a text file (binary junk or an unknown encoding)."""
+
+
+def decode(data: bytes) -> str:
+    """The text of a CSV file's bytes; raises NotText for binary content."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        text = data[3:].decode("utf-8", errors="strict")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    elif b"\x00" in data[:65536]:
+        raise NotText("NUL bytes")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ch not in "\t\r\n\f" and unicodedata.category(ch) == "Cc")
+    if sample and (controls > len(sample) // 100 or "\x00" in sample):
+        raise NotText("control characters")
+    return text
+
+
+def _known_headers(header_aliases: Iterable[str]) -> set[str]:
+    return set(COLUMNS) | set(BUILTIN_ALIASES) | {normalize_header(h) for h in header_aliases}
+
+
+def sniff_delimiter(text: str, header_aliases: Iterable[str] = ()) -> str:
+    """The delimiter under which the first non-blank line names the most intake columns."""
+    known = _known_headers(header_aliases)
+    lines = [line for line in text.splitlines()[:_SNIFF_LINES] if line.strip()]
+    if not lines:
+        return ","
+
+    def score(delimiter: str) -> tuple[int, float, int]:
+        records = list(csv.reader(lines, delimiter=delimiter))
+        header = records[0]
+        named = sum(1 for h in header if normalize_header(h) in known)
+        same = sum(1 for r in records[1:] if len(r) == len(header)) / max(len(records) - 1, 1)
+        return (named, same, len(header))
+
+    return max(DELIMITERS, key=score)
+
+
+def read_csv(data: bytes, source: str, *, delimiter: str | None = None,
+             header_aliases: Iterable[str] = ()) -> Records:
+    """Rows of a CSV/TSV file's bytes keyed by header, or a file-level error."""
+    try:
+        text = decode(data)
+    except (NotText, UnicodeDecodeError):
+        return Records(errors=[RowError(source, None, None,
+            "The file is not a text (CSV) file: it holds binary data; export the intake sheet as CSV "
+            "(or save it as .xlsx) and drop that instead.")])
+    first_number = 1
+    first_line, _, rest = text.partition("\n")
+    if first_line.strip().lower().startswith("sep=") and len(first_line.strip()) == 5:
+        delimiter, text, first_number = first_line.strip()[4], rest, 2  # Excel's delimiter hint line
+    if not text.strip():
+        return Records(errors=[RowError(source, None, None,
+            "The file is empty (or only blank lines); put a header row and one row per event in it.")])
+    chosen = delimiter or sniff_delimiter(text, header_aliases)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=chosen, quotechar='"', strict=False)
+    try:
+        table = list(reader)
+    except csv.Error as exc:
+        return Records(errors=[RowError(source, reader.line_num + first_number - 1, None,
+            f"The CSV cannot be read there ({exc}); check for an unclosed quote or a very long value.")])
+    return records_from_table(table, source, first_number=first_number)

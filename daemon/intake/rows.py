@@ -1,0 +1,267 @@
+"""Intake rows (one mapping of header -> cell per row) to validated TriggerEvents.
+
+Shared by every reader (CSV, XLSX, JSON, YAML) and by the sheet sources, so one row means the
+same thing wherever it was typed. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from daemon.intake.limits import MAX_CELL_CHARS, MAX_ROWS, too_many_rows
+from daemon.intake.result import IntakeResult, RowError
+from daemon.intake.values import EXCEL_ERRORS, ValueProblem, as_text, is_day_first, parse_date, parse_emails
+from daemon.intake.values import parse_time as _parse_time
+from daemon.models import SERVICE_METHODS, Provenance, TriggerEvent
+
+CheckEvent = Callable[[str, str], "str | None"]
+
+COLUMNS = ("matter", "title", "court", "event", "date", "time", "service", "ref", "attorney", "paralegal",
+           "status", "notes")
+REQUIRED_COLUMNS = ("matter", "court", "event", "date")
+STATUSES = ("open", "closed")
+
+# Headers firms commonly use; a config's [intake] header_aliases adds its own (and wins).
+BUILTIN_ALIASES: dict[str, str] = {
+    "matter #": "matter", "matter no": "matter", "matter no.": "matter", "matter number": "matter",
+    "matter id": "matter", "file number": "matter", "file #": "matter",
+    "caption": "title", "case name": "title", "matter name": "title", "case title": "title",
+    "court id": "court", "forum": "court",
+    "trigger": "event", "trigger event": "event", "event type": "event", "event id": "event",
+    "event date": "date", "trigger date": "date", "date served": "date", "service date": "date",
+    "event time": "time", "hearing time": "time",
+    "service method": "service", "method of service": "service", "served by": "service",
+    "reference": "ref",
+    "attorneys": "attorney", "responsible attorney": "attorney", "attorney email": "attorney",
+    "paralegals": "paralegal", "paralegal email": "paralegal",
+    "matter status": "status",
+    "note": "notes", "comments": "notes", "comment": "notes",
+}
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+def normalize_header(header: str) -> str:
+    """A header as compared: lower case, '_' and runs of spaces as one space, trimmed."""
+    return re.sub(r"\s+", " ", header.replace("_", " ").replace("\ufeff", "")).strip().lower()
+
+
+@dataclass(frozen=True)
+class _Header:
+    mapping: dict[str, str]  # raw header -> canonical column
+    errors: list[RowError]
+
+
+def _map_headers(raw_headers: list[str], source: str, header_aliases: Mapping[str, str]) -> _Header:
+    errors: list[RowError] = []
+    aliases = dict(BUILTIN_ALIASES)
+    for own, target in header_aliases.items():
+        target_column = normalize_header(target)
+        if target_column not in COLUMNS:
+            errors.append(RowError(source, None, None,
+                f"The configured header alias '{own}' points at '{target}', which is not an intake column; "
+                f"use one of: {', '.join(COLUMNS)}."))
+            continue
+        aliases[normalize_header(own)] = target_column
+    mapping: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for raw in raw_headers:
+        key = normalize_header(raw)
+        canonical: str | None = key if key in COLUMNS else aliases.get(key)
+        if canonical is None:
+            continue  # extra columns (a firm's own notes, a status column) are allowed and ignored
+        if canonical in owner:
+            errors.append(RowError(source, None, canonical,
+                f"The columns '{owner[canonical]}' and '{raw}' both mean '{canonical}'; "
+                "remove or rename one of them."))
+            continue
+        owner[canonical] = raw
+        mapping[raw] = canonical
+    missing = [c for c in REQUIRED_COLUMNS if c not in owner]
+    if missing and raw_headers:
+        seen = ", ".join(f"'{h}'" for h in raw_headers if h.strip()) or "none"
+        errors.append(RowError(source, None, missing[0],
+            f"The header row has no {' / '.join(missing)} column (headers seen: {seen}); "
+            "add the column, or map your header to it with [intake] header_aliases in the config."))
+    return _Header(mapping, errors)
+
+
+def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first_row: int = 2,
+                  header_aliases: Mapping[str, str] | None = None, checksum: str = "",
+                  check_event: CheckEvent | None = None) -> IntakeResult:
+    """Validate intake rows into TriggerEvents; bad rows become RowErrors, good rows are kept.
+
+    Rows are numbered from `first_row` in order (pass blank rows through so numbers match what a
+    person sees); blank rows are skipped and not counted.
+    """
+    result = IntakeResult()
+    rows: list[tuple[int, dict[str, object]]] = []
+    headers: list[str] = []
+    for number, record in enumerate(records, start=first_row):
+        for key in record:
+            if key not in headers:
+                headers.append(key)
+        if all(as_text(v) == "" for v in record.values()):
+            continue
+        rows.append((number, dict(record)))
+        if len(rows) > MAX_ROWS:
+            result.rows = len(rows)
+            result.errors.append(RowError(source, None, None, too_many_rows(len(rows))))
+            return result
+    result.rows = len(rows)
+    header = _map_headers([str(h) for h in headers], source, header_aliases or {})
+    if header.errors:
+        result.errors.extend(header.errors)
+        return result
+    canonical_rows = [
+        (n, {header.mapping[k]: v for k, v in r.items() if k in header.mapping}) for n, r in rows
+    ]
+    dates = [as_text(r.get("date")) for _, r in canonical_rows]
+    day_first = next((d for d in dates if is_day_first(d)), None)
+    courts: dict[str, str] = {}
+    parsed: list[TriggerEvent] = []
+    for number, row in canonical_rows:
+        trigger, errors = _parse_row(row, number, source, checksum, courts, day_first, check_event)
+        result.errors.extend(errors)
+        if trigger is not None:
+            parsed.append(trigger)
+    kept, conflicts = _resolve_repeats(parsed, source)
+    result.triggers = kept
+    result.errors.extend(conflicts)
+    result.errors.sort(key=lambda e: (e.row is not None, e.row or 0))
+    return result
+
+
+def _parse_row(
+    row: Mapping[str, object], number: int, source: str, checksum: str, courts: dict[str, str],
+    day_first: str | None, check_event: CheckEvent | None,
+) -> tuple[TriggerEvent | None, list[RowError]]:
+    errors: list[RowError] = []
+
+    def bad(column: str | None, message: str) -> None:
+        errors.append(RowError(source, number, column, message))
+
+    cells: dict[str, object] = {}
+    for column, value in row.items():
+        shown = as_text(value)
+        if shown in EXCEL_ERRORS:
+            bad(column, f"The cell shows the spreadsheet error {shown}; fix the formula or type the value.")
+        elif len(shown) > MAX_CELL_CHARS:
+            bad(column, f"The cell holds {len(shown):,} characters, over {MAX_CELL_CHARS:,}; shorten it.")
+        elif isinstance(value, dict) or (isinstance(value, list) and column not in ("attorney", "paralegal")):
+            bad(column, "The value is a list or nested object; give one plain value.")
+        elif shown:
+            cells[column] = value
+    text = {c: as_text(v) for c, v in cells.items()}
+
+    matter = text.get("matter", "")
+    if not matter and "matter" not in {e.column for e in errors}:
+        bad("matter", "The matter number is missing; every row needs one, e.g. 2026-0142.")
+    elif "|" in matter or any(ord(ch) < 32 for ch in matter):
+        bad("matter", f"The matter number '{matter}' contains '|' or a control character; remove it.")
+
+    court = text.get("court", "").lower()
+    if court:
+        if not _ID.match(court):
+            bad("court", f"'{text['court']}' is not a court id; use e.g. federal, cand or ca-superior.")
+        elif matter:
+            courts[matter] = court
+    elif matter in courts:
+        court = courts[matter]  # carried from an earlier row of the same matter (DESIGN.md, intake contract)
+    elif matter:
+        bad("court", f"The court is missing and no earlier row of matter {matter} names one; "
+                     "fill in the court id, e.g. federal.")
+
+    event = re.sub(r"\s+", "_", text.get("event", "").lower())
+    if not event:
+        bad("event", "The event is missing; give the trigger event id, e.g. summons_served.")
+    elif not _ID.match(event):
+        bad("event", f"'{text['event']}' is not an event id; use an id such as summons_served.")
+    elif court and _ID.match(court) and check_event is not None:
+        problem = check_event(court, event)
+        if problem:
+            bad("event", problem)
+
+    when = None
+    if "date" not in cells:
+        bad("date", "The date is missing; write the date of the event, e.g. 2026-01-05.")
+    else:
+        try:
+            when = parse_date(cells["date"], day_first_example=day_first)
+        except ValueProblem as problem:
+            bad("date", str(problem))
+
+    at = None
+    if "time" in cells:
+        try:
+            at = _parse_time(cells["time"])
+        except ValueProblem as problem:
+            bad("time", str(problem))
+
+    service = text.get("service", "").lower().replace("_", "-").replace(" ", "-") or None
+    if service is not None and service not in SERVICE_METHODS:
+        methods = ", ".join(SERVICE_METHODS)
+        bad("service", f"'{text['service']}' is not a service method; use one of: {methods}.")
+
+    people: dict[str, tuple[str, ...]] = {}
+    for column in ("attorney", "paralegal"):
+        try:
+            people[column] = parse_emails(cells[column]) if column in cells else ()
+        except ValueProblem as problem:
+            bad(column, str(problem))
+
+    status = text.get("status", "open").lower()
+    if status not in STATUSES:
+        bad("status", f"'{text['status']}' is not a status; use open or closed.")
+
+    ref = text.get("ref") or None
+    if ref is not None and ("|" in ref or any(ord(ch) < 32 for ch in ref)):
+        bad("ref", f"The ref '{ref}' contains '|' or a control character; remove it.")
+
+    if errors or when is None:
+        return None, errors
+    return TriggerEvent(
+        matter=matter, event=event, date=when, court=court or None, time=at, service=service, ref=ref,
+        title=text.get("title") or None, attorneys=people.get("attorney", ()),
+        paralegals=people.get("paralegal", ()), status=status, notes=text.get("notes") or None,
+        provenance=Provenance(source=source, row=number, checksum=checksum),
+    ), []
+
+
+def _resolve_repeats(triggers: list[TriggerEvent], source: str) -> tuple[list[TriggerEvent], list[RowError]]:
+    """Drop exact repeats of a row; refuse rows that give one trigger instance two different facts.
+
+    Without a ref, two rows for the same (matter, event) in one file are either a typo or two
+    separate events that need refs; guessing which date is right could lose a deadline.
+    """
+    first: dict[tuple[str, str, str], TriggerEvent] = {}
+    conflicted: dict[tuple[str, str, str], list[TriggerEvent]] = {}
+    for trigger in triggers:
+        seen = first.get(trigger.instance)
+        if seen is None:
+            first[trigger.instance] = trigger
+        elif _facts(seen) != _facts(trigger):
+            conflicted.setdefault(trigger.instance, [seen]).append(trigger)
+    errors: list[RowError] = []
+    for (matter, event, ref), group in conflicted.items():
+        rows = [t.provenance.row for t in group if t.provenance]
+        for trigger in group:
+            others = ", ".join(str(r) for r in rows if trigger.provenance and r != trigger.provenance.row)
+            label = f"matter {matter}, event {event}" + (f", ref {ref}" if ref else "")
+            errors.append(RowError(source, trigger.provenance.row if trigger.provenance else None, "event",
+                f"Row(s) {others} also give {label} but with different details; if these are separate "
+                "events give each a different ref, otherwise delete the stale row."))
+    kept: list[TriggerEvent] = []
+    emitted: set[tuple[str, str, str]] = set()
+    for trigger in triggers:
+        if trigger.instance in conflicted or trigger.instance in emitted:
+            continue
+        emitted.add(trigger.instance)
+        kept.append(trigger)
+    return kept, errors
+
+
+def _facts(t: TriggerEvent) -> tuple[object, ...]:
+    return (t.date, t.time, t.court, t.service, t.status, t.title, t.attorneys, t.paralegals, t.notes)

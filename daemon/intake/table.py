@@ -1,0 +1,88 @@
+"""A grid of cells (CSV records, worksheet rows, Sheets API values) to header-keyed row mappings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from daemon.intake.limits import MAX_ROWS, too_many_rows
+from daemon.intake.result import RowError
+from daemon.intake.rows import normalize_header
+from daemon.intake.values import as_text
+
+
+@dataclass
+class Records:
+    """Rows keyed by header, numbered from `first_row`, plus problems found while reading them.
+
+    A row the reader could not use is passed on as an empty mapping (so numbering stays right)
+    and its problem is in `errors`; `rejected` counts such rows.
+    """
+
+    rows: list[dict[str, object]] = field(default_factory=list)
+    first_row: int = 2
+    errors: list[RowError] = field(default_factory=list)
+    rejected: int = 0
+    header_row: int | None = None
+
+
+def records_from_table(table: Iterable[Sequence[object]], source: str, *, first_number: int = 1) -> Records:
+    """The first non-blank row is the header; the rows after it become mappings of header -> cell.
+
+    Columns with an empty header are ignored unless a row puts a value there, which is an error
+    (a value with no column name is probably shifted by a missing or extra separator).
+    """
+    out = Records()
+    headers: list[str] | None = None
+    data_rows = 0
+    for number, cells in enumerate(table, start=first_number):
+        if headers is None:
+            if all(as_text(c) == "" for c in cells):
+                continue
+            headers = [as_text(c) for c in cells]
+            out.header_row = number
+            out.first_row = number + 1
+            problem = _duplicate_header(headers)
+            if problem:
+                out.errors.append(RowError(source, number, None, problem))
+                return out
+            continue
+        row: dict[str, object] = {}
+        stray = False
+        for index, value in enumerate(cells):
+            if index < len(headers) and headers[index]:
+                row[headers[index]] = value
+            elif as_text(value):
+                stray = True
+        if any(as_text(v) for v in row.values()) or stray:
+            data_rows += 1
+            if data_rows > MAX_ROWS:
+                out.errors.append(RowError(source, None, None, too_many_rows(data_rows)))
+                out.rows.clear()
+                return out
+        if stray:
+            out.errors.append(RowError(source, number, None,
+                f"The row has {sum(1 for c in cells if as_text(c))} values, some beyond the "
+                f"{sum(1 for h in headers if h)} named columns; a separator inside a value needs "
+                "quotes, or a column header is missing."))
+            out.rejected += 1
+            row = {}
+        out.rows.append(row)
+    if headers is None:
+        out.errors.append(RowError(source, None, None,
+            "The file has no rows at all; put a header row (matter, court, event, date, ...) and one "
+            "row per event in it."))
+    elif data_rows == 0:
+        out.errors.append(RowError(source, None, None,
+            "The file has a header row but no data rows; add one row per event under the header."))
+    return out
+
+
+def _duplicate_header(headers: list[str]) -> str | None:
+    seen: set[str] = set()
+    for header in headers:
+        key = normalize_header(header)
+        if key and key in seen:
+            return f"The header '{header}' appears twice; rename or remove one of the columns."
+        seen.add(key)
+    return None
