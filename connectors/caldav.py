@@ -109,6 +109,7 @@ class CaldavConnector(Connector):
         verify: bool | str = True,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(name)
         self.url = url if url.endswith("/") else url + "/"
@@ -117,6 +118,7 @@ class CaldavConnector(Connector):
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
+        self._clock = clock
         self._session = requests.Session()
         self._session.auth = (username, password)
         self._session.verify = verify
@@ -153,7 +155,7 @@ class CaldavConnector(Connector):
     # -- HTTP with bounded retries ---------------------------------------------------------------
 
     def _give_up_at(self) -> float:
-        return self._deadline if self._deadline is not None else time.monotonic() + self.retry.budget_seconds
+        return self._deadline if self._deadline is not None else self._clock() + self.retry.budget_seconds
 
     def _auth_error(self) -> AuthError:
         return AuthError(
@@ -190,7 +192,7 @@ class CaldavConnector(Connector):
                 if resp.status_code in (429, 503):
                     retry_after = parse_retry_after(resp.headers.get("Retry-After"), datetime.now(UTC))
             wait = retry_after if retry_after is not None else self.retry.backoff(attempt)
-            if time.monotonic() + wait > give_up:
+            if self._clock() + wait > give_up:
                 raise self._unreachable(detail, retry_after)
             self._sleep(wait)
             attempt += 1
@@ -227,7 +229,7 @@ class CaldavConnector(Connector):
             except OSError as exc:  # requests and niquests network errors are OSErrors
                 detail = f"{type(exc).__name__} during {what}"
             wait = retry_after if retry_after is not None else self.retry.backoff(attempt)
-            if time.monotonic() + wait > give_up:
+            if self._clock() + wait > give_up:
                 raise self._unreachable(detail, retry_after)
             self._sleep(wait)
             attempt += 1
@@ -392,7 +394,7 @@ class CaldavConnector(Connector):
 
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
         """Run ops in order within one retry budget; after a transient or auth failure the rest wait too."""
-        self._deadline = time.monotonic() + self.retry.budget_seconds
+        self._deadline = self._clock() + self.retry.budget_seconds
         results: list[OpResult] = []
         stop: ConnectorError | None = None
         try:

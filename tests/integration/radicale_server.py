@@ -56,7 +56,8 @@ class RadicaleServer:
             '<?xml version="1.0" encoding="utf-8"?>'
             '<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
             f"<D:set><D:prop><D:displayname>{name}</D:displayname>"
-            "<C:supported-calendar-component-set><C:comp name=\"VEVENT\"/></C:supported-calendar-component-set>"
+            '<C:supported-calendar-component-set><C:comp name="VEVENT"/>'
+            "</C:supported-calendar-component-set>"
             "</D:prop></D:set></C:mkcalendar>"
         )
         resp = requests.request("MKCALENDAR", url, data=body.encode(), auth=self.auth, timeout=10,
