@@ -1,0 +1,234 @@
+"""The inbox watcher: tells the pipeline when a dropped intake file is complete, once.
+
+A file is complete when its writer closed it (inotify IN_CLOSE_WRITE, watchdog's "closed" event) or
+it was renamed into the inbox, and its size and mtime then stay the same for `settle_seconds`.
+Files seen only as created or modified (a move from another filesystem, polling on a network
+share) must stay unchanged for the longer `slow_settle_seconds`; files still being written
+(modified, never closed) wait `writing_settle_seconds` as a safety net for a lost close event.
+Temp and lock files are never reported (see `is_candidate`); at start-up call `start()` then
+`scan()`, because events are missed while the service is down.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from watchdog.events import (
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+log = logging.getLogger(__name__)
+
+IGNORED_PREFIXES = (".", "~", "#")  # dotfiles and LibreOffice's .~lock.x#, Office's ~$x.xlsx, emacs #x#
+IGNORED_SUFFIXES = (
+    ".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", ".swx", ".lock", ".bak", "~",
+    ".errors.txt", ".docketd-status.csv",  # docketd's own reports, should anyone put them here
+)
+FAST, SLOW, WRITING = "closed", "created", "writing"
+
+Signature = tuple[int, int, int]  # size, mtime_ns, inode
+
+
+def is_candidate(path: Path) -> bool:
+    """True if `path` may be an intake file: not a directory, temp, lock, backup or hidden file."""
+    name = path.name
+    lower = name.lower()
+    if not name or name.startswith(IGNORED_PREFIXES) or lower.endswith(IGNORED_SUFFIXES):
+        return False
+    return not path.is_dir()
+
+
+def _signature(path: Path) -> Signature | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+@dataclass
+class _Pending:
+    due: float
+    signature: Signature
+    kind: str
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: InboxWatcher) -> None:
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        w = self.watcher
+        src = Path(os.fsdecode(event.src_path)) if event.src_path else None
+        if isinstance(event, FileMovedEvent):
+            if src is not None:
+                w._forget(src)
+            dest = Path(os.fsdecode(event.dest_path)) if event.dest_path else None
+            if dest is not None and dest.parent == w.inbox:
+                w._note(dest, SLOW if w.polling else FAST)
+        elif src is None:
+            return
+        elif isinstance(event, FileDeletedEvent):
+            w._forget(src)
+        elif isinstance(event, FileClosedEvent):
+            w._note(src, FAST)
+        elif isinstance(event, FileCreatedEvent):
+            w._note(src, SLOW)
+        elif isinstance(event, FileModifiedEvent):
+            w._note(src, SLOW if w.polling else WRITING)
+
+
+class InboxWatcher:
+    """Watches one inbox folder (not its subfolders) and calls `on_ready(path)` for complete files."""
+
+    def __init__(self, inbox: Path, on_ready: Callable[[Path], None], *, polling: bool = False,
+                 settle_seconds: float = 0.05, slow_settle_seconds: float = 1.0,
+                 writing_settle_seconds: float = 10.0, poll_interval: float = 0.5,
+                 exclude: Collection[Path] = ()) -> None:
+        self.inbox = Path(os.path.abspath(inbox))
+        self.on_ready = on_ready
+        self.polling = polling
+        self.settle = {FAST: settle_seconds, SLOW: slow_settle_seconds,
+                       WRITING: max(writing_settle_seconds, slow_settle_seconds)}
+        self.poll_interval = poll_interval
+        self.exclude = {Path(os.path.abspath(p)) for p in exclude}
+        self._pending: dict[Path, _Pending] = {}
+        self._reported: dict[Path, Signature] = {}
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._observer: BaseObserver | None = None
+        self._worker: threading.Thread | None = None
+
+    def __enter__(self) -> InboxWatcher:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start watching (creating the inbox if needed); call scan() afterwards for files already there."""
+        self.inbox.mkdir(parents=True, exist_ok=True)
+        self._stopping = False
+        observer: BaseObserver = PollingObserver(timeout=self.poll_interval) if self.polling else Observer()
+        observer.schedule(_Handler(self), str(self.inbox), recursive=False)
+        self._worker = threading.Thread(target=self._run, name="docketd-inbox-settle", daemon=True)
+        self._worker.start()
+        observer.start()
+        self._observer = observer
+
+    def stop(self) -> None:
+        """Stop watching and join both threads; files still settling are found by the next scan()."""
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join()
+            self._observer = None
+        with self._cond:
+            self._stopping = True
+            self._pending.clear()
+            self._cond.notify_all()
+        if self._worker is not None:
+            self._worker.join()
+            self._worker = None
+
+    def scan(self) -> list[Path]:
+        """Candidate files in the inbox now, oldest first (for the start-up rescan)."""
+        found: list[tuple[int, str, Path]] = []
+        try:
+            entries = list(os.scandir(self.inbox))
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            path = self.inbox / entry.name
+            if not self._acceptable(path):
+                continue
+            signature = _signature(path)
+            if signature is not None:
+                found.append((signature[1], entry.name, path))
+        return [path for _, _, path in sorted(found)]
+
+    def _acceptable(self, path: Path) -> bool:
+        if path.parent != self.inbox or path in self.exclude or not is_candidate(path):
+            return False
+        if path.is_symlink():
+            target = path.resolve()
+            if target.parent != self.inbox.resolve() or not target.is_file():
+                log.warning("Skipping %s: it is a symbolic link to %s, outside the inbox; copy the file "
+                            "into the inbox instead.", path.name, target)
+                return False
+        return path.is_file()
+
+    def _note(self, path: Path, kind: str) -> None:
+        if path.parent != self.inbox or not is_candidate(path) or path in self.exclude:
+            return
+        signature = _signature(path)
+        if signature is None:
+            return
+        with self._cond:
+            pending = self._pending.get(path)
+            if pending is not None and pending.kind == FAST and kind != FAST:
+                kind = FAST  # already closed: later attribute changes (cp -p) only restart the short wait
+            self._pending[path] = _Pending(time.monotonic() + self.settle[kind], signature, kind)
+            self._cond.notify_all()
+
+    def _forget(self, path: Path) -> None:
+        with self._cond:
+            self._pending.pop(path, None)
+            self._reported.pop(path, None)
+
+    def _run(self) -> None:
+        while True:
+            ready: list[Path] = []
+            with self._cond:
+                if self._stopping:
+                    return
+                now = time.monotonic()
+                due = [p for p, item in self._pending.items() if item.due <= now]
+                for path in due:
+                    item = self._pending.pop(path)
+                    signature = _signature(path)
+                    if signature is None:
+                        continue
+                    if signature != item.signature:
+                        self._pending[path] = _Pending(now + self.settle[item.kind], signature, item.kind)
+                    elif item.kind != FAST and not self.polling and signature[0] == 0:
+                        continue  # an empty file still open for writing; its close event will come
+                    elif self._reported.get(path) != signature:
+                        self._reported[path] = signature
+                        ready.append(path)
+                if not ready:
+                    wake = min((item.due for item in self._pending.values()), default=now + 1.0)
+                    self._cond.wait(timeout=max(wake - now, 0.005))
+                    continue
+            for path in ready:
+                self._deliver(path)
+
+    def _deliver(self, path: Path) -> None:
+        if not self._acceptable(path):
+            return
+        try:
+            self.on_ready(path)
+        # The callback is the pipeline; a bug there must not stop the watcher from seeing the next
+        # file. It is logged with its traceback, and the file stays in the inbox for the next scan.
+        except Exception:  # noqa: BLE001
+            log.exception("Processing %s failed; it stays in the inbox and is retried at the next start.",
+                          path.name)
