@@ -1,0 +1,181 @@
+"""Holiday calendars built from the statutes, and per-court views of which days are not court days.
+
+A calendar is a pure function year -> list of Holiday. A `DayView` answers "is this day closed?"
+for one court and one reading of the law, from per-year sets computed once and cached.
+
+Sources
+- Federal: 5 U.S.C. 6103(a) (the list), 6103(b) and Executive Order 11582 (a Saturday holiday is
+  observed the Friday before, a Sunday holiday the Monday after; a Saturday Jan 1 is observed on
+  Friday Dec 31 of the year before). Juneteenth since 2021 (Pub. L. 117-17). Inauguration Day is a
+  holiday only for D.C.-area federal employees (6103(c)), so it is not a court holiday.
+- California judicial holidays: CCP 135 (as amended by AB 855, Stats. 2021 ch. 283), Gov. Code 6700,
+  CRC 1.11.
+- California state holidays for FRCP 6(a)(6)(C): Gov. Code 6700.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """One day a court is closed, with its name; `ambiguous` marks days the law reads two ways."""
+
+    day: date
+    name: str
+    ambiguous: bool = False
+
+
+def nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The n-th `weekday` (Mon=0) of the month; n=-1 is the last one."""
+    if n > 0:
+        first = date(year, month, 1)
+        offset = (weekday - first.weekday()) % 7
+        return first + timedelta(days=offset + 7 * (n - 1))
+    last = date(year, month, _cal.monthrange(year, month)[1])
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def observed(day: date) -> date:
+    """The observed day of a fixed-date holiday: Saturday -> Friday before, Sunday -> Monday after."""
+    wd = day.weekday()
+    if wd == 5:
+        return day - ONE_DAY
+    if wd == 6:
+        return day + ONE_DAY
+    return day
+
+
+def _fixed(year: int, month: int, day: int, name: str) -> list[Holiday]:
+    actual = date(year, month, day)
+    obs = observed(actual)
+    out = [Holiday(obs, name if obs == actual else f"{name} (observed)")]
+    return out
+
+
+def federal_holidays(year: int) -> list[Holiday]:
+    """Legal public holidays under 5 U.S.C. 6103(a), on their observed days, for dates of `year`.
+
+    Includes Dec 31 of `year` when Jan 1 of the next year falls on a Saturday (EO 11582).
+    """
+    out: list[Holiday] = []
+    for y in (year, year + 1):
+        out += _fixed(y, 1, 1, "New Year's Day")
+    out += [
+        Holiday(nth_weekday(year, 1, 0, 3), "Birthday of Martin Luther King, Jr."),
+        Holiday(nth_weekday(year, 2, 0, 3), "Washington's Birthday"),
+        Holiday(nth_weekday(year, 5, 0, -1), "Memorial Day"),
+        Holiday(nth_weekday(year, 9, 0, 1), "Labor Day"),
+        Holiday(nth_weekday(year, 10, 0, 2), "Columbus Day"),
+        Holiday(nth_weekday(year, 11, 3, 4), "Thanksgiving Day"),
+    ]
+    if year >= 2021:
+        out += _fixed(year, 6, 19, "Juneteenth National Independence Day")
+    out += _fixed(year, 7, 4, "Independence Day")
+    out += _fixed(year, 11, 11, "Veterans Day")
+    out += _fixed(year, 12, 25, "Christmas Day")
+    return [h for h in out if h.day.year == year]
+
+
+def ca_judicial_holidays(year: int) -> list[Holiday]:
+    """California judicial holidays (CCP 135, Gov. Code 6700, CRC 1.11) on their observed days.
+
+    The federal list minus Columbus Day (a court day since 2021, AB 855), plus Lincoln Day (Feb 12),
+    Cesar Chavez Day (Mar 31), Native American Day (4th Friday of September, since 2021, AB 855) and
+    the day after Thanksgiving (CCP 135).
+    """
+    out = [h for h in federal_holidays(year) if not (h.name.startswith("Columbus") and year >= 2021)]
+    out += _fixed(year, 2, 12, "Lincoln Day")
+    out += _fixed(year, 3, 31, "Cesar Chavez Day")
+    if year >= 2021:
+        out.append(Holiday(nth_weekday(year, 9, 4, 4), "Native American Day"))
+    out.append(Holiday(nth_weekday(year, 11, 3, 4) + ONE_DAY, "Day after Thanksgiving"))
+    return [h for h in out if h.day.year == year]
+
+
+def ca_state_holidays(year: int) -> list[Holiday]:
+    """California state holidays that FRCP 6(a)(6)(C) adds to forward counts in California districts.
+
+    Gov. Code 6700 days beyond the federal list: Lincoln Day, Cesar Chavez Day, Native American Day
+    (since 2015, AB 1973). Two days read two ways and are marked ambiguous: the day after Thanksgiving
+    (a judicial holiday under CCP 135 but not named in Gov. Code 6700) and Admission Day, Sept 9
+    (named in Gov. Code 6700, yet state offices and courts stay open).
+    """
+    out = _fixed(year, 2, 12, "Lincoln Day") + _fixed(year, 3, 31, "Cesar Chavez Day")
+    if year >= 2015:
+        out.append(Holiday(nth_weekday(year, 9, 4, 4), "Native American Day"))
+    out += [Holiday(h.day, h.name, True) for h in _fixed(year, 9, 9, "Admission Day")]
+    out.append(Holiday(nth_weekday(year, 11, 3, 4) + ONE_DAY, "Day after Thanksgiving", True))
+    return [h for h in out if h.day.year == year]
+
+
+def no_holidays(year: int) -> list[Holiday]:
+    """An empty calendar (weekends only), for firm-defined courts that want it."""
+    return []
+
+
+CALENDARS: dict[str, Callable[[int], list[Holiday]]] = {
+    "federal": federal_holidays,
+    "ca-judicial": ca_judicial_holidays,
+    "ca-state": ca_state_holidays,
+    "none": no_holidays,
+}
+
+
+class DayView:
+    """Which days one court treats as closed under one reading: weekends, holidays, closures.
+
+    Per-year sets are built on first use and cached, so a lookup is a weekday test and a set test.
+    """
+
+    __slots__ = ("_sources", "_closures", "_ambiguous", "_days", "_years", "_names")
+
+    def __init__(
+        self,
+        sources: Iterable[Callable[[int], list[Holiday]]],
+        closures: Iterable[Holiday] = (),
+        include_ambiguous: bool = False,
+    ) -> None:
+        self._sources = tuple(sources)
+        self._ambiguous = include_ambiguous
+        self._closures = tuple(c for c in closures if include_ambiguous or not c.ambiguous)
+        self._days: set[date] = {c.day for c in self._closures}
+        self._names: dict[date, str] = {c.day: c.name for c in self._closures}
+        self._years: set[int] = set()
+
+    def _load(self, year: int) -> None:
+        for source in self._sources:
+            for h in source(year):
+                if self._ambiguous or not h.ambiguous:
+                    self._days.add(h.day)
+                    self._names.setdefault(h.day, h.name)
+        self._years.add(year)
+
+    def closed(self, day: date) -> bool:
+        """True when `day` is a Saturday, Sunday, holiday or closure in this view."""
+        if day.weekday() >= 5:
+            return True
+        if day.year not in self._years:
+            self._load(day.year)
+        return day in self._days
+
+    def name(self, day: date) -> str:
+        """Why `day` is closed ("Saturday", a holiday's name), or "" when it is a court day."""
+        wd = day.weekday()
+        if wd >= 5:
+            return "Saturday" if wd == 5 else "Sunday"
+        if day.year not in self._years:
+            self._load(day.year)
+        return self._names.get(day, "") if day in self._days else ""
+
+    def holidays(self, year: int) -> list[date]:
+        """Every weekday this view closes in `year`, sorted."""
+        if year not in self._years:
+            self._load(year)
+        return sorted(d for d in self._days if d.year == year and d.weekday() < 5)

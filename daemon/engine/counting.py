@@ -1,0 +1,160 @@
+"""Counting methods, one named function per rule of time computation, each citing its source.
+
+Every function is pure: it takes the start date, the period and a `DayView` (which days the court
+is closed) and returns the resulting date plus the explanation line a docketing clerk would write.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+from daemon.engine.calendars import DayView
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+ONE = timedelta(days=1)
+
+
+@lru_cache(maxsize=65536)
+def fmt(day: date) -> str:
+    """A date as a clerk writes it in a trace: `2026-04-04 (Sat)`."""
+    return f"{day.isoformat()} ({_WEEKDAYS[day.weekday()]})"
+
+
+def roll_forward(day: date, view: DayView) -> date:
+    """The first court day on or after `day`."""
+    while view.closed(day):
+        day += ONE
+    return day
+
+
+def roll_backward(day: date, view: DayView) -> date:
+    """The last court day on or before `day`."""
+    while view.closed(day):
+        day -= ONE
+    return day
+
+
+def count_court_days(day: date, n: int, view: DayView, forward: bool) -> date:
+    """Count `n` court days from `day` (excluded), forward or backward (CCP 12, 12c)."""
+    step = ONE if forward else -ONE
+    while n > 0:
+        day += step
+        if not view.closed(day):
+            n -= 1
+    return day
+
+
+def _days(n: int, unit: str) -> str:
+    if unit == "court":
+        return f"{n} court day" + ("" if n == 1 else "s")
+    return f"{n} day" + ("" if n == 1 else "s")
+
+
+def federal_forward(start: date, n: int, view: DayView, rule: str) -> tuple[date, str]:
+    """FRCP 6(a)(1) / FRAP 26(a)(1): exclude the trigger day, count every day, roll past closed days.
+
+    `rule` is "FRCP 6(a)" or "FRAP 26(a)".
+    """
+    end = start + timedelta(days=n)
+    due = roll_forward(end, view)
+    if due == end:
+        return due, f"{_days(n, 'calendar')} after -> {fmt(end)} [{rule}(1)]."
+    return due, f"{_days(n, 'calendar')} after -> {fmt(end)}, not a court day -> {fmt(due)} [{rule}(1)(C)]."
+
+
+def federal_backward(start: date, n: int, view: DayView, rule: str) -> tuple[date, str]:
+    """FRCP 6(a)(5) / FRAP 26(a)(5): a period before an event counts backward, and a last day that
+    is not a court day keeps going backward."""
+    end = start - timedelta(days=n)
+    due = roll_backward(end, view)
+    if due == end:
+        return due, f"{_days(n, 'calendar')} before -> {fmt(end)} [{rule}(1), {rule}(5)]."
+    return due, (
+        f"{_days(n, 'calendar')} before -> {fmt(end)}, not a court day; counting backward -> "
+        f"{fmt(due)} [{rule}(1)(C), {rule}(5)]."
+    )
+
+
+def federal_service_days(due: date, k: int, label: str, view: DayView, rule: str,
+                         cite: str) -> tuple[date, str]:
+    """FRCP 6(d) / FRAP 26(c): add `k` days AFTER the period would otherwise expire, then roll again."""
+    end = due + timedelta(days=k)
+    out = roll_forward(end, view)
+    line = f"{label}: +{k} days after the period expires -> {fmt(end)}"
+    if out == end:
+        return out, f"{line} [{cite}]."
+    return out, f"{line}, not a court day -> {fmt(out)} [{cite}, {rule}(1)(C)]."
+
+
+def ccp_forward(start: date, n: int, unit: str, ext: int, ext_label: str, ext_cite: str,
+                view: DayView) -> tuple[date, date, str]:
+    """CCP 12 / 12a: exclude the first day, include the last; a closed last day extends to the next
+    court day. CCP 1013(a) calendar-day extensions lengthen the period before that roll.
+
+    Returns (due, unrolled end, line); the unrolled end is where CCP 1010.6 court days count from.
+    """
+    if unit == "court":
+        end = count_court_days(start, n, view, True)
+        return end, end, f"{_days(n, 'court')} after -> {fmt(end)} [CCP 12]."
+    end = start + timedelta(days=n + ext)
+    due = roll_forward(end, view)
+    head = f"{_days(n, 'calendar')} after"
+    if ext:
+        head += f" + {ext} days for {ext_label} [{ext_cite}] = {n + ext} days"
+    if due == end:
+        return due, end, f"{head} -> {fmt(end)} [CCP 12]."
+    return due, end, f"{head} -> {fmt(end)}, not a court day -> {fmt(due)} [CCP 12, 12a]."
+
+
+def ccp_court_day_extension(end: date, k: int, label: str, cite: str, view: DayView,
+                            forward: bool) -> tuple[date, str]:
+    """CCP 1010.6(a)(3)(B) / 1013(c),(e): +k court days, counted from the unrolled end of the period
+    (or, before a hearing, further backward from it)."""
+    out = count_court_days(end, k, view, forward)
+    way = "" if forward else " earlier"
+    return out, f"{label}: {_days(k, 'court')}{way} -> {fmt(out)} [{cite}]."
+
+
+def ccp_backward(start: date, n: int, unit: str, view: DayView, cite: str) -> tuple[date, str]:
+    """CCP 12c: count backward from the hearing, hearing day excluded (the roll comes later)."""
+    if unit == "court":
+        end = count_court_days(start, n, view, False)
+        return end, f"{_days(n, 'court')} before -> {fmt(end)} [{cite}, CCP 12c]."
+    end = start - timedelta(days=n)
+    return end, f"{_days(n, 'calendar')} before -> {fmt(end)} [{cite}, CCP 12c]."
+
+
+def ccp_backward_extension(end: date, k: int, label: str, cite: str) -> tuple[date, str]:
+    """CCP 1005(b) / 437c(a)(2): a calendar-day service extension counted further backward."""
+    out = end - timedelta(days=k)
+    return out, f"{label}: {k} days earlier -> {fmt(out)} [{cite}]."
+
+
+def ccp_backward_roll(day: date, view: DayView) -> tuple[date, str]:
+    """A last day before a hearing that is not a court day moves to the previous court day."""
+    out = roll_backward(day, view)
+    if out == day:
+        return out, ""
+    return out, f"{fmt(day)} is not a court day -> previous court day {fmt(out)} [CCP 12c]."
+
+
+def ccp_2016_060(start: date, n: int, view: DayView, cite: str) -> tuple[date, str]:
+    """CCP 2016.060: counted back from trial; a closed last day moves to the next court day CLOSER
+    TO the trial (forward), not away from it."""
+    end = start - timedelta(days=n)
+    due = roll_forward(end, view)
+    if due == end:
+        return due, f"{_days(n, 'calendar')} before -> {fmt(end)} [{cite}]."
+    return due, (
+        f"{_days(n, 'calendar')} before -> {fmt(end)}, not a court day -> next court day toward "
+        f"trial {fmt(due)} [{cite}, CCP 2016.060]."
+    )
+
+
+def plain_offset(start: date, n: int, label: str, cite: str) -> tuple[date, str]:
+    """A date fixed by statute with no roll (e.g. substituted service complete on the 10th day after
+    mailing, CCP 415.20): it is when something happens, not a day by which to act."""
+    out = start + timedelta(days=n)
+    way = "after" if n >= 0 else "before"
+    return out, f"{label}: {_days(abs(n), 'calendar')} {way} -> {fmt(out)} [{cite}]."

@@ -1,0 +1,26 @@
+"""Errors of the deadline engine; each message is a sentence a user can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class EngineError(Exception):
+    """Something about the rules, courts or a trigger the engine cannot work with."""
+
+
+class UnknownCourt(EngineError):
+    """The court id is not in any loaded courts/*.yaml."""
+
+
+class UnknownEvent(EngineError):
+    """The trigger event is not known to the court's rule packs."""
+
+
+class PackError(EngineError):
+    """One or more rule packs or courts are invalid; `problems` names file and rule for each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        head = f"{len(self.problems)} problem(s) in the rule packs; fix them and run `docketd rules check`:"
+        super().__init__("\n".join([head, *("  " + p for p in self.problems)]))

@@ -1,0 +1,87 @@
+"""The words of a trace: how a trigger, a service method and an open question read to a clerk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from daemon.engine.calendars import Holiday
+from daemon.engine.counting import fmt
+from daemon.models import Flag
+
+SERVICE_WORDS = {
+    "personal": "personal service",
+    "electronic": "electronic service",
+    "mail": "mail",
+    "mail-out-of-state": "mail (out of state)",
+    "mail-international": "mail (international)",
+    "overnight": "overnight delivery",
+    "fax": "fax",
+    "clerk": "leaving with the clerk",
+    "consent": "other means consented to",
+}
+
+FEDERAL_LABELS = {
+    "mail": "Mail service",
+    "mail-out-of-state": "Mail service",
+    "mail-international": "Mail service",
+    "clerk": "Service by leaving with the clerk",
+    "consent": "Service by other means consented to",
+    "electronic": "Electronic service",
+    "overnight": "Overnight delivery (other means consented to)",
+    "fax": "Fax service (other means consented to)",
+}
+
+CCP_LABELS = {
+    "mail": "mail service within California",
+    "mail-out-of-state": "mail service outside California",
+    "mail-international": "mail service outside the United States",
+    "electronic": "Electronic service",
+    "overnight": "Overnight delivery",
+    "fax": "Fax service",
+    "clerk": "service by leaving with the clerk",
+    "consent": "service by consented means",
+}
+
+
+def trigger_line(label: str, day: date, service: str | None, at: str | None) -> str:
+    """The first line of every trace: what happened, when, and how it was served."""
+    line = f"{label} {fmt(day)}"
+    if at:
+        line += f" at {at}"
+    if service and service in SERVICE_WORDS:
+        line += f" by {SERVICE_WORDS[service]}"
+    return line + "."
+
+
+def missing_service(assumed: str, later: date) -> tuple[str, Flag]:
+    """The explanation line and flag for a rule whose date depends on a service method not given."""
+    words = SERVICE_WORDS.get(assumed, assumed)
+    line = (f"Service method not given: counted as {words}, which gives the earliest date; other methods "
+            f"give up to {fmt(later)}.")
+    flag = Flag(
+        kind="missing-service",
+        severity="warning",
+        message=f"No service method was given, and this deadline depends on it; docketd assumed {words}, "
+        f"the earliest result.",
+        action="Add the service method (personal, electronic, mail, ...) to the intake row so the date "
+        "can be computed exactly.",
+        alternative=later,
+    )
+    return line, flag
+
+
+def ambiguous_law(days: Sequence[Holiday], earlier: date, later: date) -> tuple[str, Flag]:
+    """The explanation line and flag when the law reads two ways and the readings give two dates."""
+    names = "; ".join(f"{fmt(h.day)}, {h.name}" for h in days) or "a day in this period"
+    line = (f"Unsettled whether {names} is a legal holiday: calendared the earlier date {fmt(earlier)}; "
+            f"the other reading gives {fmt(later)}.")
+    flag = Flag(
+        kind="ambiguous-law",
+        severity="warning",
+        message=f"The law reads two ways here ({names}): docketd calendared the earlier date "
+        f"{earlier.isoformat()}.",
+        action=f"Have the responsible attorney decide; the later reading gives {later.isoformat()}.",
+        alternative=later,
+    )
+    return line, flag

@@ -1,0 +1,29 @@
+"""Every worked case of public_cases.csv (a copy of ../shared/cases/public.csv) through compute()."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from daemon.engine import RuleBook
+from daemon.models import TriggerEvent
+
+CASES = list(csv.DictReader((Path(__file__).parent / "public_cases.csv").open(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["case"] for c in CASES])
+def test_public_case(book: RuleBook, case: dict[str, str]) -> None:
+    trigger = TriggerEvent(matter=f"T-{case['case']}", event=case["event"], court=case["court"],
+                           date=date.fromisoformat(case["date"]), service=case["service"] or None)
+    found = [d for d in book.compute(trigger) if d.rule == case["rule"]]
+    assert [d.due.isoformat() for d in found] == [case["due"]], "\n".join(found[0].explanation if found else [])
+    d = found[0]
+    assert d.trigger == trigger
+    assert d.citation and d.cite_short and d.title
+    assert d.explanation[0].startswith(d.explanation[0].split(" ")[0])
+    assert d.due.isoformat() in d.explanation[-1] or any(d.due.isoformat() in x for x in d.explanation)
+    assert d.kind == "deadline" and d.critical and d.time is None
+    assert d.timezone == book.court(case["court"]).timezone
