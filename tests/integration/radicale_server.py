@@ -66,6 +66,26 @@ class RadicaleServer:
         self.calendars.append(url)
         return url
 
+    def add_user(self, username: str, password: str) -> None:
+        """Add an htpasswd user (Radicale re-reads the file on every login: htpasswd_cache is off)."""
+        with (self.folder / "users").open("a", encoding="utf-8") as users:
+            users.write(f"{username}:{password}\n")
+
+    def make_calendar_for(self, username: str, password: str, name: str, display: str) -> str:
+        """Create a calendar for another user (whose principal collection Radicale makes on first login)."""
+        url = f"{self.base_url}{username}/{name}/"
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+            f"<D:set><D:prop><D:displayname>{display}</D:displayname></D:prop></D:set></C:mkcalendar>"
+        )
+        requests.request("PROPFIND", f"{self.base_url}{username}/", auth=(username, password),
+                         headers={"Depth": "0"}, timeout=10)
+        resp = requests.request("MKCALENDAR", url, data=body.encode(), auth=(username, password), timeout=10,
+                                headers={"Content-Type": "application/xml; charset=utf-8"})
+        assert resp.status_code == 201, f"MKCALENDAR {url} -> {resp.status_code}: {resp.text}"
+        return url
+
     def write_password_file(self, directory: Path, name: str = "caldav-pw") -> Path:
         """Write the password to a 0600 file (as an operator would) and return its path."""
         path = directory / name
@@ -110,6 +130,7 @@ def _write_config(folder: Path, port: int) -> Path:
         "type = htpasswd\n"
         f"htpasswd_filename = {users}\n"
         "htpasswd_encryption = plain\n"
+        "htpasswd_cache = False\n"
         "delay = 0\n"
         "[rights]\n"
         "type = owner_only\n"
