@@ -1,0 +1,142 @@
+"""Bulk changes for the Google connector: batch requests first, the careful one-by-one path for the rest.
+
+A chunk of up to 50 ops becomes at most two batch calls: GETs for deletes and forced updates (docketd
+must see an event is its own before deleting or overwriting it), then the inserts, patches and deletes.
+Any part that fails (throttled, 5xx, 409 duplicate, 412 changed) is settled by the connector's
+single-op path, with retries until the apply deadline; past it the op reports TransientError and
+stays in the outbox.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from googleapiclient.errors import HttpError
+from googleapiclient.http import HttpRequest
+
+from connectors.base import ConnectorError, NotFound, Op, OpResult, TransientError, UnmanagedEvent
+from connectors.google_http import status_of
+from connectors.google_map import is_current, is_managed
+from daemon.models import RemoteRef
+
+if TYPE_CHECKING:
+    from connectors.google import GoogleConnector
+
+_NEEDS_LOOK = "look"
+
+
+def _needs_look(op: Op) -> bool:
+    return op.kind == "delete" or (op.kind == "update" and op.ref is not None and op.force)
+
+
+def apply_ops(conn: GoogleConnector, ops: Sequence[Op]) -> list[OpResult]:
+    """Run every op; each op's failure lands in its own OpResult."""
+    deadline = time.monotonic() + conn.retry_budget
+    results: list[OpResult] = []
+    for start in range(0, len(ops), conn.batch_size):
+        results.extend(_chunk(conn, ops[start:start + conn.batch_size], deadline))
+    return results
+
+
+def _run_batch(conn: GoogleConnector, requests: list[HttpRequest],
+               deadline: float) -> list[tuple[Any, BaseException | None]]:
+    if not requests:
+        return []
+    with conn._lock:
+        try:
+            return conn._caller.batch(requests, conn._batch_uri, deadline)
+        finally:
+            conn._keeper.persist_if_refreshed()
+
+
+def _chunk(conn: GoogleConnector, ops: Sequence[Op], deadline: float) -> list[OpResult]:
+    done: dict[int, OpResult] = {}
+    current: dict[int, dict[str, Any] | None] = {}
+    # Phase 1: look at the events docketd is about to delete or overwrite.
+    look = [i for i, op in enumerate(ops) if _needs_look(op)]
+    for i, (resp, exc) in zip(look, _run_batch(conn, [conn._get_req(ops[i].uid) for i in look], deadline),
+                              strict=True):
+        if exc is None:
+            current[i] = dict(resp)
+        elif isinstance(exc, HttpError) and status_of(exc) in (404, 410):
+            current[i] = None
+    # Phase 2: the writes.
+    writes: list[tuple[int, HttpRequest]] = []
+    bodies: dict[int, dict[str, Any]] = {}
+    for i, op in enumerate(ops):
+        if _needs_look(op) and i not in current:
+            continue  # the look failed; the careful path will retry it
+        try:
+            request = _write_request(conn, op, current.get(i), bodies, i)
+        except ConnectorError as refused:
+            done[i] = OpResult(op, None, refused)
+            continue
+        if isinstance(request, OpResult):
+            done[i] = request
+        elif request is not None:
+            writes.append((i, request))
+    outcomes = _run_batch(conn, [r for _, r in writes], deadline)
+    for (i, _), (resp, exc) in zip(writes, outcomes, strict=True):
+        op = ops[i]
+        if exc is None:
+            done[i] = OpResult(op, RemoteRef(resp["id"], resp["etag"]) if op.kind != "delete" else None)
+        elif isinstance(exc, HttpError) and op.kind == "delete" and status_of(exc) in (404, 410):
+            done[i] = OpResult(op, None)
+        elif isinstance(exc, HttpError) and status_of(exc) == 409 and i in bodies and op.kind != "delete":
+            converge = functools.partial(conn._converge, op.uid, bodies[i], deadline)
+            done[i] = _careful(conn, op, deadline, converge)
+        elif isinstance(exc, HttpError) and status_of(exc) == 412 and op.kind == "update" and not op.force:
+            settle = functools.partial(conn._after_precondition_failed, op.uid, bodies[i], deadline)
+            done[i] = _careful(conn, op, deadline, settle)
+    # Everything else: one by one, with retries.
+    return [done[i] if i in done else _careful(conn, op, deadline, _single(conn, op, deadline))
+            for i, op in enumerate(ops)]
+
+
+def _write_request(conn: GoogleConnector, op: Op, current: dict[str, Any] | None,
+                   bodies: dict[int, dict[str, Any]], i: int) -> HttpRequest | OpResult | None:
+    """The batch request for one op, or its result when no write is needed."""
+    if op.kind == "delete":
+        if current is None or current.get("status") == "cancelled":
+            return OpResult(op, None)
+        if not is_managed(current):
+            raise UnmanagedEvent(f"{conn._where(op.uid)} was not created by docketd; it is not deleted.")
+        return conn._delete_req(op.uid, current["etag"])
+    if op.entry is None:
+        raise ConnectorError(f"A {op.kind} op for {op.uid} carries no entry; this is a bug in docketd.")
+    body = bodies[i] = conn._render(op.entry)
+    if op.kind == "create" or op.ref is None:
+        return conn._insert_req(body)
+    if not op.force:
+        return conn._patch_req(op.uid, body, op.ref.etag)
+    if current is None:
+        raise NotFound(f"{conn._where(op.uid)} is not in the calendar.")
+    if not is_managed(current):
+        raise UnmanagedEvent(f"{conn._where(op.uid)} was not created by docketd; docketd leaves it alone.")
+    if is_current(current, body):
+        return OpResult(op, RemoteRef(current["id"], current["etag"]))
+    return conn._patch_req(op.uid, body, current["etag"])
+
+
+def _single(conn: GoogleConnector, op: Op, deadline: float) -> Callable[[], RemoteRef | None]:
+    if op.kind == "delete":
+        return lambda: conn._delete(op.uid, deadline)
+    assert op.entry is not None
+    entry = op.entry
+    if op.kind == "create" or op.ref is None:
+        return lambda: conn._create(entry, deadline)
+    ref = op.ref
+    return lambda: conn._update(entry, ref, op.force, deadline)
+
+
+def _careful(conn: GoogleConnector, op: Op, deadline: float, fn: Callable[[], RemoteRef | None]) -> OpResult:
+    if time.monotonic() >= deadline:
+        return OpResult(op, None, TransientError(
+            f"docketd ran out of time for {conn._where(op.uid)} in this pass; it stays queued."))
+    try:
+        return OpResult(op, conn._guard(op.uid, fn))
+    except ConnectorError as exc:
+        return OpResult(op, None, exc)

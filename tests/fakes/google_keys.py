@@ -1,0 +1,49 @@
+"""Throwaway Google credentials for tests: service-account keys and OAuth client secrets aimed at a fake."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+def make_service_account_key(path: Path, token_uri: str,
+                             client_email: str = "docketd@firm-docket.iam.gserviceaccount.com") -> bytes:
+    """Write a service-account key JSON (mode 0600) whose token_uri is `token_uri`; return the public PEM."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()).decode("ascii")
+    info = {
+        "type": "service_account",
+        "project_id": "firm-docket",
+        "private_key_id": "0123456789abcdef0123456789abcdef01234567",
+        "private_key": private_pem,
+        "client_email": client_email,
+        "client_id": "100000000000000000001",
+        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": token_uri,
+    }
+    path.write_text(json.dumps(info), encoding="utf-8")
+    os.chmod(path, 0o600)
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def make_client_secrets(path: Path, auth_uri: str, token_uri: str) -> Path:
+    """Write an installed-app OAuth client JSON (as downloaded from the Cloud console) aimed at the fake."""
+    info = {
+        "installed": {
+            "client_id": "1234567890-fake.apps.googleusercontent.com",
+            "project_id": "firm-docket",
+            "auth_uri": auth_uri,
+            "token_uri": token_uri,
+            "client_secret": "GOCSPX-fake-secret",
+            "redirect_uris": ["http://localhost"],
+        }
+    }
+    path.write_text(json.dumps(info), encoding="utf-8")
+    os.chmod(path, 0o600)
+    return path
