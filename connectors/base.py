@@ -135,7 +135,7 @@ class Connector(ABC):
             results.append(run_op(self, op))
         return results
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook; most connectors hold nothing to release
         """Release connections; the default has none."""
 
 

@@ -180,10 +180,15 @@ def desired_entries(deadlines: Sequence[Deadline], facts: MatterFacts, *,
                     flags_of: Mapping[str, Sequence[Flag]]) -> dict[str, dict[str, CalendarEntry]]:
     """Per calendar, the entries a matter's deadlines should have there (by uid)."""
     out: dict[str, dict[str, CalendarEntry]] = {}
-    for person in route(facts, default_people):
+    people = route(facts, default_people)
+    # Follow-up tasks are the paralegal's work: they go to the paralegals (or everyone if none).
+    task_people = {p.lower() for p in facts.paralegals} or set(people)
+    for person in people:
         for target, caps in targets_of.get(person, ()):
             bucket = out.setdefault(target, {})
             for d in deadlines:
+                if d.kind != "deadline" and person not in task_people:
+                    continue
                 leads = _leads(d, leads_of.get(person, ()), default_leads)
                 for e in render_entries(d, facts, leads=leads, caps=caps, today=today, soon_days=soon_days,
                                         flags=flags_of.get(d.key, ())):

@@ -142,9 +142,9 @@ class Store:
         if version == SCHEMA_VERSION:
             return
         if version == 0:
-            with self.transaction() as db:
-                db.executescript("SAVEPOINT s;" + _SCHEMA_V1 + "RELEASE s;")
-                db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+            # executescript commits on its own, so the script carries its own transaction.
+            self.db.executescript("BEGIN IMMEDIATE;" + _SCHEMA_V1
+                                  + "INSERT INTO meta VALUES ('schema_version', '1'); COMMIT;")
             version = 1
         else:
             backup = self.path.with_name(f"{self.path.name}.v{version}.bak")

@@ -66,6 +66,9 @@ class RuleVersion:
     cite_short: str | None = None
 
 
+_ALWAYS = RuleVersion(None, None)
+
+
 @dataclass(frozen=True)
 class Followup:
     """A task a pack attaches to a rule: `days` from the deadline (anchor "due") or the trigger."""
@@ -101,7 +104,7 @@ class Rule:
     def version(self, on: date) -> RuleVersion | None:
         """The version in force on `on`; None when the rule has versions and none covers the date."""
         if not self.versions:
-            return RuleVersion(None, None)
+            return _ALWAYS
         for v in self.versions:
             if (v.start is None or v.start <= on) and (v.end is None or on <= v.end):
                 return v

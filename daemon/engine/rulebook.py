@@ -163,7 +163,10 @@ class RuleBook:
         ext = self._ext.get(rule.service) if rule.service else None
         table = ext.table(start) if ext else {}
         if table and (service is None or service not in _ANY):
-            candidates = ["personal", *sorted(m for m in table if table[m][0])]
+            by_value: dict[tuple[int, bool], str] = {}
+            for m in ("personal", *sorted(table)):  # one count per distinct extension
+                by_value.setdefault(table.get(m, (0, False)), m)
+            candidates = list(by_value.values())
             results = [(self._count(rule, n, start, m, ext, table, days, False), m) for m in candidates]
             (due, steps), method = min(results, key=lambda r: r[0][0])
             later = max(r[0][0] for r in results)

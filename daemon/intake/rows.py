@@ -157,7 +157,8 @@ def _parse_row(
     text = {c: as_text(v) for c, v in cells.items()}
 
     matter = text.get("matter", "")
-    if not matter and "matter" not in {e.column for e in errors}:
+    errored = {e.column for e in errors}
+    if not matter and "matter" not in errored:
         bad("matter", "The matter number is missing; every row needs one, e.g. 2026-0142.")
     elif "|" in matter or any(ord(ch) < 32 for ch in matter):
         bad("matter", f"The matter number '{matter}' contains '|' or a control character; remove it.")
@@ -170,13 +171,14 @@ def _parse_row(
             courts[matter] = court
     elif matter in courts:
         court = courts[matter]  # carried from an earlier row of the same matter (DESIGN.md, intake contract)
-    elif matter:
+    elif matter and "court" not in errored:
         bad("court", f"The court is missing and no earlier row of matter {matter} names one; "
                      "fill in the court id, e.g. federal.")
 
     event = re.sub(r"\s+", "_", text.get("event", "").lower())
     if not event:
-        bad("event", "The event is missing; give the trigger event id, e.g. summons_served.")
+        if "event" not in errored:
+            bad("event", "The event is missing; give the trigger event id, e.g. summons_served.")
     elif not _ID.match(event):
         bad("event", f"'{text['event']}' is not an event id; use an id such as summons_served.")
     elif court and _ID.match(court) and check_event is not None:
@@ -186,7 +188,8 @@ def _parse_row(
 
     when = None
     if "date" not in cells:
-        bad("date", "The date is missing; write the date of the event, e.g. 2026-01-05.")
+        if "date" not in errored:
+            bad("date", "The date is missing; write the date of the event, e.g. 2026-01-05.")
     else:
         try:
             when = parse_date(cells["date"], day_first_example=day_first)

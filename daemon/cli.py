@@ -1,0 +1,289 @@
+"""`docketd` command line: the one place that turns errors into messages and exit codes.
+
+Exit codes: 0 ok; 1 some input was rejected (good rows still reported) or work failed; 2 usage or
+config errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from daemon.config import Config, load_config, parse_config
+from daemon.errors import ConfigError, DocketdError, UsageError
+
+log = logging.getLogger("docketd")
+
+DEFAULT_CONFIG_PLACES = ("docketd.toml", "/etc/docketd/docketd.toml")
+CLI_MODULES = ("daemon.cli_rules", "daemon.cli_docket", "daemon.cli_agenda", "daemon.cli_sources")
+
+
+def find_config(args: argparse.Namespace, required: bool) -> Config:
+    """The config named by --config or $DOCKETD_CONFIG, else a default place, else built-in defaults."""
+    explicit = getattr(args, "config", None) or os.environ.get("DOCKETD_CONFIG")
+    if explicit:
+        return load_config(Path(explicit))
+    for place in DEFAULT_CONFIG_PLACES:
+        if Path(place).is_file():
+            return load_config(Path(place))
+    if required:
+        raise ConfigError("No config file found; pass --config FILE (start from "
+                          "config/docketd.example.toml) or set DOCKETD_CONFIG.")
+    return parse_config({}, Path("<built-in defaults>"), Path.cwd())
+
+
+def today_for(config: Config) -> datetime:
+    """Now in the firm's time zone (the CLI's clock edge)."""
+    return datetime.now(ZoneInfo(config.timezone))
+
+
+def _open_docket(config: Config):  # type: ignore[no-untyped-def]
+    from daemon.docket import Docket
+    from daemon.engine import load_rulebook
+    from daemon.store import Store
+
+    store = Store(config.state)
+    return Docket(config, store, load_rulebook(config.rule_dirs, config.closures))
+
+
+# -- commands ---------------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the daemon until SIGTERM."""
+    from daemon.service import Service, setup_logging
+
+    setup_logging(args.log_level)
+    config = find_config(args, required=True)
+    return Service(config.path, Path.cwd()).run()
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Process the inbox once, recompute, and push every pending change now."""
+    from daemon.dispatcher import ConnectorPool, Dispatcher
+    from daemon.docket import now_iso
+    from daemon.pipeline import ingest_file
+    from daemon.watcher import InboxWatcher
+
+    if not args.once:
+        raise UsageError("docketd sync needs --once (the daemon syncs continuously with `docketd run`).")
+    config = find_config(args, required=True)
+    docket = _open_docket(config)
+    now = today_for(config)
+    for folder in (config.inbox, config.processed_dir, config.rejected_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    paths = InboxWatcher(config.inbox, lambda p: None).scan()
+    for i, path in enumerate(paths, 1):
+        report = ingest_file(docket, path, now)
+        print(f"[{i}/{len(paths)}] {report.summary()}")
+    with docket.store.transaction() as db:
+        rc = docket.recompute(db, docket.all_matters(), now.date(), now_iso(now), force=args.force)
+        docket.store.set_kv(db, "last_recompute_day", now.date().isoformat())
+    if args.retry_failed:
+        with docket.store.transaction() as db:
+            db.execute("UPDATE outbox SET dead=0, next_at=0, attempts=0 WHERE dead=1")
+    for target, n in rc.refused_deletes.items():
+        print(f"Held back {n} deletions in {target}: more than the configured share; "
+              "re-run with --force if intended.")
+    pool = ConnectorPool(config)
+    dispatcher = Dispatcher(config, docket.store, pool, lambda: now_iso(today_for(config)))
+    for target in docket.store.targets():
+        try:
+            dispatcher.verify(target)
+        except Exception as exc:  # noqa: BLE001 - reported; sync goes on with other calendars
+            print(f"Could not check {target} for hand edits: {exc}", file=sys.stderr)
+    sent = dispatcher.run_once(time.time())
+    pool.close()
+    print(f"Recomputed {rc.matters} matters ({rc.deadlines} deadlines). Calendar changes: {sent.done} "
+          f"done, {sent.retrying} waiting to retry, {sent.failed} failed, {sent.conflicts} hand edits.")
+    return 1 if sent.failed else 0
+
+
+def _preview(args: argparse.Namespace) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    from daemon.docket import Docket
+    from daemon.engine import load_rulebook
+    from daemon.pipeline import preview_files
+
+    config = find_config(args, required=False)
+    missing = [p for p in args.files if not Path(p).is_file()]
+    if missing:
+        raise UsageError(f"No such file: {', '.join(missing)}.")
+    rules = load_rulebook(config.rule_dirs, config.closures)
+    docket = Docket(config, None, rules)  # type: ignore[arg-type]  # preview never touches the store
+    try:
+        today = (date.fromisoformat(args.today) if getattr(args, "today", None) else today_for(config).date())
+    except ValueError:
+        raise UsageError(f"--today {args.today!r} is not a date like 2026-01-05.") from None
+    deadlines, errors = preview_files(docket, [Path(p) for p in args.files], today)
+    return deadlines, [e.as_dict() for e in errors]
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """Compute deadlines for intake files without touching the store or any calendar."""
+    deadlines, errors = _preview(args)
+    if args.json:
+        print(json.dumps({"deadlines": deadlines, "errors": errors}, indent=2))
+    else:
+        for d in deadlines:
+            print(f"{d['due']}  [{d['matter']}] {d['title']} ({d['citation']})  rule {d['rule']}")
+            for line in d["explanation"]:  # type: ignore[attr-defined]
+                print(f"      {line}")
+            for f in d["flags"]:  # type: ignore[attr-defined]
+                print(f"      FLAG {f['severity']}: {f['message']}")
+        _print_errors(errors)
+        print(f"{len(deadlines)} deadlines, {len(errors)} problems.")
+    return 1 if errors else 0
+
+
+def _print_errors(errors: Sequence[dict[str, object]]) -> None:
+    for e in errors:
+        where = f"row {e['row']}" if e.get("row") is not None else "file"
+        col = f", column {e['column']}" if e.get("column") else ""
+        print(f"{e['file']}, {where}{col}: {e['message']}", file=sys.stderr)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check intake files and report every problem (file, row, column, fix)."""
+    deadlines, errors = _preview(args)
+    if args.json:
+        print(json.dumps({"ok": not errors, "deadlines": len(deadlines), "errors": errors}, indent=2))
+    else:
+        _print_errors(errors)
+        print(("OK: " if not errors else "Problems found: ")
+              + f"{len(errors)} problems; the good rows give {len(deadlines)} deadlines.")
+    return 1 if errors else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """What the daemon holds: matters, deadlines, pending calendar work, open flags."""
+    config = find_config(args, required=True)
+    from daemon.store import Store
+
+    store = Store(config.state)
+    db = store.db
+    data = {
+        "state": str(config.state),
+        "matters": db.execute("SELECT COUNT(*) FROM matters").fetchone()[0],
+        "deadlines": db.execute("SELECT COUNT(*) FROM deadlines").fetchone()[0],
+        "files": db.execute("SELECT COUNT(*) FROM files").fetchone()[0],
+        "outbox": store.outbox_counts(),
+        "open_flags": db.execute("SELECT COUNT(*) FROM flags WHERE acked_at IS NULL").fetchone()[0],
+        "last_errors": [dict(r) for r in db.execute(
+            "SELECT target, key, attempts, last_error FROM outbox WHERE last_error IS NOT NULL "
+            "ORDER BY id LIMIT 10")],
+        "flags": [dict(r) for r in db.execute(
+            "SELECT id, kind, severity, message, action FROM flags WHERE acked_at IS NULL "
+            "ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, id LIMIT 20")],
+    }
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"State: {data['state']}")
+    print(f"{data['matters']} matters, {data['deadlines']} deadlines, {data['files']} intake files read.")
+    outbox = data["outbox"]
+    assert isinstance(outbox, dict)
+    if outbox:
+        for target, c in sorted(outbox.items()):
+            print(f"Calendar {target}: {c['pending']} changes waiting, {c['failed']} failed.")
+    else:
+        print("Every calendar is up to date.")
+    for e in data["last_errors"]:
+        print(f"  {e['target']}: {e['key']} (attempt {e['attempts']}): {e['last_error']}")
+    print(f"{data['open_flags']} open flags.")
+    for f in data["flags"]:
+        print(f"  #{f['id']} {f['severity']}: {f['message']} {f['action']}")
+    return 0
+
+
+def cmd_auth(args: argparse.Namespace) -> int:
+    """Sign in to a calendar service and store the token."""
+    from connectors.base import connector_class
+    from daemon.dispatcher import ConnectorPool
+
+    config = find_config(args, required=True)
+    names = [n for n, s in config.calendars.items() if s.get("kind") == args.kind
+             and (args.calendar is None or n == args.calendar)]
+    if not names:
+        raise UsageError(f"No [calendars.*] section with kind = \"{args.kind}\""
+                         + (f" named {args.calendar}" if args.calendar else "") + f" in {config.path}.")
+    module = importlib.import_module(connector_class(args.kind).__module__)
+    auth = getattr(module, "auth_command", None)
+    if auth is None:
+        raise UsageError(f"Calendars of kind {args.kind} need no sign-in command.")
+    pool = ConnectorPool(config)
+    return int(auth(args, config.calendars[names[0]], pool.ctx, sys.stdout))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    p = argparse.ArgumentParser(prog="docketd", description="Court deadlines, computed and calendared.")
+    p.add_argument("--config", help="config file (default: $DOCKETD_CONFIG, ./docketd.toml, "
+                                    "/etc/docketd/docketd.toml)")
+    p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("run", help="run the daemon")
+    s.set_defaults(func=cmd_run)
+    s = sub.add_parser("sync", help="process the inbox and push every pending change now")
+    s.add_argument("--once", action="store_true", help="run one pass and exit")
+    s.add_argument("--force", action="store_true", help="allow a mass deletion the guard held back")
+    s.add_argument("--retry-failed", action="store_true", help="retry changes a calendar refused")
+    s.set_defaults(func=cmd_sync)
+    for name, func, text in (("preview", cmd_preview, "compute deadlines for files, touching nothing"),
+                             ("validate", cmd_validate, "check intake files and list every problem")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("files", nargs="+", metavar="FILE")
+        s.add_argument("--json", action="store_true", help="machine-readable output")
+        s.add_argument("--today", help="compute flags as of this date (YYYY-MM-DD)")
+        s.set_defaults(func=func)
+    s = sub.add_parser("status", help="matters, pending calendar work and open flags")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+    s = sub.add_parser("auth", help="sign in to Google or Outlook and store the token")
+    s.add_argument("kind", choices=["google", "outlook"])
+    s.add_argument("--account", required=True, help="the mailbox to sign in as, e.g. you@firm.com")
+    s.add_argument("--calendar", help="the [calendars.NAME] to use (default: the first of that kind)")
+    s.set_defaults(func=cmd_auth)
+    for name in CLI_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `docketd` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    from daemon.engine import EngineError
+
+    try:
+        return int(args.func(args))
+    except DocketdError as exc:
+        print(f"docketd: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except EngineError as exc:
+        print(f"docketd: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,292 @@
+"""The docket: stores intake rows, recomputes matters and writes calendar work to the outbox.
+
+Everything one intake change causes (triggers, matter facts, deadlines, flags, outbox rows) is
+written in ONE transaction, so a crash leaves either all of it or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from connectors.base import Capabilities, connector_class
+from daemon.config import Config
+from daemon.flags import all_flags
+from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
+from daemon.planner import FIRM_DOCKET, MatterFacts, desired_entries, merge_facts, plan_matter, route
+from daemon.reconciler import TargetPlan, exceeds_delete_guard, reconcile
+from daemon.serial import deadline_to_dict, entry_to_dict, trigger_from_dict, trigger_to_dict
+from daemon.store import Store
+
+ICS_ALL = "ics:all"
+# Flags the dispatcher raises; a recompute leaves them alone.
+SYNC_FLAG_KINDS = frozenset({"drift", "auth", "sync-failed", "mass-delete", "source-vanished"})
+
+
+class RuleBook(Protocol):
+    """What the docket needs of the rules engine."""
+
+    def compute(self, trigger: TriggerEvent) -> list[Deadline]:
+        """Every deadline the trigger implies."""
+        ...
+
+    def events_for(self, court_id: str) -> frozenset[str]:
+        """Trigger events the court's packs know."""
+        ...
+
+    def court_ids(self) -> list[str]:
+        """Every known court id."""
+        ...
+
+
+@dataclass
+class RecomputeReport:
+    """What a recompute changed."""
+
+    matters: int = 0
+    deadlines: int = 0
+    queued: int = 0
+    refused_deletes: dict[str, int] = field(default_factory=dict)
+
+
+def now_iso(clock: datetime) -> str:
+    """A timestamp for the store."""
+    return clock.isoformat(timespec="seconds")
+
+
+class Docket:
+    """Ties config, store and rule book together; all methods run on the caller's thread."""
+
+    def __init__(self, config: Config, store: Store, rules: RuleBook) -> None:
+        self.config = config
+        self.store = store
+        self.rules = rules
+
+    # -- routing --------------------------------------------------------------------------------
+    def capabilities(self, target: str) -> Capabilities:
+        """What a calendar can hold, without connecting to it."""
+        if target.startswith("ics:"):
+            return Capabilities()
+        kind = self.config.calendars[target]["kind"]
+        caps = getattr(connector_class(kind), "capabilities", Capabilities())
+        assert isinstance(caps, Capabilities)
+        return caps
+
+    def targets_for(self, person: str) -> list[tuple[str, Capabilities]]:
+        """The calendars one person's deadlines go to."""
+        out: list[tuple[str, Capabilities]] = []
+        cfg = self.config.people.get(person)
+        if cfg is not None:
+            out += [(name, self.capabilities(name)) for name in cfg.calendars]
+        if self.config.ics_dir is not None:
+            out.append((f"ics:{person}", Capabilities()))
+        return out
+
+    # -- intake ---------------------------------------------------------------------------------
+    def resolve_court(self, trigger: TriggerEvent, pending: dict[str, MatterFacts]) -> str | None:
+        """The trigger's court: its own, else the matter's from earlier rows."""
+        if trigger.court:
+            return trigger.court
+        facts = pending.get(trigger.matter) or self.facts(trigger.matter)
+        return facts.court if facts else None
+
+    def facts(self, matter: str) -> MatterFacts | None:
+        """A matter's stored facts."""
+        raw = self.store.matter(matter)
+        if raw is None:
+            return None
+        raw["attorneys"] = tuple(raw.get("attorneys", ()))
+        raw["paralegals"] = tuple(raw.get("paralegals", ()))
+        return MatterFacts(**raw)
+
+    def store_triggers(self, db: sqlite3.Connection, triggers: Sequence[TriggerEvent],
+                       stamp: str, source: str | None = None) -> set[str]:
+        """Upsert triggers (a same-identity row is a correction) and fold them into matter facts."""
+        by_matter: dict[str, list[TriggerEvent]] = {}
+        for t in triggers:
+            by_matter.setdefault(t.matter, []).append(t)
+            prov = t.provenance
+            db.execute(
+                "INSERT INTO triggers (matter, event, ref, payload, updated_at, source, row, checksum) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(matter, event, ref) DO UPDATE SET "
+                "payload=excluded.payload, updated_at=excluded.updated_at, source=excluded.source, "
+                "row=excluded.row, checksum=excluded.checksum",
+                (t.matter, t.event, t.ref or "", json.dumps(trigger_to_dict(t)), stamp,
+                 source or (prov.source if prov else ""), prov.row if prov else 0,
+                 prov.checksum if prov else ""))
+        for matter, rows in by_matter.items():
+            self.write_facts(db, merge_facts(matter, self.facts(matter), rows), stamp)
+        return set(by_matter)
+
+    def write_facts(self, db: sqlite3.Connection, facts: MatterFacts, stamp: str) -> None:
+        """Store a matter's merged facts."""
+        db.execute(
+            "INSERT INTO matters VALUES (?, ?, ?) ON CONFLICT(matter) DO UPDATE SET "
+            "payload=excluded.payload, updated_at=excluded.updated_at",
+            (facts.matter, json.dumps(asdict(facts)), stamp))
+
+    def source_instances(self, source: str) -> dict[tuple[str, str, str], str]:
+        """Trigger identities a mirrored source owns now, with their stored payloads."""
+        rows = self.store.db.execute("SELECT matter, event, ref, payload FROM triggers WHERE source=?", (source,))
+        return {(r[0], r[1], r[2]): r[3] for r in rows}
+
+    def withdraw_triggers(self, db: sqlite3.Connection, instances: Iterable[tuple[str, str, str]]) -> set[str]:
+        """Remove triggers (a mirrored sheet row vanished); their deadlines go at the next recompute."""
+        matters = set()
+        for matter, event, ref in instances:
+            db.execute("DELETE FROM triggers WHERE matter=? AND event=? AND ref=?", (matter, event, ref))
+            matters.add(matter)
+        return matters
+
+    # -- recompute ------------------------------------------------------------------------------
+    def recompute(self, db: sqlite3.Connection, matters: Iterable[str], today: date, stamp: str,
+                  force: bool = False) -> RecomputeReport:
+        """Recompute matters' deadlines and flags, and queue the calendar changes they imply."""
+        report = RecomputeReport()
+        plans: dict[str, TargetPlan] = {}
+        soon = int(self.config.flags.get("soon_court_days", 5))
+        for matter in sorted(set(matters)):
+            report.matters += 1
+            facts = self.facts(matter) or MatterFacts(matter)
+            triggers = [trigger_from_dict(p) for p in self.store.triggers_for(matter)]
+            deadlines, errors = self._plan(triggers, facts, today)
+            flags_of = all_flags(deadlines, today, soon)
+            for key, message in errors:
+                flags_of.setdefault(key, []).append(Flag("engine-error", "critical", message,
+                                                         "Correct the intake row or the rule pack."))
+            report.deadlines += len(deadlines)
+            self._write_deadlines(db, matter, deadlines, flags_of, stamp)
+            shown = self._unacked(db, matter, flags_of)
+            desired = self._desired(deadlines, facts, today, soon, shown)
+            self._plan_targets(db, matter, desired, plans)
+        report.queued, report.refused_deletes = self._queue(db, plans, stamp, force)
+        return report
+
+    def _plan(self, triggers: Sequence[TriggerEvent], facts: MatterFacts,
+              today: date) -> tuple[list[Deadline], list[tuple[str, str]]]:
+        deadlines: list[Deadline] = []
+        errors: list[tuple[str, str]] = []
+        for t in triggers:
+            try:
+                deadlines += plan_matter([t], facts, self.rules, today)
+            except Exception as exc:  # noqa: BLE001 - one bad trigger must not stop its matter
+                errors.append((f"{t.matter}|{t.event}|{t.ref or ''}",
+                               f"Matter {t.matter}: {t.event} on {t.date} could not be computed: {exc}"))
+        return deadlines, errors
+
+    def _write_deadlines(self, db: sqlite3.Connection, matter: str, deadlines: Sequence[Deadline],
+                         flags_of: dict[str, list[Flag]], stamp: str) -> None:
+        db.execute("DELETE FROM deadlines WHERE matter=?", (matter,))
+        for d in deadlines:
+            payload = deadline_to_dict(d)
+            payload["flags"] = [f.as_dict() for f in flags_of.get(d.key, ())]
+            db.execute("INSERT OR REPLACE INTO deadlines VALUES (?, ?, ?, ?, ?, ?)",
+                       (d.key, matter, d.rule, d.due.isoformat(), json.dumps(payload), stamp))
+        kinds = tuple(SYNC_FLAG_KINDS)
+        marks = ",".join("?" * len(kinds))
+        keep = {(key, f.kind) for key, fl in flags_of.items() for f in fl}
+        for row in db.execute(f"SELECT scope, kind FROM flags WHERE matter=? AND kind NOT IN ({marks})",
+                              (matter, *kinds)).fetchall():
+            if (row[0], row[1]) not in keep:
+                db.execute("DELETE FROM flags WHERE scope=? AND kind=?", (row[0], row[1]))
+        for key, fl in flags_of.items():
+            for f in fl:
+                db.execute(
+                    "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope, kind) DO UPDATE SET "
+                    "severity=excluded.severity, message=excluded.message, action=excluded.action",
+                    (key, f.kind, f.severity, f.message, f.action, matter, stamp))
+
+    def _unacked(self, db: sqlite3.Connection, matter: str,
+                 flags_of: dict[str, list[Flag]]) -> dict[str, list[Flag]]:
+        acked = {(r[0], r[1]) for r in db.execute(
+            "SELECT scope, kind FROM flags WHERE matter=? AND acked_at IS NOT NULL", (matter,))}
+        return {k: [f for f in fl if (k, f.kind) not in acked] for k, fl in flags_of.items()}
+
+    def _desired(self, deadlines: Sequence[Deadline], facts: MatterFacts, today: date, soon: int,
+                 flags_of: dict[str, list[Flag]]) -> dict[str, dict[str, CalendarEntry]]:
+        people = route(facts, self.config.routing_default)
+        targets_of = {p: self.targets_for(p) for p in people}
+        leads_of = {p: self.config.people[p].reminders for p in people if p in self.config.people}
+        desired = desired_entries(
+            deadlines, facts, targets_of=targets_of, leads_of=leads_of,
+            default_leads=self.config.default_reminders, default_people=self.config.routing_default,
+            today=today, soon_days=soon, flags_of=flags_of)
+        if self.config.ics_dir is not None:
+            merged: dict[str, CalendarEntry] = {}
+            for target, entries in desired.items():
+                if target.startswith("ics:") and target != ICS_ALL:
+                    merged.update(entries)
+            desired[ICS_ALL] = merged
+        return desired
+
+    def _plan_targets(self, db: sqlite3.Connection, matter: str,
+                      desired: dict[str, dict[str, CalendarEntry]], plans: dict[str, TargetPlan]) -> None:
+        prefix = matter.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "|%"
+        synced_by_target: dict[str, dict[str, Any]] = {}
+        for r in db.execute("SELECT target, uid FROM sync WHERE key LIKE ? ESCAPE '\\'", (prefix,)):
+            synced_by_target.setdefault(r[0], {})[r[1]] = None
+        pending_by_target: dict[str, dict[str, Any]] = {}
+        for r in db.execute("SELECT target, uid FROM outbox WHERE key LIKE ? ESCAPE '\\'", (prefix,)):
+            pending_by_target.setdefault(r[0], {})[r[1]] = None
+        for target in set(desired) | set(synced_by_target) | set(pending_by_target):
+            synced = {u: s for u, s in self.store.sync_rows(target).items()
+                      if u in synced_by_target.get(target, {})}
+            pending = {p.uid: p for p in self.store.pending(target, include_dead=True)
+                       if p.uid in pending_by_target.get(target, {})}
+            plan = reconcile(desired.get(target, {}), synced, pending)
+            agg = plans.setdefault(target, TargetPlan())
+            agg.upserts += plan.upserts
+            agg.deletes += plan.deletes
+            agg.drops += plan.drops
+
+    def _queue(self, db: sqlite3.Connection, plans: dict[str, TargetPlan], stamp: str,
+               force: bool) -> tuple[int, dict[str, int]]:
+        queued = 0
+        refused: dict[str, int] = {}
+        sync = self.config.sync
+        for target, plan in plans.items():
+            for uid in plan.drops:
+                db.execute("DELETE FROM outbox WHERE target=? AND uid=?", (target, uid))
+            for e in plan.upserts:
+                payload = entry_to_dict(e)
+                payload["_hash"] = e.content_hash()
+                _enqueue(db, target, e.uid, e.key, "upsert", json.dumps(payload), stamp)
+                queued += 1
+            managed = db.execute("SELECT COUNT(*) FROM sync WHERE target=?", (target,)).fetchone()[0]
+            if not force and exceeds_delete_guard(len(plan.deletes), managed, sync.max_delete_share,
+                                                  sync.max_delete_floor):
+                refused[target] = len(plan.deletes)
+                db.execute(
+                    "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
+                    "VALUES (?, 'mass-delete', 'critical', ?, ?, NULL, ?) ON CONFLICT(scope, kind) DO UPDATE "
+                    "SET message=excluded.message, acked_at=NULL",
+                    (target, f"docketd held back {len(plan.deletes)} deletions from calendar {target} "
+                             f"({managed} managed entries): more than the configured share at once.",
+                     "If the intake change was intended, run `docketd sync --once --force`; otherwise "
+                     "restore the intake rows.", stamp))
+                continue
+            for s in plan.deletes:
+                _enqueue(db, target, s.uid, s.key, "delete", json.dumps(s.entry), stamp)
+                queued += 1
+        return queued, refused
+
+    def all_matters(self) -> list[str]:
+        """Every matter in the store."""
+        return self.store.matter_ids()
+
+    def person_targets(self) -> dict[str, list[str]]:
+        """For status: each configured person's calendars."""
+        return {p: [t for t, _ in self.targets_for(p)] for p in (*self.config.people, FIRM_DOCKET)}
+
+
+def _enqueue(db: sqlite3.Connection, target: str, uid: str, key: str, op: str, entry: str, stamp: str) -> None:
+    db.execute(
+        "INSERT INTO outbox (target, uid, key, op, entry, force, created_at, attempts, next_at, dead) "
+        "VALUES (?, ?, ?, ?, ?, 0, ?, 0, 0, 0) ON CONFLICT(target, uid) DO UPDATE SET op=excluded.op, "
+        "key=excluded.key, entry=excluded.entry, force=0, attempts=0, next_at=0, dead=0, last_error=NULL",
+        (target, uid, key, op, entry, stamp))
