@@ -76,7 +76,7 @@ def read_intake(path: Path, *, header_aliases: Mapping[str, str] | None = None,
 
 def _records(data: bytes, source: str, suffix: str, aliases: Mapping[str, str], sheet: str | None) -> Records:
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(data, source, sheet=sheet)
+        return read_xlsx(data, source, sheet=sheet, header_aliases=aliases)
     if suffix == ".json":
         return read_json(data, source)
     if suffix in (".yaml", ".yml"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from daemon.intake.result import RowError
 from daemon.intake.rows import BUILTIN_ALIASES, COLUMNS, normalize_header
@@ -60,16 +60,16 @@ def sniff_delimiter(text: str, header_aliases: Iterable[str] = ()) -> str:
 
     def score(delimiter: str) -> tuple[int, float, int]:
         records = list(csv.reader(lines, delimiter=delimiter))
-        header = records[0]
-        named = sum(1 for h in header if normalize_header(h) in known)
-        same = sum(1 for r in records[1:] if len(r) == len(header)) / max(len(records) - 1, 1)
+        named, at = max((sum(1 for h in r if normalize_header(h) in known), i) for i, r in enumerate(records[:20]))
+        header = records[at] if named else records[0]
+        same = sum(1 for r in records[at + 1:] if len(r) == len(header)) / max(len(records) - at - 1, 1)
         return (named, same, len(header))
 
     return max(DELIMITERS, key=score)
 
 
 def read_csv(data: bytes, source: str, *, delimiter: str | None = None,
-             header_aliases: Iterable[str] = ()) -> Records:
+             header_aliases: Mapping[str, str] | None = None) -> Records:
     """Rows of a CSV/TSV file's bytes keyed by header, or a file-level error."""
     try:
         text = decode(data)
@@ -84,11 +84,11 @@ def read_csv(data: bytes, source: str, *, delimiter: str | None = None,
     if not text.strip():
         return Records(errors=[RowError(source, None, None,
             "The file is empty (or only blank lines); put a header row and one row per event in it.")])
-    chosen = delimiter or sniff_delimiter(text, header_aliases)
+    chosen = delimiter or sniff_delimiter(text, header_aliases or {})
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=chosen, quotechar='"', strict=False)
     try:
         table = list(reader)
     except csv.Error as exc:
         return Records(errors=[RowError(source, reader.line_num + first_number - 1, None,
             f"The CSV cannot be read there ({exc}); check for an unclosed quote or a very long value.")])
-    return records_from_table(table, source, first_number=first_number)
+    return records_from_table(table, source, first_number=first_number, header_aliases=header_aliases)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from daemon.intake.limits import MAX_ROWS, too_many_rows
 from daemon.intake.result import RowError
-from daemon.intake.rows import normalize_header
+from daemon.intake.rows import BUILTIN_ALIASES, COLUMNS, normalize_header
 from daemon.intake.values import as_text
 
 
@@ -26,16 +26,28 @@ class Records:
     header_row: int | None = None
 
 
-def records_from_table(table: Iterable[Sequence[object]], source: str, *, first_number: int = 1) -> Records:
-    """The first non-blank row is the header; the rows after it become mappings of header -> cell.
+HEADER_SEARCH_ROWS = 20
+
+
+def _names_columns(cells: Sequence[object], known: set[str]) -> bool:
+    return sum(1 for c in cells if normalize_header(as_text(c)) in known) >= 2
+
+
+def records_from_table(table: Iterable[Sequence[object]], source: str, *, first_number: int = 1,
+                       header_aliases: Mapping[str, str] | None = None) -> Records:
+    """The header is the first row naming two intake columns (title rows above it are skipped; if no
+    row in the first 20 does, the first non-blank row); the rows after it become header -> cell maps.
 
     Columns with an empty header are ignored unless a row puts a value there, which is an error
     (a value with no column name is probably shifted by a missing or extra separator).
     """
     out = Records()
+    known = set(COLUMNS) | set(BUILTIN_ALIASES) | {normalize_header(h) for h in (header_aliases or {})}
+    rows = list(table) if not isinstance(table, list) else table
+    start = next((i for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]) if _names_columns(cells, known)), 0)
     headers: list[str] | None = None
     data_rows = 0
-    for number, cells in enumerate(table, start=first_number):
+    for number, cells in enumerate(rows[start:], start=first_number + start):
         if headers is None:
             if all(as_text(c) == "" for c in cells):
                 continue

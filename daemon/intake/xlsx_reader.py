@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Mapping
 from io import BytesIO
 
 import openpyxl
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 DEFAULT_SHEET = "intake"
 
 
-def read_xlsx(data: bytes, source: str, *, sheet: str | None = None) -> Records:
+def read_xlsx(data: bytes, source: str, *, sheet: str | None = None,
+              header_aliases: Mapping[str, str] | None = None) -> Records:
     """Rows of a workbook's intake sheet keyed by header, or a file-level error naming the fix."""
     problem = xlsx_zip_problem(data)
     if problem:
@@ -59,6 +61,6 @@ def read_xlsx(data: bytes, source: str, *, sheet: str | None = None) -> Records:
                 "open it in Excel and save it again, or export it as CSV.")])
         # read_only worksheets start at the first row the file declares; number rows as Excel shows them.
         first = ws.min_row if isinstance(getattr(ws, "min_row", None), int) else 1
-        return records_from_table(table, source, first_number=first)
+        return records_from_table(table, source, first_number=first, header_aliases=header_aliases)
     finally:
         workbook.close()
