@@ -20,7 +20,9 @@ CheckEvent = Callable[[str, str], "str | None"]
 
 COLUMNS = ("matter", "title", "court", "event", "date", "time", "service", "ref", "attorney", "paralegal",
            "status", "notes")
-REQUIRED_COLUMNS = ("matter", "court", "event", "date")
+# court is not required: a row without one takes its matter's court from an earlier row of the same
+# file here, or from the stored matter in the pipeline (which reports it if the matter has none).
+REQUIRED_COLUMNS = ("matter", "event", "date")
 STATUSES = ("open", "closed")
 
 # Headers firms commonly use; a config's [intake] header_aliases adds its own (and wins).
@@ -171,9 +173,6 @@ def _parse_row(
             courts[matter] = court
     elif matter in courts:
         court = courts[matter]  # carried from an earlier row of the same matter (DESIGN.md, intake contract)
-    elif matter and "court" not in errored:
-        bad("court", f"The court is missing and no earlier row of matter {matter} names one; "
-                     "fill in the court id, e.g. federal.")
 
     event = re.sub(r"\s+", "_", text.get("event", "").lower())
     if not event:

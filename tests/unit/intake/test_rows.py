@@ -62,7 +62,7 @@ def test_two_headers_meaning_the_same_column_are_refused() -> None:
 
 
 def test_every_problem_in_a_row_is_reported_with_its_column() -> None:
-    result = parse_records(rows({"matter": "", "court": "", "date": "31/12/2026", "time": "25:00",
+    result = parse_records(rows({"matter": "", "date": "31/12/2026", "time": "25:00",
                                  "service": "pigeon", "attorney": "jdoe", "status": "pending", "event": ""}),
                            "s.csv")
     assert result.triggers == []
@@ -91,10 +91,16 @@ def test_unknown_event_and_court_come_from_the_rulebook_check() -> None:
 
 def test_court_is_carried_from_an_earlier_row_of_the_same_matter_only() -> None:
     result = parse_records(rows({}, {"court": "", "event": "trial", "date": "2027-03-05"},
-                                {"matter": "2026-0200", "court": ""}), "s.csv")
-    assert [t.court for t in result.triggers] == ["federal", "federal"]
-    (error,) = result.errors
-    assert (error.row, error.column) == (4, "court") and "matter 2026-0200" in error.message
+                                {"matter": "2026-0200", "court": ""}), "s.csv", check_event=check_event)
+    # Without an earlier row the court stays None: the pipeline takes it from the stored matter
+    # (or reports the row), so a follow-up file need not repeat a known matter's court.
+    assert [t.court for t in result.triggers] == ["federal", "federal", None]
+    assert result.errors == []
+
+
+def test_a_file_without_a_court_column_is_allowed() -> None:
+    result = parse_records([{"matter": "2026-0142", "event": "trial", "date": "2027-03-05"}], "s.csv")
+    assert result.errors == [] and result.triggers[0].court is None
 
 
 def test_day_first_file_makes_every_small_slashed_date_an_error() -> None:
