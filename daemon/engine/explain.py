@@ -7,7 +7,7 @@ from datetime import date
 
 from daemon.engine.calendars import Holiday
 from daemon.engine.counting import fmt
-from daemon.models import Flag
+from daemon.models import Deadline, Flag
 
 SERVICE_WORDS = {
     "personal": "personal service",
@@ -50,8 +50,20 @@ def trigger_line(label: str, day: date, service: str | None, at: str | None) -> 
     if at:
         line += f" at {at}"
     if service and service in SERVICE_WORDS:
-        line += f" by {SERVICE_WORDS[service]}"
+        if label.endswith(" set for"):  # a hearing: the service method is that of the papers
+            line += f"; papers served by {SERVICE_WORDS[service]}"
+        else:
+            line += f" by {SERVICE_WORDS[service]}"
     return line + "."
+
+
+def render(deadline: Deadline) -> str:
+    """A deadline and its trace as `docketd explain` prints it: title line, steps, flags."""
+    lines = [f"{deadline.matter}  {deadline.rule}  {deadline.title}: {fmt(deadline.due)}  [{deadline.label}]"]
+    lines += [f"  {step}" for step in deadline.explanation]
+    for f in deadline.flags:
+        lines.append(f"  ! {f.kind}: {f.message}" + (f" {f.action}" if f.action else ""))
+    return "\n".join(lines)
 
 
 def missing_service(assumed: str, later: date) -> tuple[str, Flag]:
@@ -74,7 +86,8 @@ def missing_service(assumed: str, later: date) -> tuple[str, Flag]:
 def ambiguous_law(days: Sequence[Holiday], earlier: date, later: date) -> tuple[str, Flag]:
     """The explanation line and flag when the law reads two ways and the readings give two dates."""
     names = "; ".join(f"{fmt(h.day)}, {h.name}" for h in days) or "a day in this period"
-    line = (f"Unsettled whether {names} is a legal holiday: calendared the earlier date {fmt(earlier)}; "
+    what = "this day is a legal holiday" if len(days) == 1 else "these days are legal holidays"
+    line = (f"Unsettled whether {what} ({names}): calendared the earlier date {fmt(earlier)}; "
             f"the other reading gives {fmt(later)}.")
     flag = Flag(
         kind="ambiguous-law",
