@@ -25,7 +25,7 @@ COLUMNS = ("matter", "title", "court", "event", "date", "time", "service", "ref"
 REQUIRED_COLUMNS = ("matter", "event", "date")
 STATUSES = ("open", "closed")
 
-# Headers firms commonly use; a config's [intake] header_aliases adds its own (and wins).
+# Headers firms commonly use; a config's [intake.headers] table adds its own (and wins).
 BUILTIN_ALIASES: dict[str, str] = {
     "matter #": "matter", "matter no": "matter", "matter no.": "matter", "matter number": "matter",
     "matter id": "matter", "file number": "matter", "file #": "matter",
@@ -86,7 +86,7 @@ def _map_headers(raw_headers: list[str], source: str, header_aliases: Mapping[st
         seen = ", ".join(f"'{h}'" for h in raw_headers if h.strip()) or "none"
         errors.append(RowError(source, None, missing[0],
             f"The header row has no {' / '.join(missing)} column (headers seen: {seen}); "
-            "add the column, or map your header to it with [intake] header_aliases in the config."))
+            "add the column, or map your header to it under [intake.headers] in the config."))
     return _Header(mapping, errors)
 
 

@@ -52,7 +52,7 @@ def test_missing_required_column_is_one_file_error_listing_what_was_seen() -> No
                            "s.csv")
     (error,) = result.errors
     assert error.row is None and error.column == "event"
-    assert "'evnt'" in error.message and "header_aliases" in error.message
+    assert "'evnt'" in error.message and "[intake.headers]" in error.message
 
 
 def test_two_headers_meaning_the_same_column_are_refused() -> None:
