@@ -24,12 +24,13 @@ from connectors.base import (
     NotFound,
     Op,
     OpResult,
+    PermanentError,
     TransientError,
     UnmanagedEvent,
 )
 from connectors.outlook_auth import GraphAuth
 from connectors.outlook_config import OutlookSettings, parse_settings
-from connectors.outlook_http import GraphHttp, Request, Response, raise_for
+from connectors.outlook_http import GraphHttp, Request, Response, graph_message, raise_for
 from connectors.outlook_map import (
     EXPAND,
     event_body,
@@ -122,6 +123,12 @@ class OutlookConnector(Connector):
                 raise_for(resp, f"read event {op.uid} in {self.settings.mailbox}")
                 found: dict[str, Any] | None = resp.body
             else:
+                if resp.status == 404 and resp.error is None:
+                    raise PermanentError(
+                        f"Outlook calendar {self.settings.calendar_id or '(default)'} of {self.settings.mailbox} "
+                        f"was not found ({graph_message(resp)}); check mailbox and calendar_id in "
+                        f"[calendars.{self.name}]."
+                    )
                 raise_for(resp, f"look up event {op.uid} in {self.settings.mailbox}'s calendar")
                 hits = resp.body.get("value", [])
                 if len(hits) > 1:
@@ -146,6 +153,10 @@ class OutlookConnector(Connector):
                 )
             if op.kind == "update" and op.ref is not None and not op.force:
                 current = remote_event(found, self.settings.timezone, op.uid)
+                if current.etag != op.ref.etag and not current.cancelled and _shows(current, op.entry):
+                    # Our own earlier write whose answer was lost (reset, 5xx after the change): the
+                    # event already shows this entry, so there is nothing to redo and nothing to flag.
+                    return OpResult(op, RemoteRef(current.remote_id, current.etag))
                 if current.etag != op.ref.etag or current.cancelled:
                     raise EditConflict(
                         f"Someone changed deadline event {op.uid} in Outlook calendar {self.name} "
@@ -252,6 +263,11 @@ class OutlookConnector(Connector):
             f"&$expand={quote(EXPAND, safe='')}&$top={self.settings.page_size}"
         )
         return [remote_event(ev, self.settings.timezone) for ev in self.http.get_all(url) if is_managed(ev)]
+
+
+def _shows(current: RemoteEvent, entry: CalendarEntry) -> bool:
+    """True if the calendar event already shows the entry's date, time and title."""
+    return (current.start, current.start_time, current.summary) == (entry.start, entry.start_time, entry.summary)
 
 
 def auth_command(args: argparse.Namespace, section: dict[str, Any], ctx: ConnectorContext, out: TextIO) -> int:

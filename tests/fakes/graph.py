@@ -51,6 +51,7 @@ class FakeGraph:
         self.fail_rate = 0.0
         self.fault_kinds: tuple[str, ...] = FAULTS
         self._rng = random.Random(0)
+        self._script: list[str | None] = []
         self._lock = threading.Lock()
         self._inflight: collections.Counter[str] = collections.Counter()
         self.max_inflight: collections.Counter[str] = collections.Counter()
@@ -112,6 +113,11 @@ class FakeGraph:
         with self._lock:
             self.fail_rate, self.fault_kinds, self._rng = rate, kinds, random.Random(seed)
 
+    def script(self, *faults: str | None) -> None:
+        """Fail the next requests exactly so (None = answer normally), before any random faults."""
+        with self._lock:
+            self._script.extend(faults)
+
     def events(self, mailbox: str, calendar: str | None = None) -> list[dict[str, Any]]:
         """Every event in a mailbox (or one calendar of it), as stored (times in their own zone)."""
         with self.store.lock:
@@ -154,6 +160,8 @@ class FakeGraph:
     # -- request handling ------------------------------------------------------------------------
     def _fault(self) -> str | None:
         with self._lock:
+            if self._script:
+                return self._script.pop(0)
             if self.fail_rate and self._rng.random() < self.fail_rate:
                 return self._rng.choice(self.fault_kinds)
         return None
