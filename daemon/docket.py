@@ -109,6 +109,10 @@ class Docket:
         by_matter: dict[str, list[TriggerEvent]] = {}
         for t in triggers:
             by_matter.setdefault(t.matter, []).append(t)
+            old = db.execute("SELECT payload FROM triggers WHERE matter=? AND event=? AND ref=?",
+                             t.instance).fetchone()
+            if old is not None and same_facts(json.loads(old[0]), t):
+                continue  # the same row again: keep its first provenance (and first-received day)
             prov = t.provenance
             db.execute(
                 "INSERT INTO triggers (matter, event, ref, payload, updated_at, source, row, checksum) "
@@ -282,6 +286,15 @@ class Docket:
     def person_targets(self) -> dict[str, list[str]]:
         """For status: each configured person's calendars."""
         return {p: [t for t, _ in self.targets_for(p)] for p in (*self.config.people, FIRM_DOCKET)}
+
+
+PROVENANCE_FIELDS = ("source", "row", "checksum", "received")
+
+
+def same_facts(stored: dict[str, Any], t: TriggerEvent) -> bool:
+    """True when a stored trigger says exactly what a new row says (provenance aside)."""
+    new = trigger_to_dict(t)
+    return all(stored.get(k) == v for k, v in new.items() if k not in PROVENANCE_FIELDS)
 
 
 def _enqueue(db: sqlite3.Connection, target: str, uid: str, key: str, op: str, entry: str, stamp: str) -> None:

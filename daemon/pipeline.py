@@ -260,11 +260,6 @@ def _row_of(payload: str) -> int | None:
 def _same_row(old_payload: str, t: TriggerEvent) -> bool:
     import json
 
-    from daemon.serial import trigger_to_dict
+    from daemon.docket import same_facts
 
-    old = json.loads(old_payload)
-    new = trigger_to_dict(t)
-    for volatile in ("received", "checksum", "row", "source"):
-        old.pop(volatile, None)
-        new.pop(volatile, None)
-    return bool(old == new)
+    return same_facts(json.loads(old_payload), t)
