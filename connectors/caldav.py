@@ -357,7 +357,8 @@ class CaldavConnector(Connector):
 
     def update(self, entry: CalendarEntry, ref: RemoteRef, force: bool = False) -> RemoteRef:
         """Update with If-Match; a change since `ref` raises EditConflict unless `force`."""
-        url = ref.remote_id if ref.remote_id.startswith(("http://", "https://")) else self.href(entry.uid)
+        # Always docketd's own href: a ref recorded against an old `url` must not steer writes elsewhere.
+        url = self.href(entry.uid)
         for _ in range(4):
             current = self._fetch(url)
             if current is None:
@@ -379,7 +380,7 @@ class CaldavConnector(Connector):
 
     def delete(self, uid: str, ref: RemoteRef | None) -> None:
         """Delete docketd's event; already gone is success, someone else's event is refused."""
-        url = ref.remote_id if ref and ref.remote_id.startswith(("http://", "https://")) else self.href(uid)
+        url = self.href(uid)
         for _ in range(4):
             current = self._fetch(url)
             if current is None:

@@ -79,6 +79,8 @@ def test_unchanged_entry_makes_no_writes(conn: CaldavConnector, proxy: FaultProx
     assert conn.create(entry).etag == ref.etag  # If-None-Match: * answers 412, then a read; nothing written
     assert conn.update(entry, ref).etag == ref.etag
     assert writes() == before
+    # The REPORT shows the same ETag the PUT returned, so a verify pass sees no phantom edit.
+    assert [e.etag for e in conn.list_managed()] == [ref.etag]
 
 
 def test_update_bumps_sequence(conn: CaldavConnector) -> None:
