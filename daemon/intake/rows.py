@@ -183,7 +183,7 @@ def _parse_row(
     elif court and _ID.match(court) and check_event is not None:
         problem = check_event(court, event)
         if problem:
-            bad("event", problem)
+            bad("court" if problem.startswith("court ") else "event", problem)
 
     when = None
     if "date" not in cells:
