@@ -89,13 +89,15 @@ class FakeGoogle:
         self.hang_seconds = 1.0  # how late a "timeout" answer comes; clients should time out sooner
         self.request_count = 0
         self.write_count = 0
+        self.batch_count = 0
+        self.calls: list[tuple[str, str, int]] = []  # (method, path, status) of every Calendar call
         self.consent_user = "user@firm.com"  # who consents at the auth endpoint without a login_hint
         self._lock = threading.RLock()
         self._rng = random.Random(0)
         self._rate = 0.0
         self._kinds: tuple[str, ...] = FAULT_KINDS
         self._queued: list[str] = []
-        self._calls: dict[str, list[float]] = {}
+        self._window: dict[str, list[float]] = {}
         self._mounts: list[tuple[str, Handler]] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -208,11 +210,11 @@ class FakeGoogle:
     def _over_rate_limit(self, user: str) -> bool:
         now = time.monotonic()
         with self._lock:
-            calls = [t for t in self._calls.get(user, []) if now - t < 60.0]
+            calls = [t for t in self._window.get(user, []) if now - t < 60.0]
             limited = len(calls) >= self.rate_limit_per_minute
             if not limited:
                 calls.append(now)
-            self._calls[user] = calls
+            self._window[user] = calls
             return limited
 
     def _api_call(self, req: Request, fault: str | None) -> Response:
@@ -230,9 +232,10 @@ class FakeGoogle:
         try:
             result = self._calendar(req)
         except ApiError as exc:
-            return Response(exc.code, error_body(exc.code, exc.reason, exc.message))
-        if req.method != "GET":
-            with self._lock:
+            result = Response(exc.code, error_body(exc.code, exc.reason, exc.message))
+        with self._lock:
+            self.calls.append((req.method, req.path, result.status))
+            if req.method != "GET" and result.status < 300:
                 self.write_count += 1
         return result
 
@@ -345,6 +348,8 @@ class _HttpHandler(BaseHTTPRequestHandler):
                 fake.request_count += 1
             raise _Dropped()
         if path.startswith("/batch/"):
+            with fake._lock:
+                fake.batch_count += 1
             if fault in ("429", "403", "500", "503"):
                 with fake._lock:
                     fake.request_count += 1

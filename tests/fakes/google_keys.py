@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -47,3 +48,25 @@ def make_client_secrets(path: Path, auth_uri: str, token_uri: str) -> Path:
     path.write_text(json.dumps(info), encoding="utf-8")
     os.chmod(path, 0o600)
     return path
+
+
+SA_EMAIL = "docketd@firm-docket.iam.gserviceaccount.com"
+
+
+def service_account_section(fake: Any, tmp_path: Path, subject: str = "jdoe@firm.com",
+                            **overrides: Any) -> dict[str, Any]:
+    """A [calendars.NAME] section for a service account aimed at `fake` (a FakeGoogle), fast retries.
+
+    The key is written to tmp_path/sa.json and registered with the fake, which then verifies
+    every JWT assertion's signature.
+    """
+    key = tmp_path / "sa.json"
+    if not key.exists():
+        fake.add_service_account(SA_EMAIL, make_service_account_key(key, fake.token_uri, SA_EMAIL))
+    section: dict[str, Any] = {
+        "kind": "google", "auth": "service-account", "credentials": str(key), "subject": subject,
+        "calendar_id": "primary", "api_endpoint": fake.url, "requests_per_minute": 100_000,
+        "retry_base_seconds": 0.01, "retry_budget_seconds": 20, "timeout_seconds": 5,
+    }
+    section.update(overrides)
+    return section
