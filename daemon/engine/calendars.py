@@ -105,12 +105,15 @@ def ca_state_holidays(year: int) -> list[Holiday]:
     Gov. Code 6700 days beyond the federal list: Lincoln Day, Cesar Chavez Day, Native American Day
     (since 2015, AB 1973). Two days read two ways and are marked ambiguous: the day after Thanksgiving
     (a judicial holiday under CCP 135 but not named in Gov. Code 6700) and Admission Day, Sept 9
-    (named in Gov. Code 6700, yet state offices and courts stay open).
+    (named in Gov. Code 6700, yet state offices and courts stay open); likewise Genocide Remembrance
+    Day (Apr 24, from 2025). Lunar New Year and Diwali (lunar dates) are not modelled: see docs/rules.md.
     """
     out = _fixed(year, 2, 12, "Lincoln Day") + _fixed(year, 3, 31, "Cesar Chavez Day")
     if year >= 2015:
         out.append(Holiday(nth_weekday(year, 9, 4, 4), "Native American Day"))
     out += [Holiday(h.day, h.name, True) for h in _fixed(year, 9, 9, "Admission Day")]
+    if year >= 2025:  # AB 1801 (2024): a state holiday, yet not a judicial holiday (CCP 135)
+        out += [Holiday(h.day, h.name, True) for h in _fixed(year, 4, 24, "Genocide Remembrance Day")]
     out.append(Holiday(nth_weekday(year, 11, 3, 4) + ONE_DAY, "Day after Thanksgiving", True))
     return [h for h in out if h.day.year == year]
 
