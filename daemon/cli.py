@@ -116,7 +116,7 @@ def _preview(args: argparse.Namespace) -> tuple[list[dict[str, object]], list[di
     if missing:
         raise UsageError(f"No such file: {', '.join(missing)}.")
     rules = load_rulebook(config.rule_dirs, config.closures)
-    docket = Docket(config, None, rules)  # type: ignore[arg-type]  # preview never touches the store
+    docket = Docket(config, None, rules)  # preview never touches the store
     try:
         today = (date.fromisoformat(args.today) if getattr(args, "today", None) else today_for(config).date())
     except ValueError:
@@ -131,7 +131,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"deadlines": deadlines, "errors": errors}, indent=2))
     else:
-        for d in deadlines:
+        for d in sorted(deadlines, key=lambda d: (str(d["matter"]), str(d["due"]))):
             print(f"{d['due']}  [{d['matter']}] {d['title']} ({d['citation']})  rule {d['rule']}")
             for line in d["explanation"]:  # type: ignore[attr-defined]
                 print(f"      {line}")

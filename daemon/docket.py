@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from connectors.base import Capabilities, connector_class
 from daemon.config import Config
+from daemon.conflicts import CROSS_FLAG_KINDS
+from daemon.flag_store import refresh_cross_flags, with_cross_flags
 from daemon.flags import all_flags
 from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
 from daemon.planner import FIRM_DOCKET, MatterFacts, desired_entries, merge_facts, plan_matter, route
@@ -61,10 +63,17 @@ def now_iso(clock: datetime) -> str:
 class Docket:
     """Ties config, store and rule book together; all methods run on the caller's thread."""
 
-    def __init__(self, config: Config, store: Store, rules: RuleBook) -> None:
+    def __init__(self, config: Config, store: Store | None, rules: RuleBook) -> None:
         self.config = config
-        self.store = store
+        self._store = store
         self.rules = rules
+
+    @property
+    def store(self) -> Store:
+        """The state store (a preview Docket has none)."""
+        if self._store is None:
+            raise RuntimeError("this Docket was built for preview and has no store")
+        return self._store
 
     # -- routing --------------------------------------------------------------------------------
     def capabilities(self, target: str) -> Capabilities:
@@ -95,7 +104,9 @@ class Docket:
         return facts.court if facts else None
 
     def facts(self, matter: str) -> MatterFacts | None:
-        """A matter's stored facts."""
+        """A matter's stored facts (None in preview, which has no store)."""
+        if self._store is None:
+            return None
         raw = self.store.matter(matter)
         if raw is None:
             return None
@@ -148,7 +159,7 @@ class Docket:
 
     # -- recompute ------------------------------------------------------------------------------
     def recompute(self, db: sqlite3.Connection, matters: Iterable[str], today: date, stamp: str,
-                  force: bool = False) -> RecomputeReport:
+                  force: bool = False, cross: bool = True) -> RecomputeReport:
         """Recompute matters' deadlines and flags, and queue the calendar changes they imply."""
         report = RecomputeReport()
         plans: dict[str, TargetPlan] = {}
@@ -165,9 +176,17 @@ class Docket:
             report.deadlines += len(deadlines)
             self._write_deadlines(db, matter, deadlines, flags_of, stamp)
             shown = self._unacked(db, matter, flags_of)
+            shown = with_cross_flags(db, matter, shown, [d.key for d in deadlines])
             desired = self._desired(deadlines, facts, today, soon, shown)
             self._plan_targets(db, matter, desired, plans)
         report.queued, report.refused_deletes = self._queue(db, plans, stamp, force)
+        if cross:
+            # Cross-matter flags (conflicts, out of office, what's next) need every deadline: refresh them
+            # in this transaction and re-render the matters whose calendar-visible flags changed.
+            again = refresh_cross_flags(self, db, today, stamp)
+            if again:
+                more = self.recompute(db, again, today, stamp, force, cross=False)
+                report.queued += more.queued
         return report
 
     def _plan(self, triggers: Sequence[TriggerEvent], facts: MatterFacts,
@@ -190,7 +209,7 @@ class Docket:
             payload["flags"] = [f.as_dict() for f in flags_of.get(d.key, ())]
             db.execute("INSERT OR REPLACE INTO deadlines VALUES (?, ?, ?, ?, ?, ?)",
                        (d.key, matter, d.rule, d.due.isoformat(), json.dumps(payload), stamp))
-        kinds = tuple(SYNC_FLAG_KINDS)
+        kinds = tuple(SYNC_FLAG_KINDS | CROSS_FLAG_KINDS)
         marks = ",".join("?" * len(kinds))
         keep = {(key, f.kind) for key, fl in flags_of.items() for f in fl}
         for row in db.execute(f"SELECT scope, kind FROM flags WHERE matter=? AND kind NOT IN ({marks})",
