@@ -237,6 +237,9 @@ class Service:
         signal.signal(signal.SIGINT, self._on_term)
         signal.signal(signal.SIGHUP, self._on_hup)
         cfg = self.config
+        from daemon.secrets import log_secret_warnings
+
+        log_secret_warnings(cfg)
         if cfg.ics_dir is not None and cfg.ics_serve is not None:
             self.feed = FeedServer(cfg.ics_serve[0], cfg.ics_serve[1], cfg.ics_dir, pages=self._pages())
             self.feed.start()
