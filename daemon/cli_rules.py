@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from daemon.engine import EngineError, Rule, RuleBook, load_rulebook
 from daemon.engine.checks import check, version_span
@@ -31,14 +34,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_show)
 
 
-def _dirs(args: argparse.Namespace) -> list[Path]:
+    p = subparsers.add_parser("explain", help="print how a matter's stored deadlines were computed")
+    p.add_argument("matter", help="matter number, e.g. 2026-0142")
+    p.add_argument("rule", nargs="?", help="only this rule (and its follow-ups), e.g. frcp.answer")
+    p.set_defaults(func=cmd_explain)
+
+
+def _config(args: argparse.Namespace) -> Any:
+    """The firm's config when one is named or found (for its rule folders and closures), else None."""
+    if not hasattr(args, "config") and not os.environ.get("DOCKETD_CONFIG"):
+        return None
+    from daemon.cli import find_config
+
+    return find_config(args, required=False)
+
+
+def _dirs(args: argparse.Namespace) -> tuple[list[Path], dict[str, Sequence[date]]]:
     dirs = [Path(d) for d in (getattr(args, "rule_dirs", None) or ())]
-    return dirs + [Path(d) for d in (getattr(args, "extra_rule_dirs", None) or ())]
+    closures: dict[str, Sequence[date]] = {}
+    config = _config(args)
+    if config is not None:
+        dirs += [Path(d) for d in config.rule_dirs if Path(d) not in dirs]
+        closures = dict(config.closures)
+    return dirs + [Path(d) for d in (getattr(args, "extra_rule_dirs", None) or ())], closures
 
 
 def _book(args: argparse.Namespace) -> RuleBook | None:
     try:
-        return load_rulebook(_dirs(args))
+        return load_rulebook(*_dirs(args))
     except EngineError as exc:
         print(f"docketd: {exc}", file=sys.stderr)
         return None
@@ -46,7 +69,7 @@ def _book(args: argparse.Namespace) -> RuleBook | None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Print every problem in the packs and courts; exit 1 if there is any."""
-    loaded = read_all(_dirs(args))
+    loaded = read_all(*_dirs(args))
     problems = check(loaded)
     for line in problems:
         print(line)
@@ -124,4 +147,37 @@ def cmd_show(args: argparse.Namespace) -> int:
         lines.append(f"  notes:      {r.notes}")
     for line in lines:
         print(line)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Print the stored trace of a matter's deadlines (all, or one rule and its follow-ups)."""
+    from daemon.cli import find_config
+    from daemon.store import Store
+
+    config = find_config(args, required=False)
+    if not Path(config.state).is_file():
+        print(f"docketd: no state database at {config.state}; run `docketd sync --once` first, or pass "
+              f"--config.", file=sys.stderr)
+        return 1
+    store = Store(Path(config.state))
+    try:
+        rows = store.deadlines_for(args.matter)
+    finally:
+        store.close()
+    if args.rule:
+        rows = [r for r in rows if r["rule"] == args.rule or str(r["rule"]).startswith(args.rule + "/")]
+    if not rows:
+        what = f"rule {args.rule} of matter {args.matter}" if args.rule else f"matter {args.matter}"
+        print(f"docketd: no stored deadlines for {what}; `docketd status` lists the matters, "
+              f"`docketd preview FILE` shows what an intake row would give.", file=sys.stderr)
+        return 1
+    for r in rows:
+        label = r.get("cite_short") or r["citation"]
+        print(f"{r['matter']}  {r['rule']}  {r['title']}: {r['due']}  [{label}]")
+        for step in r.get("explanation", []):
+            print(f"  {step}")
+        for f in r.get("flags", []):
+            alt = f" (other reading: {f['alternative']})" if f.get("alternative") else ""
+            print(f"  ! {f['kind']} ({f['severity']}): {f['message']}{alt} {f.get('action', '')}".rstrip())
     return 0
