@@ -221,11 +221,16 @@ class FakeGoogle:
         """One Calendar (or mounted) call with faults and quota applied (the caller handles timeouts)."""
         with self._lock:
             self.request_count += 1
+        refused = None
         if fault in ("429", "403", "500", "503"):
-            return _fault_response(fault)
-        if self._over_rate_limit(req.user):
-            return Response(403, error_body(403, "userRateLimitExceeded", "Rate Limit Exceeded",
-                                            "usageLimits"))
+            refused = _fault_response(fault)
+        elif self._over_rate_limit(req.user):
+            refused = Response(403, error_body(403, "userRateLimitExceeded", "Rate Limit Exceeded",
+                                               "usageLimits"))
+        if refused is not None:
+            with self._lock:
+                self.calls.append((req.method, req.path, refused.status))
+            return refused
         for prefix, handler in self._mounts:
             if req.path.startswith(prefix):
                 return handler(req)
