@@ -170,3 +170,21 @@ def test_feed_server_serves_calendars_read_only(daemon: DaemonProcess, tmp_path:
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(req, timeout=10)
     assert info.value.code == 501
+
+
+def test_sighup_reloads_config_and_survives_a_broken_one(daemon: DaemonProcess, tmp_path: Path) -> None:
+    assert daemon.proc is not None
+    cfg = tmp_path / "docketd.toml"
+    good = cfg.read_text()
+    cfg.write_text(good.replace("[sync]", "[sync]\nmax_delete_share = 0.25"))
+    daemon.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "Config reloaded" in daemon.log, what="the reload message")
+    cfg.write_text(good + "\n[daemon\n")
+    daemon.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "Config reload failed" in daemon.log, what="the reload failure message")
+    assert "not valid TOML" in daemon.log
+    # Still working on the previous config.
+    row = f"2026-0500,Hup v. Test,federal,summons_served,{_today()},personal,h@firm.com,,\n"
+    (tmp_path / "var" / "inbox" / "h.csv").write_text(HEADER + row, encoding="utf-8")
+    wait_until(lambda: (tmp_path / "var" / "calendars" / "h@firm.com.ics").exists(), what="the .ics after reload")
+    assert daemon.stop() == 0
