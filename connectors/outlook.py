@@ -273,12 +273,16 @@ def _shows(current: RemoteEvent, entry: CalendarEntry) -> bool:
 def auth_command(args: argparse.Namespace, section: dict[str, Any], ctx: ConnectorContext, out: TextIO) -> int:
     """`docketd auth outlook --account EMAIL`: device-code sign-in (or a check of app-only credentials)."""
     name = str(getattr(args, "calendar", None) or "outlook")
-    account = str(getattr(args, "account", "") or "")
-    merged = dict(section)
-    if account:
-        merged.setdefault("account", account)
+    account = str(getattr(args, "account", "") or "").strip()
+    expected = str(section.get("account") or section.get("mailbox") or "").strip()
+    if account and expected and account.lower() != expected.lower():
+        out.write(
+            f"Calendar {name!r} is for {expected}, not {account}; name the calendar of {account} with "
+            f"--calendar NAME, or run `docketd auth outlook --account {expected} --calendar {name}`.\n"
+        )
+        return 2
     try:
-        settings = parse_settings(name, merged, ctx)
+        settings = parse_settings(name, section, ctx)
         auth = GraphAuth(settings.auth)
         if settings.auth.mode == "app":
             auth.token(force_refresh=True)

@@ -25,13 +25,15 @@ from connectors.outlook_http import PinnedSession
 log = logging.getLogger(__name__)
 APP_SCOPES = ["https://graph.microsoft.com/.default"]
 USER_SCOPES = ["https://graph.microsoft.com/Calendars.ReadWrite"]
+# Writing to someone else's mailbox with one person's sign-in needs the .Shared permission.
+SHARED_SCOPES = ["https://graph.microsoft.com/Calendars.ReadWrite.Shared"]
 DEAD_GRANT = {"invalid_grant", "interaction_required", "consent_required", "login_required"}
 BAD_CLIENT = {"invalid_client", "unauthorized_client", "invalid_request", "invalid_scope"}
 
 
-def auth_fix(account: str) -> str:
-    """The command that signs a person in again."""
-    return f"docketd auth outlook --account {account}"
+def auth_fix(account: str, calendar: str = "") -> str:
+    """The command that signs a person in again (naming the calendar, so it works with several)."""
+    return f"docketd auth outlook --account {account}" + (f" --calendar {calendar}" if calendar else "")
 
 
 class TokenCacheFile:
@@ -107,6 +109,13 @@ class AuthSettings:
     certificate_pem: str | None = None
     verify: str | bool = True
     custom_authority: bool = False
+    mailbox: str = ""
+
+    @property
+    def scopes(self) -> list[str]:
+        """Delegated scopes: the person's own calendar, or a mailbox shared with them."""
+        same = not self.mailbox or self.mailbox.lower() == self.account.lower()
+        return USER_SCOPES if same else SHARED_SCOPES
 
 
 def cache_path(state_dir: Path, mode: str, client_id: str, account: str) -> Path:
@@ -183,9 +192,9 @@ class GraphAuth:
         if not accounts:
             raise AuthError(
                 f"Outlook calendar {self.settings.calendar!r} has no sign-in for {self.settings.account}; "
-                f"run `{auth_fix(self.settings.account)}` and follow the instructions."
+                f"run `{auth_fix(self.settings.account, self.settings.calendar)}` and follow the instructions."
             )
-        return app.acquire_token_silent_with_error(USER_SCOPES, accounts[0], force_refresh=force_refresh)
+        return app.acquire_token_silent_with_error(self.settings.scopes, accounts[0], force_refresh=force_refresh)
 
     def _check(self, result: dict[str, Any] | None) -> str:
         s = self.settings
@@ -196,7 +205,7 @@ class GraphAuth:
         if s.mode != "app" and (result is None or error in DEAD_GRANT):
             raise AuthError(
                 f"The Outlook sign-in of {s.account} for calendar {s.calendar!r} has expired or was revoked "
-                f"({error}: {detail or 'no refresh token'}); run `{auth_fix(s.account)}` to sign in again. "
+                f"({error}: {detail or 'no refresh token'}); run `{auth_fix(s.account, s.calendar)}` to sign in again. "
                 "Pending deadlines stay queued until then."
             )
         if error in BAD_CLIENT or error in DEAD_GRANT:
@@ -214,7 +223,7 @@ class GraphAuth:
         s = self.settings
         app = self._client()
         assert isinstance(app, msal.PublicClientApplication)
-        flow = app.initiate_device_flow(scopes=USER_SCOPES)
+        flow = app.initiate_device_flow(scopes=s.scopes)
         if "user_code" not in flow:
             raise AuthError(
                 f"Microsoft refused to start a sign-in for app {s.client_id} in tenant {s.tenant} "
@@ -228,7 +237,7 @@ class GraphAuth:
         if "access_token" not in result:
             raise AuthError(
                 f"The sign-in did not complete ({result.get('error')}: "
-                f"{result.get('error_description', '')}); run `{auth_fix(s.account)}` again."
+                f"{result.get('error_description', '')}); run `{auth_fix(s.account, s.calendar)}` again."
             )
         claims = result.get("id_token_claims") or {}
         return str(claims.get("preferred_username", ""))

@@ -175,6 +175,7 @@ def parse_settings(name: str, section: dict[str, Any], ctx: ConnectorContext) ->
         certificate_pem=cert,
         verify=verify,
         custom_authority=custom,
+        mailbox=mailbox,
     )
     return OutlookSettings(
         name=name,

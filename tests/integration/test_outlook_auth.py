@@ -184,3 +184,21 @@ def test_config_problems_are_reported_together(tmp_path: Path) -> None:
         "unknown key 'colour'",
     ):
         assert fragment in text
+
+
+def test_auth_command_for_another_persons_calendar_says_which_to_name(graph: FakeGraph, tmp_path: Path) -> None:
+    out = io.StringIO()
+    args = argparse.Namespace(account="pat@firm.com", calendar="jdoe-outlook")
+    rc = auth_command(args, delegated_section(graph), ConnectorContext(state_dir=str(tmp_path)), out)
+    assert rc == 2
+    assert "--calendar NAME" in out.getvalue() and "is for jdoe@firm.com" in out.getvalue()
+
+
+def test_signing_in_for_a_shared_mailbox_asks_for_the_shared_permission(graph: FakeGraph, tmp_path: Path) -> None:
+    conn = OutlookConnector.from_config(
+        "team", delegated_section(graph, account="pat@firm.com"), ConnectorContext(state_dir=str(tmp_path))
+    )
+    assert conn.settings.auth.scopes == ["https://graph.microsoft.com/Calendars.ReadWrite.Shared"]
+    (result,) = conn.apply([Op("create", make_entry().uid, make_entry())])
+    assert "docketd auth outlook --account pat@firm.com --calendar team" in str(result.error)
+    conn.close()
