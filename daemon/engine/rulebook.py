@@ -40,13 +40,16 @@ class CourtDays:
     def unsettled(self, lo: date, hi: date, forward: bool) -> list[Holiday]:
         """Days between lo and hi (inclusive) whose status the law leaves open, for this direction."""
         out: list[Holiday] = []
+        cache = self._unsettled
         for year in range(lo.year, hi.year + 1):
-            key = (year, forward)
-            if key not in self._unsettled:
+            found = cache.get((year, forward))
+            if found is None:
                 days = [h for src in self._sources[forward] for h in src(year) if h.ambiguous]
                 days += [c for c in self._closures if c.day.year == year]
-                self._unsettled[key] = sorted(days, key=lambda h: h.day)
-            out += [h for h in self._unsettled[key] if lo <= h.day <= hi and h.day.weekday() < 5]
+                found = cache[(year, forward)] = sorted(
+                    (h for h in days if h.day.weekday() < 5), key=lambda h: h.day)
+            if found:
+                out += [h for h in found if lo <= h.day <= hi]
         return out
 
 
