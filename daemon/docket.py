@@ -187,6 +187,7 @@ class Docket:
             if again:
                 more = self.recompute(db, again, today, stamp, force, cross=False)
                 report.queued += more.queued
+                report.refused_deletes.update(more.refused_deletes)
         return report
 
     def _plan(self, triggers: Sequence[TriggerEvent], facts: MatterFacts,

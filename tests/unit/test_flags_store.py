@@ -1,0 +1,133 @@
+"""Flags through the real docket and store: cross-matter flags stored, shown on entries, acknowledged."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from daemon.config import parse_config
+from daemon.docket import Docket
+from daemon.engine import load_rulebook
+from daemon.flag_store import ack_flags, flag_rows, save_busy_days
+from daemon.pipeline import ingest_file
+from daemon.store import Store
+
+TZ = ZoneInfo("America/Los_Angeles")
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"
+J = "summons_served,2026-03-02,personal,jdoe@firm.com,,open\n"
+
+
+def _docket(tmp_path: Path) -> Docket:
+    raw = {
+        "daemon": {"inbox": "var/inbox", "state": "var/state.db"},
+        "ics": {"dir": "var/calendars"},
+        "people": {"jdoe@firm.com": {"name": "Jane Doe", "out_of_office": ["2026-03-30..2026-04-03"]}},
+    }
+    cfg = parse_config(raw, tmp_path / "docketd.toml", tmp_path)
+    return Docket(cfg, Store(cfg.state), load_rulebook())
+
+
+def _drop(docket: Docket, tmp_path: Path, name: str, rows: str) -> None:
+    path = tmp_path / name
+    path.write_text(HEADER + rows, encoding="utf-8")
+    report = ingest_file(docket, path, NOW)
+    assert not report.errors, report.errors
+
+
+def _pending_summaries(docket: Docket, matter: str) -> dict[str, str]:
+    out = {}
+    for r in docket.store.pending("ics:jdoe@firm.com"):
+        if r.entry and r.entry["matter"] == matter:
+            out[r.key] = r.entry["summary"]
+    return out
+
+
+def _kinds(docket: Docket) -> set[tuple[str, str]]:
+    return {(f.kind, f.scope) for f in flag_rows(docket.store.db)}
+
+
+def test_conflict_across_matters_is_stored_and_shown_on_both_entries(tmp_path: Path) -> None:
+    docket = _docket(tmp_path)
+    # Two answers served the same day, same attorney: both due 2026-03-23.
+    _drop(docket, tmp_path, "a.csv", "2026-0142,Acme v. Widget,federal,summons_served,2026-03-02,personal,"
+                                     "jdoe@firm.com,,open\n")
+    assert not [k for k in _kinds(docket) if k[0] == "conflict"]
+    _drop(docket, tmp_path, "b.csv", "2026-0150,Baker v. Coastal,federal,summons_served,2026-03-02,personal,"
+                                     "jdoe@firm.com,,open\n")
+    conflicts = [f for f in flag_rows(docket.store.db) if f.kind == "conflict"]
+    assert {f.scope for f in conflicts} == {"2026-0142|frcp.answer|summons_served|",
+                                            "2026-0150|frcp.answer|summons_served|"}
+    # The first matter's entry was re-rendered although only the second file touched it.
+    for matter in ("2026-0142", "2026-0150"):
+        summary = _pending_summaries(docket, matter)[f"{matter}|frcp.answer|summons_served|"]
+        assert summary.startswith("⚑ ["), summary
+    # The deadline payload is untouched by cross flags; `docketd matter` reads them from the flags table.
+    row = docket.store.db.execute("SELECT payload FROM deadlines WHERE key=?",
+                                  ("2026-0142|frcp.answer|summons_served|",)).fetchone()
+    assert "conflict" not in [f["kind"] for f in json.loads(row[0])["flags"]]
+
+    # Acknowledging both drops the prefix at the re-render, and a later recompute does not resurrect them.
+    with docket.store.transaction() as db:
+        result = ack_flags(db, [f.id for f in conflicts], "Pat", "2026-03-02T09:05:00")
+        docket.recompute(db, result.matters, NOW.date(), "2026-03-02T09:05:00")
+    assert result.matters == {"2026-0142", "2026-0150"}
+    for matter in ("2026-0142", "2026-0150"):
+        assert _pending_summaries(docket, matter)[f"{matter}|frcp.answer|summons_served|"].startswith("[")
+    with docket.store.transaction() as db:
+        docket.recompute(db, docket.all_matters(), NOW.date(), "2026-03-02T10:00:00")
+    assert not [f for f in flag_rows(docket.store.db) if f.kind == "conflict"]
+    acked = [f for f in flag_rows(docket.store.db, include_acked=True) if f.kind == "conflict"]
+    assert len(acked) == 2 and all(f.acked_by == "Pat" for f in acked)
+
+
+def test_conflict_goes_away_when_the_date_is_corrected(tmp_path: Path) -> None:
+    docket = _docket(tmp_path)
+    _drop(docket, tmp_path, "a.csv", "2026-0142,,federal," + J + "2026-0150,,federal," + J)
+    assert len([f for f in flag_rows(docket.store.db) if f.kind == "conflict"]) == 2
+    _drop(docket, tmp_path, "fix.csv", "2026-0150,,federal,summons_served,2026-03-03,personal,,,\n")
+    assert [f for f in flag_rows(docket.store.db) if f.kind == "conflict"] == []
+    summary = _pending_summaries(docket, "2026-0142")["2026-0142|frcp.answer|summons_served|"]
+    assert not summary.startswith("⚑")
+
+
+def test_out_of_office_missing_attorney_and_busy_days(tmp_path: Path) -> None:
+    docket = _docket(tmp_path)
+    # Served 2026-03-09 -> answer due 2026-03-30, the first day Jane is out.
+    _drop(docket, tmp_path, "a.csv", "2026-0142,,federal," + J.replace("03-02", "03-09")
+                                     + "2026-0160,,federal,summons_served,2026-03-02,personal,,,open\n"
+                                     "2026-0170,,federal," + J)
+    kinds = _kinds(docket)
+    assert ("out-of-office", "2026-0170|frcp.answer|summons_served|") not in kinds
+    assert ("out-of-office", "2026-0142|frcp.answer|summons_served|") in kinds
+    assert ("no-attorney", "2026-0160") in kinds
+    # The docket calendar shows the missing attorney on the matter's entries.
+    docket_entries = [r.entry for r in docket.store.pending("ics:docket") if r.entry]
+    assert docket_entries and all(e["summary"].startswith("⚑ ") for e in docket_entries)
+    assert any("no responsible attorney" in e["description"] for e in docket_entries)
+
+    # Free/busy read from a calendar: a busy day on the other matter's due date raises the flag.
+    with docket.store.transaction() as db:
+        assert save_busy_days(db, "jdoe@firm.com", {date(2026, 3, 23)}, "2026-03-02T09:00:00")
+        docket.recompute(db, [], NOW.date(), "2026-03-02T09:00:00")
+    busy = [f for f in flag_rows(docket.store.db) if f.scope == "2026-0170|frcp.answer|summons_served|"]
+    assert [f.kind for f in busy] == ["out-of-office"] and "busy all day" in busy[0].message
+    assert _pending_summaries(docket, "2026-0170")["2026-0170|frcp.answer|summons_served|"].startswith("⚑ ")
+    assert not save_busy_days(docket.store.db, "jdoe@firm.com", {date(2026, 3, 23)}, "x")
+
+
+def test_per_matter_recompute_keeps_cross_and_drift_flags(tmp_path: Path) -> None:
+    docket = _docket(tmp_path)
+    _drop(docket, tmp_path, "a.csv", "2026-0142,,federal," + J.replace("03-02", "03-09"))
+    with docket.store.transaction() as db:
+        db.execute("INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) VALUES "
+                   "('2026-0142|frcp.answer|summons_served|', 'drift', 'warning', 'moved by hand', '', "
+                   "'2026-0142', 'x')")
+    before = _kinds(docket)
+    with docket.store.transaction() as db:
+        docket.recompute(db, ["2026-0142"], NOW.date(), "2026-03-02T11:00:00", cross=False)
+    assert before == _kinds(docket)
+    assert ("drift", "2026-0142|frcp.answer|summons_served|") in before
+    assert ("out-of-office", "2026-0142|frcp.answer|summons_served|") in before
