@@ -11,25 +11,20 @@ from __future__ import annotations
 import collections
 import json
 import random
-import socket
-import struct
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.fakes.graph_identity import Identity
+from tests.fakes.graph_server import Reset, make_handler
 from tests.fakes.graph_store import GraphError, Store, render
 from tests.fakes.tls import TestCertificates, make_certificates
 
 FAULTS = ("429", "503", "504", "500", "reset-before", "reset-after")
 MAX_BATCH = 20  # https://learn.microsoft.com/graph/json-batching: at most 20 requests per batch
 MAX_CONCURRENT = 4  # Outlook service limit: 4 concurrent requests per app per mailbox
-
-
-class Reset(Exception):
-    """Drop the connection without answering."""
 
 
 class FakeGraph:
@@ -62,7 +57,7 @@ class FakeGraph:
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeGraph:
         """Serve on a free port of 127.0.0.1."""
-        handler = _make_handler(self)
+        handler = make_handler(self)
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         server.daemon_threads = True
         server.socket = self.certs.server_context().wrap_socket(server.socket, server_side=True)
@@ -158,7 +153,8 @@ class FakeGraph:
         self.identity.expire_access_tokens()
 
     # -- request handling ------------------------------------------------------------------------
-    def _fault(self) -> str | None:
+    def next_fault(self) -> str | None:
+        """The fault to inject into the next request (scripted first, then at random), or None."""
         with self._lock:
             if self._script:
                 return self._script.pop(0)
@@ -166,7 +162,8 @@ class FakeGraph:
                 return self._rng.choice(self.fault_kinds)
         return None
 
-    def _fault_response(self, kind: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def fault_response(self, kind: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """A failure status in Graph's shape, with Retry-After where Graph sends one."""
         self.counters[f"fault-{kind}"] += 1
         status = int(kind)
         headers = {"Retry-After": str(self.retry_after)} if status in (429, 503, 504) else {}
@@ -179,18 +176,18 @@ class FakeGraph:
         self, method: str, target: str, headers: dict[str, str], body: Any, top: bool
     ) -> tuple[int, dict[str, str], Any]:
         """One Graph request (top-level or inside a $batch); may raise Reset."""
-        fault = self._fault()
+        fault = self.next_fault()
         if fault == "reset-before" and top:
             self.counters["fault-reset-before"] += 1
             raise Reset
         if fault and fault.isdigit():
-            return self._fault_response(fault)
+            return self.fault_response(fault)
         result = self._dispatch(method, target, headers, body)
         if fault == "reset-after" and top:
             self.counters["fault-reset-after"] += 1
             raise Reset
         if fault and not top:  # sub-requests cannot be reset; the batch answers 503 after doing it
-            return self._fault_response("503")
+            return self.fault_response("503")
         return result
 
     def _dispatch(
@@ -320,96 +317,3 @@ class FakeGraph:
         with self._lock:
             for mb in mailboxes:
                 self._inflight[mb] -= 1
-
-
-def _mailboxes(path: str, body: Any) -> set[str]:
-    urls = [path]
-    if isinstance(body, dict) and isinstance(body.get("requests"), list):
-        urls += [str(r.get("url", "")) for r in body["requests"]]
-    found = set()
-    for url in urls:
-        parts = urlsplit(url).path.strip("/").split("/")
-        if "users" in parts and parts.index("users") + 1 < len(parts):
-            found.add(unquote(parts[parts.index("users") + 1]).lower())
-    return found
-
-
-def _make_handler(graph: FakeGraph) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-            pass
-
-        def _send(self, status: int, headers: dict[str, str], body: Any) -> None:
-            data = b"" if body is None else json.dumps(body).encode("utf-8")
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            if body is not None:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _reset(self) -> None:
-            graph.counters["resets"] += 1
-            try:
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except OSError:
-                pass
-            self.close_connection = True
-
-        def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            path = urlsplit(self.path).path
-            graph.counters["http"] += 1
-            tenant = graph.identity.tenant
-            if path.startswith(f"/{tenant}/"):
-                graph.counters["identity"] += 1
-                self._identity(path[len(tenant) + 2 :], raw)
-                return
-            body = json.loads(raw) if raw and "json" in (self.headers.get("Content-Type") or "") else None
-            headers = {k: v for k, v in self.headers.items()}
-            mailboxes = _mailboxes(path, body)
-            graph.enter_mailboxes(mailboxes)
-            try:
-                if path == "/v1.0/$batch" and self.command == "POST":
-                    fault = graph._fault()
-                    if fault == "reset-before":
-                        raise Reset
-                    if fault and fault.isdigit():
-                        self._send(*graph._fault_response(fault))
-                        return
-                    result = graph.handle_batch(headers, body)
-                    if fault == "reset-after":
-                        raise Reset
-                else:
-                    result = graph.handle_graph(self.command, self.path, headers, body, top=True)
-                self._send(*result)
-            except Reset:
-                self._reset()
-            finally:
-                graph.leave_mailboxes(mailboxes)
-
-        def _identity(self, rest: str, raw: bytes) -> None:
-            ident = graph.identity
-            if rest == "v2.0/.well-known/openid-configuration" and self.command == "GET":
-                self._send(200, {}, ident.openid_configuration(graph.base))
-            elif rest == "oauth2/v2.0/devicecode" and self.command == "POST":
-                form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8")).items()}
-                self._send(*_with_headers(ident.device_code(form, graph.base)))
-            elif rest == "oauth2/v2.0/token" and self.command == "POST":
-                graph.counters["token-requests"] += 1
-                self._send(*_with_headers(ident.token(raw, graph.base)))
-            else:
-                self._send(404, {}, {"error": "not_found"})
-
-        do_GET = do_POST = do_PATCH = do_DELETE = _handle
-
-    return Handler
-
-
-def _with_headers(result: tuple[int, dict[str, Any]]) -> tuple[int, dict[str, str], dict[str, Any]]:
-    return result[0], {}, result[1]
