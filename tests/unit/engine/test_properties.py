@@ -15,7 +15,7 @@ RULES: dict[str, Rule] = {r.id: r for r in BOOK.rules()}
 COURTS = BOOK.court_ids()
 # Days on which a rule or a service extension changed: a later trigger may legitimately give an
 # earlier date across them (e.g. CCP 437c went from 75 to 81 days' notice on 2025-01-01).
-CHANGES = (date(2016, 12, 1), date(2025, 1, 1))
+CHANGES = (date(2015, 12, 1), date(2016, 12, 1), date(2025, 1, 1))
 
 dates = st.dates(date(2000, 1, 1), date(2060, 12, 31))
 services = st.sampled_from((None, *SERVICE_METHODS))

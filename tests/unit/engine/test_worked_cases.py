@@ -72,6 +72,8 @@ CASES = [
     ("federal", "initial_pleading_served", "2026-09-12", "personal", "frcp.removal", "2026-10-13", "Columbus"),
     # Native American Day (4th Friday of September) is a California court holiday.
     ("ca-superior", "summons_served", "2026-08-26", "personal", "ca.answer", "2026-09-28", "Native American Day"),
+    # FRCP 4(m): 120 days for complaints filed before 2015-12-01 (2015-08-03 + 120 = Tue 2015-12-01).
+    ("federal", "complaint_filed", "2015-08-03", None, "frcp.service-of-process", "2015-12-01", "4(m) 120"),
     ("federal", "waiver_sent", "2026-01-05", None, "frcp.answer-after-waiver", "2026-03-06", "waiver 60"),
     ("federal", "waiver_sent_abroad", "2026-01-05", None, "frcp.answer-after-waiver", "2026-04-06", "waiver 90"),
 ]
