@@ -50,6 +50,16 @@ def normalize_header(header: str) -> str:
     return re.sub(r"\s+", " ", header.replace("_", " ").replace("\ufeff", "")).strip().lower()
 
 
+def column_of(header: str, header_aliases: Mapping[str, str] | None = None) -> str | None:
+    """The intake column a header means (through built-in and configured aliases), or None."""
+    key = normalize_header(header)
+    if key in COLUMNS:
+        return key
+    own = {normalize_header(k): normalize_header(v) for k, v in (header_aliases or {}).items()}
+    found = own.get(key) or BUILTIN_ALIASES.get(key)
+    return found if found in COLUMNS else None
+
+
 @dataclass(frozen=True)
 class _Header:
     mapping: dict[str, str]  # raw header -> canonical column

@@ -24,6 +24,8 @@ class Records:
     errors: list[RowError] = field(default_factory=list)
     rejected: int = 0
     header_row: int | None = None
+    headers: list[str] = field(default_factory=list)
+    no_data: bool = False  # no rows at all, or a header with nothing under it (a mirror's "all rows gone")
 
 
 HEADER_SEARCH_ROWS = 20
@@ -52,6 +54,7 @@ def records_from_table(table: Iterable[Sequence[object]], source: str, *, first_
             if all(as_text(c) == "" for c in cells):
                 continue
             headers = [as_text(c) for c in cells]
+            out.headers = headers
             out.header_row = number
             out.first_row = number + 1
             problem = _duplicate_header(headers)
@@ -80,6 +83,7 @@ def records_from_table(table: Iterable[Sequence[object]], source: str, *, first_
             out.rejected += 1
             row = {}
         out.rows.append(row)
+    out.no_data = headers is None or data_rows == 0
     if headers is None:
         out.errors.append(RowError(source, None, None,
             "The file has no rows at all; put a header row (matter, court, event, date, ...) and one "
