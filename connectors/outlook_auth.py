@@ -73,6 +73,12 @@ class TokenCacheFile:
         """Persist the cache if msal changed it (atomic replace, mode 0600)."""
         if not self.cache.has_state_changed:
             return
+        if self._stat() != self._seen:
+            # Another process (`docketd auth outlook`) replaced the file since we read it: its sign-in
+            # wins; ours is re-read rather than written over it.
+            self._seen = None
+            self.reload_if_changed()
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=".tokens-", dir=self.path.parent)
         try:

@@ -32,10 +32,14 @@ _SLOTS_LOCK = threading.Lock()
 class PinnedSession(requests.Session):
     """A Session whose `verify` wins over $REQUESTS_CA_BUNDLE (requests lets the environment override it)."""
 
+    default_timeout: float = 30.0  # msal passes no timeout when given a session; never hang forever
+
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-        """Send with this session's CA setting unless the call names its own."""
+        """Send with this session's CA setting and a timeout unless the call names its own."""
         if kwargs.get("verify") is None:
             kwargs["verify"] = self.verify
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
         return super().request(*args, **kwargs)
 
 
@@ -124,9 +128,8 @@ class GraphHttp:
             "Content-Type": "application/json",
         }
 
-    def _post_or_call(self, reqs: list[Request], force: bool) -> list[Response]:
+    def _post_or_call(self, reqs: list[Request], headers: dict[str, str]) -> list[Response]:
         """One HTTP round trip: a single call, or one $batch of up to 20."""
-        headers = self._headers(force)
         try:
             with self.slots:
                 if len(reqs) == 1:
@@ -188,11 +191,13 @@ class GraphHttp:
         results: list[Response | None] = [None] * len(reqs)
         pending = list(range(len(reqs)))
         deadline = time.monotonic() + self.policy.budget_seconds
-        attempt, force = 0, False
+        attempt, force, refreshed = 0, False, False
         while pending:
+            headers = self._headers(force)  # AuthError / TransientError from sign-in propagate to the caller
+            force = False
             chunks = [pending[i : i + self.batch_size] for i in range(0, len(pending), self.batch_size)]
             with ThreadPoolExecutor(max_workers=min(self.concurrency, len(chunks))) as pool:
-                calls = [pool.submit(self._post_or_call, [reqs[i] for i in c], force) for c in chunks]
+                calls = [pool.submit(self._post_or_call, [reqs[i] for i in c], headers) for c in chunks]
                 answers = [call.result() for call in calls]
             retry: list[int] = []
             waits: list[float] = []
@@ -200,7 +205,7 @@ class GraphHttp:
             for chunk, chunk_answers in zip(chunks, answers, strict=True):
                 for i, resp in zip(chunk, chunk_answers, strict=True):
                     results[i] = resp
-                    if resp.status == 401 and not force:
+                    if resp.status == 401 and not refreshed:
                         saw_401 = True
                         retry.append(i)
                     elif (resp.error is not None or resp.status in RETRYABLE) and reqs[i].idempotent:
@@ -211,7 +216,7 @@ class GraphHttp:
             if not retry:
                 break
             if saw_401:
-                force = True  # Graph rejected the token: get a fresh one once, then retry.
+                force = refreshed = True  # Graph rejected the token: get a fresh one once, then retry.
             attempt += 1
             backoff = min(self.policy.cap_seconds, self.policy.base_seconds * 2 ** (attempt - 1))
             wait = max(waits) if waits else backoff * self._rng.uniform(0.5, 1.5)
