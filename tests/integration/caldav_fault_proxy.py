@@ -56,6 +56,7 @@ class FaultProxy:
 def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out separately; avoid 40 ms delayed-ACK stalls
 
         def log_message(self, format: str, *args: object) -> None:
             return

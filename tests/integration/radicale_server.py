@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -184,13 +185,20 @@ def start_radicale(folder: Path, attempts: int = 5) -> RadicaleServer:
 _SHARED: RadicaleServer | None = None
 
 
+def _stop_and_remove(server: RadicaleServer) -> None:
+    server.stop()
+    shutil.rmtree(server.folder, ignore_errors=True)
+
+
 def shared_radicale() -> RadicaleServer:
     """The one Radicale of this test session, started on first use and stopped at exit."""
     global _SHARED
     if _SHARED is None or _SHARED.process.poll() is not None:
-        folder = Path(tempfile.mkdtemp(prefix="docketd-radicale-"))
+        # tmpfs where there is one: Radicale fsyncs every write, which is slow on a disk and pointless here.
+        shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+        folder = Path(tempfile.mkdtemp(prefix="docketd-radicale-", dir=shm))
         _SHARED = start_radicale(folder)
-        atexit.register(_SHARED.stop)
+        atexit.register(_stop_and_remove, _SHARED)
     return _SHARED
 
 
