@@ -144,3 +144,31 @@ def test_lost_answers_never_make_copies_or_false_conflicts(graph: FakeGraph, tmp
     assert result.error is None
     assert graph.events(MAILBOX) == [] and graph.counters["resets"] == 3
     conn.close()
+
+
+def test_a_retried_post_is_deduplicated_by_its_transaction_id(graph: FakeGraph, tmp_path: Path) -> None:
+    conn = app_connector(graph, MAILBOX, tmp_path, retry_budget_seconds=5, backoff_seconds=0.001)
+    graph.script(None, "reset-after")  # lookup fine; the POST lands but the answer is lost; retried at once
+    ref = conn.create(make_entry())
+    assert graph.counters["POST events"] == 2
+    (ev,) = graph.events(MAILBOX)
+    assert ev["id"] == ref.remote_id
+    conn.close()
+
+
+def test_requests_that_are_not_idempotent_are_never_retried(graph: FakeGraph, tmp_path: Path) -> None:
+    from connectors.outlook_http import Request
+
+    conn = app_connector(graph, MAILBOX, tmp_path, retry_budget_seconds=5, backoff_seconds=0.001)
+    body = {
+        "subject": "x",
+        "start": {"dateTime": "2026-01-01T09:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": "2026-01-01T10:00:00", "timeZone": "UTC"},
+    }
+    graph.script("503")
+    (resp,) = conn.http.send([Request("POST", conn.settings.events_url, body, idempotent=False)])
+    assert resp.status == 503 and graph.counters["POST events"] == 0
+    graph.script("503")
+    (resp,) = conn.http.send([Request("POST", conn.settings.events_url, body, idempotent=True)])
+    assert resp.status == 201 and len(graph.events(MAILBOX)) == 1
+    conn.close()
