@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 # Events only: docketd reads and writes events, never calendar settings or sharing.
 SCOPES = ["https://www.googleapis.com/auth/calendar.events"]
 AUTH_MODES = ("service-account", "oauth")
+# These libraries log whole token responses at DEBUG level; docketd's debug logging must not leak them.
+_TOKEN_LOGGERS = ("requests_oauthlib", "oauthlib", "google_auth_oauthlib")
+
+
+def silence_token_loggers() -> None:
+    """Keep libraries that log raw tokens at DEBUG from ever doing so, whatever the daemon's log level."""
+    for name in _TOKEN_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def resolve(path: str, ctx: ConnectorContext) -> Path:
@@ -90,6 +98,7 @@ class TokenKeeper:
 
 def load_credentials(name: str, section: dict[str, Any], ctx: ConnectorContext) -> tuple[TokenKeeper, str]:
     """Credentials for a [calendars.NAME] section, and the user they act as (for the per-user quota)."""
+    silence_token_loggers()
     mode = str(section.get("auth", "service-account"))
     if mode == "service-account":
         return _service_account(name, section, ctx)
@@ -140,6 +149,9 @@ def _oauth(name: str, section: dict[str, Any], ctx: ConnectorContext) -> tuple[T
     except (ValueError, KeyError):
         raise AuthError(f"The Google token file {source} is damaged; run "
                         f"`docketd auth google --account {account} --calendar {name}` again.") from None
+    if section.get("token_uri"):
+        # google-auth always resets an authorized-user file's token_uri to Google's; tests point it elsewhere.
+        creds = creds.with_token_uri(str(section["token_uri"]))
     return TokenKeeper(creds, save_to), account
 
 
@@ -180,6 +192,7 @@ def auth_command(args: argparse.Namespace, section: dict[str, Any], ctx: Connect
         out.write("No OAuth client file: set client_secrets = \"/etc/docketd/google-client.json\" in the "
                   "[calendars.NAME] section (a Desktop-app OAuth client from the Cloud console).\n")
         return 2
+    silence_token_loggers()
     flow = _PrintingFlow.from_client_secrets_file(str(resolve(str(secrets), ctx)), scopes=SCOPES)
     flow.out = out
     port = int(section.get("oauth_redirect_port", getattr(args, "port", 0) or 0))

@@ -194,6 +194,10 @@ class FakeGoogle:
         """Serve paths starting with `prefix` (e.g. "/v4/spreadsheets") with another fake's handler."""
         self._mounts.append((prefix, handler))
 
+    def expire_access_tokens(self) -> None:
+        """Make every access token invalid, as an hour after issue: clients get 401 and must refresh."""
+        self.tokens.expire_access_tokens()
+
     def revoke_refresh_tokens(self) -> None:
         """Make every refresh token invalid (as when a "Testing" app's tokens expire after 7 days)."""
         self.tokens.revoke_refresh_tokens()
@@ -335,7 +339,7 @@ class _HttpHandler(BaseHTTPRequestHandler):
 
     def _consent(self, query: dict[str, list[str]]) -> Response:
         user = query.get("login_hint", [self.owner.consent_user])[0]
-        code = self.owner.tokens.new_code(user, query.get("client_id", [""])[0])
+        code = self.owner.tokens.new_code(user, query.get("scope", [""])[0])
         target = query["redirect_uri"][0]
         params = {"code": code, "state": query.get("state", [""])[0], "scope": query.get("scope", [""])[0]}
         sep = "&" if "?" in target else "?"
@@ -346,7 +350,7 @@ class _HttpHandler(BaseHTTPRequestHandler):
         user = fake.tokens.user_for(headers.get("authorization", ""))
         if user is None:
             return Response(401, error_body(401, "authError", "Invalid Credentials", "global"),
-                            {"WWW-Authenticate": "Bearer"})
+                            {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/", error="invalid_token"'})
         fault = fake._next_fault()
         if fault == "reset":
             with fake._lock:

@@ -29,8 +29,8 @@ class TokenIssuer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._access: dict[str, str] = {}
-        self._refresh: dict[str, str] = {}
-        self._codes: dict[str, str] = {}
+        self._refresh: dict[str, tuple[str, str]] = {}  # refresh token -> (user, granted scope)
+        self._codes: dict[str, tuple[str, str]] = {}
         self._keys: dict[str, rsa.RSAPublicKey] = {}
         self.issued = 0
 
@@ -40,18 +40,22 @@ class TokenIssuer:
         assert isinstance(key, rsa.RSAPublicKey)
         self._keys[client_email] = key
 
-    def new_code(self, user: str, client_id: str) -> str:
-        """An authorization code for a consenting user."""
+    def new_code(self, user: str, scope: str) -> str:
+        """An authorization code for a user who consented to `scope`."""
         code = "4/fake-" + secrets.token_urlsafe(12)
         with self._lock:
-            self._codes[code] = user
-        del client_id
+            self._codes[code] = (user, scope)
         return code
 
     def revoke_refresh_tokens(self) -> None:
         """Forget every refresh token (and access token), as when a Testing app's grant expires."""
         with self._lock:
             self._refresh.clear()
+            self._access.clear()
+
+    def expire_access_tokens(self) -> None:
+        """Invalidate every access token (clients must refresh on the next 401)."""
+        with self._lock:
             self._access.clear()
 
     def user_for(self, authorization: str) -> str | None:
@@ -61,16 +65,16 @@ class TokenIssuer:
         with self._lock:
             return self._access.get(authorization[len("Bearer "):].strip())
 
-    def _issue(self, user: str, refresh: bool) -> dict[str, Any]:
+    def _issue(self, user: str, scope: str, refresh: bool) -> dict[str, Any]:
         token = "ya29.fake-" + secrets.token_urlsafe(16)
         body: dict[str, Any] = {"access_token": token, "expires_in": 3599, "token_type": "Bearer",
-                                "scope": "https://www.googleapis.com/auth/calendar"}
+                                "scope": scope}
         with self._lock:
             self._access[token] = user
             self.issued += 1
             if refresh:
                 rt = "1//fake-" + secrets.token_urlsafe(16)
-                self._refresh[rt] = user
+                self._refresh[rt] = (user, scope)
                 body["refresh_token"] = rt
         return body
 
@@ -81,16 +85,16 @@ class TokenIssuer:
             return self._jwt_grant(form.get("assertion", [""])[0])
         if grant == "authorization_code":
             with self._lock:
-                user = self._codes.pop(form.get("code", [""])[0], None)
-            if user is None:
+                grant_of = self._codes.pop(form.get("code", [""])[0], None)
+            if grant_of is None:
                 return _error("invalid_grant", "Malformed auth code.")
-            return 200, self._issue(user, refresh=True)
+            return 200, self._issue(*grant_of, refresh=True)
         if grant == "refresh_token":
             with self._lock:
-                user = self._refresh.get(form.get("refresh_token", [""])[0])
-            if user is None:
+                grant_of = self._refresh.get(form.get("refresh_token", [""])[0])
+            if grant_of is None:
                 return _error("invalid_grant", "Token has been expired or revoked.")
-            return 200, self._issue(user, refresh=False)
+            return 200, self._issue(*grant_of, refresh=False)
         return _error("unsupported_grant_type", f"Invalid grant_type: {grant}")
 
     def _jwt_grant(self, assertion: str) -> tuple[int, dict[str, Any]]:
@@ -107,4 +111,4 @@ class TokenIssuer:
                 return _error("invalid_grant", "Invalid JWT Signature.")
         if not claims.get("scope"):
             return _error("invalid_scope", "Empty or missing scope not allowed.")
-        return 200, self._issue(claims.get("sub") or claims["iss"], refresh=False)
+        return 200, self._issue(claims.get("sub") or claims["iss"], claims["scope"], refresh=False)
