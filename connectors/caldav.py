@@ -17,24 +17,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-import random
-import stat
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, TextIO, TypeVar, cast
-from urllib.parse import urljoin, urlsplit
+from typing import Any, TextIO, cast
+from urllib.parse import urljoin
 
 # This module is connectors.caldav; absolute imports make `caldav.*` the third-party library.
 import icalendar
-import requests
 from caldav.collection import Calendar as DavCalendar
-from caldav.davclient import DAVClient
 from caldav.elements import dav
-from caldav.lib import error as dav_error
 
 from connectors.base import (
     AuthError,
@@ -51,42 +44,14 @@ from connectors.base import (
     UnmanagedEvent,
     run_op,
 )
+from connectors.caldav_http import DavTransport, RetryPolicy, parse_retry_after, read_password
 from connectors.ical_render import parse_vevent, render_calendar, render_vevent
 from daemon.models import CalendarEntry, RemoteEvent, RemoteRef
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 CALENDAR_TYPE = "{urn:ietf:params:xml:ns:caldav}calendar"
 ICS_TYPE = "text/calendar; charset=utf-8"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How long to keep retrying a call before handing the op back to the outbox."""
-
-    budget_seconds: float = 30.0
-    base_seconds: float = 0.5
-    cap_seconds: float = 8.0
-
-    def backoff(self, attempt: int) -> float:
-        """Jittered exponential backoff for attempt 0, 1, 2, ..."""
-        return min(self.cap_seconds, self.base_seconds * 2**attempt) * random.uniform(0.5, 1.0)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After header (RFC 9110 10.2.3: seconds or an HTTP-date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+__all__ = ["CaldavConnector", "RetryPolicy", "auth_command", "parse_retry_after", "read_password"]
 
 
 class _Changed(Exception):
@@ -115,18 +80,9 @@ class CaldavConnector(Connector):
         self.url = url if url.endswith("/") else url + "/"
         self.username = username
         self.calendar = calendar
-        self.timeout = timeout
-        self.retry = retry or RetryPolicy()
-        self._sleep = sleep
-        self._clock = clock
-        self._session = requests.Session()
-        self._session.auth = (username, password)
-        self._session.verify = verify
-        self._session.headers["User-Agent"] = "docketd (CalDAV connector)"
-        self._client = DAVClient(url=self.url, username=username, password=password,
-                                        timeout=int(timeout), ssl_verify_cert=verify)
+        self.http = DavTransport(name, self.url, username, password, timeout=timeout, verify=verify,
+                                 retry=retry, sleep=sleep, clock=clock)
         self._calendar_url: str | None = None
-        self._deadline: float | None = None
 
     @classmethod
     def from_config(cls, name: str, section: dict[str, Any], ctx: ConnectorContext) -> CaldavConnector:
@@ -152,110 +108,21 @@ class CaldavConnector(Connector):
             retry=RetryPolicy(budget_seconds=float(section.get("retry_seconds", 30))),
         )
 
-    # -- HTTP with bounded retries ---------------------------------------------------------------
-
-    def _give_up_at(self) -> float:
-        return self._deadline if self._deadline is not None else self._clock() + self.retry.budget_seconds
-
-    def _auth_error(self) -> AuthError:
-        return AuthError(
-            f"The CalDAV server {urlsplit(self.url).netloc} rejected user {self.username!r} for calendar "
-            f"{self.name!r} (HTTP 401). Check username and the password file in [calendars.{self.name}]; "
-            "iCloud and Fastmail need an app password."
-        )
-
-    def _unreachable(self, detail: str, retry_after: float | None = None) -> TransientError:
-        return TransientError(
-            f"The CalDAV server {urlsplit(self.url).netloc} for calendar {self.name!r} is not answering "
-            f"({detail}); docketd keeps the change queued and retries.",
-            retry_after=retry_after,
-        )
-
-    def _send(self, method: str, url: str, headers: dict[str, str] | None = None,
-              body: bytes | None = None) -> requests.Response:
-        """One request; 429/503 wait for Retry-After, other 5xx and network errors back off, all bounded."""
-        give_up = self._give_up_at()
-        attempt = 0
-        while True:
-            retry_after: float | None = None
-            try:
-                resp = self._session.request(method, url, headers=headers, data=body,
-                                             timeout=(min(10.0, self.timeout), self.timeout))
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                detail = f"{type(exc).__name__}"
-            else:
-                if resp.status_code == 401:
-                    raise self._auth_error()
-                if resp.status_code not in (429, 500, 502, 503, 504) and resp.status_code < 520:
-                    return resp
-                detail = f"HTTP {resp.status_code} on {method}"
-                if resp.status_code in (429, 503):
-                    retry_after = parse_retry_after(resp.headers.get("Retry-After"), datetime.now(UTC))
-            wait = retry_after if retry_after is not None else self.retry.backoff(attempt)
-            if self._clock() + wait > give_up:
-                raise self._unreachable(detail, retry_after)
-            self._sleep(wait)
-            attempt += 1
-
-    def _library(self, call: Callable[[], T], what: str) -> T:
-        """Run a `caldav` library call (discovery, REPORT) with the same error mapping and bounded retries."""
-        give_up = self._give_up_at()
-        attempt = 0
-        while True:
-            retry_after: float | None = None
-            try:
-                return call()
-            except dav_error.AuthorizationError as exc:
-                if exc.status == 403:
-                    raise PermanentError(
-                        f"The CalDAV server refused {what} for calendar {self.name!r} (HTTP 403); "
-                        f"give user {self.username!r} access to it or fix url in [calendars.{self.name}]."
-                    ) from exc
-                raise self._auth_error() from exc
-            except dav_error.RateLimitError as exc:
-                detail, retry_after = f"HTTP {exc.status} on {what}", exc.retry_after_seconds
-            except dav_error.NotFoundError as exc:
-                raise PermanentError(
-                    f"The CalDAV URL {self.url} for calendar {self.name!r} was not found (HTTP 404) "
-                    f"during {what}; fix url in [calendars.{self.name}]."
-                ) from exc
-            except dav_error.DAVError as exc:
-                if exc.status is not None and exc.status < 500:
-                    raise PermanentError(
-                        f"The CalDAV server refused {what} for calendar {self.name!r} (HTTP {exc.status}): "
-                        f"{exc.reason}."
-                    ) from exc
-                detail = f"{what} failed: {exc.reason}"
-            except OSError as exc:  # requests and niquests network errors are OSErrors
-                detail = f"{type(exc).__name__} during {what}"
-            wait = retry_after if retry_after is not None else self.retry.backoff(attempt)
-            if self._clock() + wait > give_up:
-                raise self._unreachable(detail, retry_after)
-            self._sleep(wait)
-            attempt += 1
-
-    def _refused(self, resp: requests.Response, action: str) -> ConnectorError:
-        text = " ".join(resp.text.split())[:200]
-        return PermanentError(
-            f"The CalDAV server refused to {action} in calendar {self.name!r} (HTTP {resp.status_code}"
-            f"{': ' + text if text else ''}); check url and permissions in [calendars.{self.name}]."
-        )
-
     # -- discovery ----------------------------------------------------------------------------------
 
     def calendar_url(self) -> str:
         """The calendar collection URL: `url` itself if it is a calendar, else found under the principal."""
         if self._calendar_url is not None:
             return self._calendar_url
-        target = DavCalendar(client=self._client, url=self.url)
-        props = self._library(
+        target = DavCalendar(client=self.http.client, url=self.url)
+        props = self.http.library(
             lambda: cast(dict[str, Any], target.get_properties([dav.ResourceType()])), "discovery"
         )
         types = props.get("{DAV:}resourcetype") or []
         if CALENDAR_TYPE in types:
             self._calendar_url = self.url
             return self.url
-        calendars = self._library(lambda: self._client.principal().calendars(), "calendar discovery")
+        calendars = self.http.library(lambda: self.http.client.principal().calendars(), "calendar discovery")
         found = {str(c.url): _calendar_names(c) for c in calendars}
         wanted = [u for u, names in found.items() if self.calendar is None or self.calendar in names]
         if len(wanted) != 1:
@@ -277,11 +144,11 @@ class CaldavConnector(Connector):
     # -- reading ----------------------------------------------------------------------------------
 
     def _fetch(self, url: str) -> RemoteEvent | None:
-        resp = self._send("GET", url)
+        resp = self.http.send("GET", url)
         if resp.status_code in (404, 410):
             return None
         if resp.status_code != 200:
-            raise self._refused(resp, "read an event")
+            raise self.http.refused(resp, "read an event")
         return _parse_object(resp.content, url, resp.headers.get("ETag", ""))
 
     def get(self, uid: str) -> RemoteEvent | None:
@@ -290,8 +157,8 @@ class CaldavConnector(Connector):
 
     def list_managed(self) -> list[RemoteEvent]:
         """Every docketd event in the calendar (a calendar-query REPORT, filtered by X-DOCKETD-KEY)."""
-        cal = DavCalendar(client=self._client, url=self.calendar_url())
-        objects = self._library(lambda: cast(list[Any], cal.search(event=True)), "listing events")
+        cal = DavCalendar(client=self.http.client, url=self.calendar_url())
+        objects = self.http.library(lambda: cast(list[Any], cal.search(event=True)), "listing events")
         events: list[RemoteEvent] = []
         for obj in objects:
             etag = str(obj.props.get("{DAV:}getetag", "")) if obj.props else ""
@@ -315,16 +182,16 @@ class CaldavConnector(Connector):
         else:
             headers, sequence = {"If-Match": current.etag}, _sequence(current) + 1
         headers["Content-Type"] = ICS_TYPE
-        resp = self._send("PUT", url, headers=headers, body=self._body(entry, sequence))
+        resp = self.http.send("PUT", url, headers=headers, body=self._body(entry, sequence))
         if resp.status_code == 412:
             raise _Changed()
-        if resp.status_code == 409 and current is None and b"no-uid-conflict" in resp.content:
+        if resp.status_code in (403, 409) and current is None and b"no-uid-conflict" in resp.content:
             raise UnmanagedEvent(
                 f"Calendar {self.name!r} already holds another event with docketd's identity "
                 f"{entry.uid} under a different name; docketd will not touch it. Remove it by hand."
             )
         if resp.status_code not in (200, 201, 204):
-            raise self._refused(resp, f"save the event {entry.summary!r}")
+            raise self.http.refused(resp, f"save the event {entry.summary!r}")
         etag = resp.headers.get("ETag", "")
         if not etag or etag.startswith("W/"):
             # RFC 4791 5.3.4: a server that changed our data sends no strong ETag; read the real one.
@@ -353,7 +220,7 @@ class CaldavConnector(Connector):
                 return self._put(entry, url, current)
             except _Changed:
                 continue  # it exists (or changed under us): read it and converge
-        raise self._unreachable("the event kept changing while docketd wrote it")
+        raise self.http.unreachable("the event kept changing while docketd wrote it")
 
     def update(self, entry: CalendarEntry, ref: RemoteRef, force: bool = False) -> RemoteRef:
         """Update with If-Match; a change since `ref` raises EditConflict unless `force`."""
@@ -376,7 +243,7 @@ class CaldavConnector(Connector):
                 return self._put(entry, url, current)
             except _Changed:
                 continue
-        raise self._unreachable("the event kept changing while docketd wrote it")
+        raise self.http.unreachable("the event kept changing while docketd wrote it")
 
     def delete(self, uid: str, ref: RemoteRef | None) -> None:
         """Delete docketd's event; already gone is success, someone else's event is refused."""
@@ -386,19 +253,18 @@ class CaldavConnector(Connector):
             if current is None:
                 return
             self._owned(current, uid)
-            resp = self._send("DELETE", url, headers={"If-Match": current.etag} if current.etag else None)
+            resp = self.http.send("DELETE", url, headers={"If-Match": current.etag} if current.etag else None)
             if resp.status_code in (200, 204, 404, 410):
                 return
             if resp.status_code != 412:
-                raise self._refused(resp, f"delete the event {current.summary!r}")
-        raise self._unreachable("the event kept changing while docketd deleted it")
+                raise self.http.refused(resp, f"delete the event {current.summary!r}")
+        raise self.http.unreachable("the event kept changing while docketd deleted it")
 
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
         """Run ops in order within one retry budget; after a transient or auth failure the rest wait too."""
-        self._deadline = self._clock() + self.retry.budget_seconds
         results: list[OpResult] = []
         stop: ConnectorError | None = None
-        try:
+        with self.http.budget():
             for op in ops:
                 if stop is not None:
                     results.append(OpResult(op, None, stop))
@@ -407,14 +273,11 @@ class CaldavConnector(Connector):
                 if isinstance(result.error, TransientError | AuthError):
                     stop = result.error
                 results.append(result)
-        finally:
-            self._deadline = None
         return results
 
     def close(self) -> None:
-        """Close both HTTP sessions."""
-        self._session.close()
-        self._client.close()
+        """Close the connections."""
+        self.http.close()
 
 
 def _calendar_names(cal: Any) -> tuple[str, ...]:
@@ -454,39 +317,6 @@ def _matches(current: RemoteEvent, entry: CalendarEntry) -> bool:
         and current.summary == wanted.summary
         and have == want
     )
-
-
-def read_password(name: str, section: dict[str, Any], ctx: ConnectorContext) -> str:
-    """The account password from `password_credential` ($CREDENTIALS_DIRECTORY) or a 0600 `password_file`."""
-    where = f"[calendars.{name}]"
-    credential = section.get("password_credential")
-    if credential:
-        if not ctx.credentials_dir:
-            raise AuthError(
-                f"{where} names password_credential = {credential!r} but $CREDENTIALS_DIRECTORY is not set; "
-                "add LoadCredential= to the systemd unit or use password_file."
-            )
-        path = Path(ctx.credentials_dir, str(credential))
-    elif section.get("password_file"):
-        path = Path(ctx.config_dir, str(section["password_file"]))
-        try:
-            mode = path.stat().st_mode
-        except OSError:
-            mode = 0
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            log.warning("%s password_file %s is readable by other users; run chmod 600 %s.",
-                        where, path, path)
-    else:
-        raise AuthError(f"{where} needs password_file = a 0600 file holding the (app) password, "
-                        "or password_credential = the name of a systemd credential.")
-    try:
-        password = path.read_text(encoding="utf-8").rstrip("\r\n")
-    except OSError as exc:
-        raise AuthError(f"{where} cannot read the password from {path} ({exc.strerror}); "
-                        "create it with mode 0600 or fix the path.") from exc
-    if not password:
-        raise AuthError(f"{where} password file {path} is empty; write the (app) password into it.")
-    return password
 
 
 def auth_command(

@@ -29,7 +29,7 @@ END:VCALENDAR\r
 def edit_on_server(connector: CaldavConnector, uid: str, old: str, new: str) -> None:
     """Rewrite the stored object the way another CalDAV client would (GET, change, PUT)."""
     url = connector.href(uid)
-    auth = connector._session.auth
+    auth = connector.http.session.auth
     got = requests.get(url, auth=auth, timeout=10)
     assert got.status_code == 200 and old in got.text, got.text
     put = requests.put(url, data=got.text.replace(old, new).encode(), auth=auth, timeout=10,
@@ -54,7 +54,7 @@ class TestCaldavContract(ConnectorContract):
     def add_foreign(self, connector: Connector, uid: str) -> bool:
         assert isinstance(connector, CaldavConnector)
         resp = requests.put(connector.href(uid), data=FOREIGN.format(uid=uid).encode(),
-                            auth=connector._session.auth, timeout=10,
+                            auth=connector.http.session.auth, timeout=10,
                             headers={"Content-Type": "text/calendar", "If-None-Match": "*"})
         assert resp.status_code == 201, resp.text
         return True

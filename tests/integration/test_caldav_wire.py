@@ -36,7 +36,7 @@ def conn(radicale: RadicaleServer, proxy: FaultProxy) -> Iterator[CaldavConnecto
 
 
 def raw(conn: CaldavConnector, uid: str) -> str:
-    resp = requests.get(conn.href(uid), auth=conn._session.auth, timeout=10)
+    resp = requests.get(conn.href(uid), auth=conn.http.session.auth, timeout=10)
     assert resp.status_code == 200
     return resp.text
 
@@ -120,19 +120,19 @@ def test_cancelled_event_is_revived_by_create(conn: CaldavConnector) -> None:
 def test_foreign_event_with_our_uid_elsewhere_is_refused(conn: CaldavConnector) -> None:
     entry = make_entry()
     other = conn.calendar_url() + "someone-else.ics"
-    resp = requests.put(other, data=FOREIGN.format(uid=entry.uid).encode(), auth=conn._session.auth,
+    resp = requests.put(other, data=FOREIGN.format(uid=entry.uid).encode(), auth=conn.http.session.auth,
                         headers={"Content-Type": "text/calendar"}, timeout=10)
     assert resp.status_code == 201
     with pytest.raises(UnmanagedEvent, match="will not touch it"):
         conn.create(entry)
     assert conn.list_managed() == []
-    assert requests.get(other, auth=conn._session.auth, timeout=10).status_code == 200
+    assert requests.get(other, auth=conn.http.session.auth, timeout=10).status_code == 200
 
 
 def test_foreign_events_are_never_listed_or_changed(conn: CaldavConnector) -> None:
     entry = make_entry()
     resp = requests.put(conn.href(entry.uid), data=FOREIGN.format(uid=entry.uid).encode(),
-                        auth=conn._session.auth, headers={"Content-Type": "text/calendar"}, timeout=10)
+                        auth=conn.http.session.auth, headers={"Content-Type": "text/calendar"}, timeout=10)
     assert resp.status_code == 201
     before = raw(conn, entry.uid)
     with pytest.raises(UnmanagedEvent):
