@@ -66,6 +66,14 @@ def flag_rows(db: sqlite3.Connection, *, include_acked: bool = False,
     return [FlagRow(*tuple(r)) for r in db.execute(sql, args)]
 
 
+def group_flags(rows: Sequence[FlagRow]) -> list[tuple[FlagRow, list[int]]]:
+    """One entry per distinct (kind, message), with all its ids (a trigger flag sits on each deadline)."""
+    groups: dict[tuple[str, str], tuple[FlagRow, list[int]]] = {}
+    for r in rows:
+        groups.setdefault((r.kind, r.message), (r, []))[1].append(r.id)
+    return list(groups.values())
+
+
 def load_facts(db: sqlite3.Connection) -> dict[str, MatterFacts]:
     """Every matter's stored facts."""
     out = {}

@@ -1,0 +1,231 @@
+"""The daily digest e-mail: once per person per day at `[digest] time`, over SMTP with STARTTLS and auth.
+
+Never twice: before a person's message is handed to the SMTP server, `digest:<day>:<email>` is set to
+"sending" in the store; after the server accepts it, to "sent" (with the snapshot that tells
+"new" and "changed" next time). A restart the same day skips both. If docketd died between the two,
+it cannot know whether the message went out, and it does not resend (a warning says so): a
+duplicate is what this module promises never to produce. A refused or unreachable server clears
+the mark so the digest is retried `retry_minutes` later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import ssl
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import time as dtime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from daemon.agenda import load_agenda
+from daemon.config import Config
+from daemon.digest_compose import Digest, compose
+from daemon.errors import ConfigError
+from daemon.store import Store
+
+if TYPE_CHECKING:
+    from daemon.service import Service
+
+log = logging.getLogger("docketd.digest")
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """The validated [digest] section."""
+
+    at: dtime
+    smtp_host: str
+    smtp_port: int = 587
+    starttls: bool = True
+    username: str = ""
+    password_file: Path | None = None
+    sender: str = "docketd@localhost"
+    days: int = 14
+    cafile: Path | None = None
+    timeout: float = 30.0
+    retry_minutes: float = 5.0
+    people: tuple[str, ...] = ()
+
+
+def settings_from(config: Config) -> DigestSettings | None:
+    """The digest settings, or None when no [digest] smtp_host is configured; ConfigError names bad keys."""
+    raw: dict[str, Any] = config.digest
+    if not raw.get("smtp_host"):
+        return None
+    problems = []
+    try:
+        at = dtime.fromisoformat(str(raw.get("time", "07:00")))
+    except ValueError:
+        problems.append(f"time = {raw.get('time')!r} must be a time of day like \"07:00\"")
+        at = dtime(7, 0)
+    if raw.get("username") and not raw.get("password_file"):
+        problems.append("username is set but password_file is not; point password_file at a file of "
+                        "mode 0600 holding the SMTP password")
+
+    def path(key: str) -> Path | None:
+        value = raw.get(key)
+        if not value:
+            return None
+        p = Path(str(value)).expanduser()
+        return p if p.is_absolute() else config.base_dir / p
+
+    if problems:
+        raise ConfigError(f"{config.path}: [digest] " + "; ".join(problems) + ".")
+    return DigestSettings(
+        at=at, smtp_host=str(raw["smtp_host"]), smtp_port=int(raw.get("smtp_port", 587)),
+        starttls=bool(raw.get("starttls", True)), username=str(raw.get("username", "")),
+        password_file=path("password_file"), sender=str(raw.get("from", "docketd@localhost")),
+        days=int(raw.get("days", 14)), cafile=path("cafile"), timeout=float(raw.get("timeout", 30)),
+        retry_minutes=float(raw.get("retry_minutes", 5)),
+        people=tuple(str(p).lower() for p in raw.get("people", ())))
+
+
+def build_message(d: Digest, sender: str, now: datetime) -> EmailMessage:
+    """The multipart/alternative e-mail (plain text first, then HTML)."""
+    msg = EmailMessage()
+    msg["Subject"] = d.subject
+    msg["From"] = sender
+    msg["To"] = d.person
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "docketd")
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to a machine's mail
+    msg.set_content(d.text)
+    msg.add_alternative(d.html, subtype="html")
+    return msg
+
+
+def _password(s: DigestSettings) -> str:
+    assert s.password_file is not None
+    try:
+        return s.password_file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"[digest] password_file {s.password_file} cannot be read ({exc.strerror}); "
+                          "create it (mode 0600) with the SMTP password.") from None
+
+
+def open_smtp(s: DigestSettings) -> smtplib.SMTP:
+    """Connect, STARTTLS (verifying the server's certificate) and log in, as configured."""
+    smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout)
+    try:
+        smtp.ehlo()
+        if s.starttls:
+            ctx = ssl.create_default_context(cafile=str(s.cafile) if s.cafile else None)
+            smtp.starttls(context=ctx)
+            smtp.ehlo()
+        if s.username:
+            smtp.login(s.username, _password(s))
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _state(store: Store, day: str, person: str) -> str | None:
+    return store.get_kv(f"digest:{day}:{person}")
+
+
+def _mark(store: Store, day: str, person: str, value: str | None,
+          snapshot: dict[str, Any] | None = None) -> None:
+    with store.transaction() as db:
+        if value is None:
+            db.execute("DELETE FROM kv WHERE key=?", (f"digest:{day}:{person}",))
+        else:
+            store.set_kv(db, f"digest:{day}:{person}", value)
+        if snapshot is not None:
+            store.set_kv(db, f"digest:snapshot:{person}", json.dumps(snapshot, sort_keys=True))
+
+
+def recipients(config: Config, s: DigestSettings) -> list[str]:
+    """Who gets a digest: [digest] people if given, else every configured person."""
+    return list(s.people) if s.people else sorted(config.people)
+
+
+def send_due(store: Store, config: Config, s: DigestSettings, now: datetime) -> list[str]:
+    """Send today's digest to everyone who has not had it; returns who was sent one now."""
+    day = now.date().isoformat()
+    todo = []
+    for person in recipients(config, s):
+        state = _state(store, day, person)
+        if state == "sending":
+            log.warning("The digest for %s on %s may not have gone out (docketd stopped while sending); "
+                        "it is not sent again, so that nobody gets it twice.", person, day)
+            _mark(store, day, person, "unknown")
+        elif state is None:
+            todo.append(person)
+    if not todo:
+        return []
+    agenda = load_agenda(store.db, config)
+    sent: list[str] = []
+    smtp = open_smtp(s)
+    try:
+        for person in todo:
+            raw = store.get_kv(f"digest:snapshot:{person}")
+            previous = json.loads(raw) if raw else None
+            p = config.people.get(person)
+            d = compose(agenda, person, now.date(), days=s.days, previous=previous, name=p.name if p else "")
+            _mark(store, day, person, "sending")
+            try:
+                smtp.send_message(build_message(d, s.sender, now))
+            except BaseException:
+                _mark(store, day, person, None)
+                raise
+            _mark(store, day, person, "sent", d.snapshot)
+            sent.append(person)
+            log.info("Sent the daily digest to %s: %s", person, d.subject)
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+    return sent
+
+
+class DigestTicker:
+    """Called about once a second by the service loop; does real work only once a day per person."""
+
+    __name__ = "digest"
+
+    def __init__(self, store_of: Callable[[], Store], config_of: Callable[[], Config],
+                 settings: DigestSettings) -> None:
+        self.store_of = store_of
+        self.config_of = config_of
+        self.settings = settings
+        self.done_day = ""
+        self.retry_at: datetime | None = None
+
+    def __call__(self, now: datetime) -> Sequence[str]:
+        """Send today's digests if it is time and they have not gone out; returns who got one."""
+        day = now.date().isoformat()
+        if day == self.done_day or now.timetz().replace(tzinfo=None) < self.settings.at:
+            return []
+        if self.retry_at is not None and now < self.retry_at:
+            return []
+        try:
+            sent = send_due(self.store_of(), self.config_of(), self.settings, now)
+        except (smtplib.SMTPException, OSError, ConfigError) as exc:
+            from datetime import timedelta
+
+            self.retry_at = now + timedelta(minutes=self.settings.retry_minutes)
+            log.error("Could not send the daily digest via %s:%d (%s); retrying at %s. Check [digest] "
+                      "smtp_host, smtp_port, username and password_file.", self.settings.smtp_host,
+                      self.settings.smtp_port, exc, self.retry_at.strftime("%H:%M"))
+            return []
+        self.retry_at = None
+        self.done_day = day
+        return sent
+
+
+def make_ticker(service: Service) -> Callable[[datetime], object] | None:
+    """The service loop's hook: a DigestTicker when [digest] smtp_host is configured, else None."""
+    settings = settings_from(service.config)
+    if settings is None:
+        return None
+    log.info("Daily digest at %s via %s:%d to %d people", settings.at.strftime("%H:%M"), settings.smtp_host,
+             settings.smtp_port, len(recipients(service.config, settings)))
+    return DigestTicker(lambda: service.store, lambda: service.config, settings)

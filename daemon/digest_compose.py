@@ -1,0 +1,145 @@
+"""PURE: one person's daily digest — the next days' deadlines, what is new or changed, open flags.
+
+`compose` takes the agenda, the snapshot remembered at the previous digest and `today`; it returns
+the subject, plain text and HTML. No I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from html import escape
+from typing import Any
+
+from daemon.agenda import Agenda, AgendaItem
+from daemon.flag_store import FlagRow, group_flags
+
+# What the digest remembers per deadline to tell "new" and "changed" next time.
+Snapshot = dict[str, dict[str, str]]
+
+
+@dataclass
+class Digest:
+    """One person's digest, ready to send."""
+
+    person: str
+    subject: str
+    text: str
+    html: str
+    upcoming: list[AgendaItem] = field(default_factory=list)
+    new: list[AgendaItem] = field(default_factory=list)
+    changed: list[tuple[AgendaItem, str]] = field(default_factory=list)  # (item, previous due)
+    withdrawn: list[dict[str, str]] = field(default_factory=list)
+    flags: list[FlagRow] = field(default_factory=list)
+    snapshot: Snapshot = field(default_factory=dict)
+
+
+def snapshot_of(items: Sequence[AgendaItem]) -> Snapshot:
+    """What to remember about a person's deadlines after a digest."""
+    return {i.deadline.key: {"due": i.deadline.due.isoformat(), "title": i.deadline.title,
+                             "matter": i.deadline.matter} for i in items}
+
+
+def person_flags(agenda: Agenda, person: str) -> list[FlagRow]:
+    """Open flags on the person's matters, plus flags that belong to no matter (a calendar, a source)."""
+    matters = {i.deadline.matter for i in agenda.items if person in i.people}
+    matters |= {m for m, f in agenda.facts.items() if person in (*f.attorneys, *f.paralegals)}
+    return [f for f in agenda.flags if f.matter is None or f.matter in matters]
+
+
+def _ids(ids: Sequence[int]) -> str:
+    return " ".join(f"#{i}" for i in ids)
+
+
+def _line(i: AgendaItem) -> str:
+    d = i.deadline
+    at = f" at {d.time:%H:%M}" if d.time else ""
+    rule = f" ({d.label})" if d.kind == "deadline" else ""
+    task = "Task: " if d.kind != "deadline" else ""
+    mark = {"critical": "  !! FLAGGED", "warning": "  ⚑ flagged"}.get(i.worst, "")
+    return f"{d.due:%a} {d.due.isoformat()}{at}  [{d.matter}] {task}{d.title}{rule}{mark}"
+
+
+def compose(agenda: Agenda, person: str, today: date, *, days: int = 14, previous: Snapshot | None = None,
+            name: str = "") -> Digest:
+    """Build one person's digest; `previous` is the snapshot of their last digest (None: the first one)."""
+    who = person.lower()
+    mine = [i for i in agenda.items if who in i.people]
+    end = today + timedelta(days=days)
+    soon = [i for i in mine if today <= i.deadline.due <= end]
+    before = previous or {}
+    new = [i for i in mine if i.deadline.key not in before] if previous is not None else []
+    changed = [(i, before[i.deadline.key]["due"]) for i in mine
+               if i.deadline.key in before and before[i.deadline.key]["due"] != i.deadline.due.isoformat()]
+    keys = {i.deadline.key for i in mine}
+    withdrawn = [dict(v, key=k) for k, v in sorted(before.items()) if k not in keys]
+    flags = person_flags(agenda, who)
+    critical = sum(1 for f in flags if f.severity == "critical")
+    subject = f"Docket digest {today.isoformat()}: {len(soon)} due in {days} days"
+    if new or changed:
+        subject += f", {len(new)} new, {len(changed)} changed"
+    subject += f", {len(flags)} open flags" + (f" ({critical} critical)" if critical else "")
+    d = Digest(who, subject, "", "", soon, new, changed, withdrawn, flags, snapshot_of(mine))
+    d.text = _text(d, today, days, name or who)
+    d.html = _html(d, today, days, name or who)
+    return d
+
+
+def _text(d: Digest, today: date, days: int, name: str) -> str:
+    out = [f"Docket digest for {name} — {today:%A} {today.isoformat()}", ""]
+    out.append(f"OPEN FLAGS ({len(d.flags)})")
+    out += [f"  {_ids(ids)} [{f.severity}] {f.message}" + (f"\n      Action: {f.action}" if f.action else "")
+            for f, ids in group_flags(d.flags)] or ["  None."]
+    out += ["", f"DUE IN THE NEXT {days} DAYS ({len(d.upcoming)})"]
+    out += [f"  {_line(i)}" for i in d.upcoming] or ["  Nothing due."]
+    out += ["", f"NEW SINCE THE LAST DIGEST ({len(d.new)})"]
+    out += [f"  {_line(i)}" for i in d.new] or ["  None."]
+    out += ["", f"CHANGED SINCE THE LAST DIGEST ({len(d.changed)})"]
+    out += [f"  {_line(i)}  (was {was})" for i, was in d.changed] or ["  None."]
+    if d.withdrawn:
+        out += ["", f"WITHDRAWN ({len(d.withdrawn)})"]
+        out += [f"  [{w['matter']}] {w['title']} (was due {w['due']})" for w in d.withdrawn]
+    out += ["", "Acknowledge a flag once handled: docketd ack ID.",
+            f"Your full agenda: docketd agenda --person {d.person}", "— docketd"]
+    return "\n".join(out) + "\n"
+
+
+def _rows(items: Sequence[AgendaItem], extra: Mapping[str, str] | None = None) -> str:
+    rows = []
+    for i in items:
+        dl = i.deadline
+        cls = f' class="flag-{i.worst}"' if i.worst else ""
+        style = {"critical": "background:#fbd9d7", "warning": "background:#fff1c9"}.get(i.worst, "")
+        was = f" (was {escape(extra[dl.key])})" if extra and dl.key in extra else ""
+        rows.append(f'<tr{cls} style="{style}"><td>{dl.due:%a} {dl.due.isoformat()}{was}</td>'
+                    f"<td>{escape(dl.matter)}</td><td>{'Task: ' if dl.kind != 'deadline' else ''}"
+                    f"{escape(dl.title)}</td>"
+                    f"<td>{escape(dl.label) if dl.kind == 'deadline' else ''}</td></tr>")
+    if not rows:
+        return "<p>None.</p>"
+    return ('<table border="1" cellpadding="4" style="border-collapse:collapse">'
+            "<tr><th>Due</th><th>Matter</th><th>What</th><th>Rule</th></tr>" + "".join(rows) + "</table>")
+
+
+def _html(d: Digest, today: date, days: int, name: str) -> str:
+    colours: dict[str, Any] = {"critical": "#fbd9d7", "warning": "#fff1c9"}
+    flags = "".join(
+        f'<li class="flag flag-{escape(f.severity)}" style="background:{colours.get(f.severity, "#eef3fb")}">'
+        f"<b>{_ids(ids)} {escape(f.severity)}</b>: {escape(f.message)}"
+        + (f"<br><i>Action: {escape(f.action)}</i>" if f.action else "") + "</li>"
+        for f, ids in group_flags(d.flags)) or "<li>None.</li>"
+    parts = [
+        f"<html><body><h2>Docket digest for {escape(name)} — {today:%A} {today.isoformat()}</h2>",
+        f"<h3>Open flags ({len(d.flags)})</h3><ul>{flags}</ul>",
+        f"<h3>Due in the next {days} days ({len(d.upcoming)})</h3>{_rows(d.upcoming)}",
+        f"<h3>New since the last digest ({len(d.new)})</h3>{_rows(d.new)}",
+        f"<h3>Changed since the last digest ({len(d.changed)})</h3>"
+        + _rows([i for i, _ in d.changed], {i.deadline.key: was for i, was in d.changed}),
+    ]
+    if d.withdrawn:
+        parts.append(f"<h3>Withdrawn ({len(d.withdrawn)})</h3><ul>" + "".join(
+            f"<li>[{escape(w['matter'])}] {escape(w['title'])} (was due {escape(w['due'])})</li>"
+            for w in d.withdrawn) + "</ul>")
+    parts.append("<p>Acknowledge a flag once handled: <code>docketd ack ID</code>.</p></body></html>")
+    return "\n".join(parts)

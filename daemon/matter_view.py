@@ -1,0 +1,160 @@
+"""The whole picture of one matter, as a docketing clerk keeps it (`docketd matter`, the agenda page).
+
+Triggers with their source file and row, every deadline past and upcoming with its explanation,
+follow-ups, open flags, and where each entry was pushed (calendar, state, last sync, pending work).
+`load_picture` reads the store; `matter_text` is pure.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from daemon.flag_store import FlagRow, flag_rows, load_deadlines, load_facts
+from daemon.models import Deadline
+from daemon.planner import MatterFacts
+
+if TYPE_CHECKING:
+    from daemon.config import Config
+
+
+@dataclass(frozen=True)
+class TriggerRow:
+    """One stored trigger with where it came from."""
+
+    event: str
+    date: str
+    ref: str
+    service: str | None
+    time: str | None
+    source: str
+    row: int
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Push:
+    """Where one entry (a deadline, or one of its ticklers) went: a calendar and its sync state."""
+
+    target: str
+    state: str  # ok | kept (a hand edit docketd kept) | pending | failed
+    last_sync: str = ""
+    detail: str = ""
+    tickler: bool = False
+
+
+@dataclass
+class MatterPicture:
+    """Everything stored about one matter."""
+
+    matter: str
+    facts: MatterFacts | None
+    triggers: list[TriggerRow] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+    flags: list[FlagRow] = field(default_factory=list)
+    pushes: dict[str, list[Push]] = field(default_factory=dict)
+
+    def flags_for(self, key: str) -> list[FlagRow]:
+        """Open flags on one deadline."""
+        return [f for f in self.flags if f.scope == key]
+
+
+def _like(matter: str) -> str:
+    return matter.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "|%"
+
+
+def load_picture(db: sqlite3.Connection, config: Config, matter: str) -> MatterPicture:
+    """Read one matter's triggers, deadlines, flags and sync state from the store."""
+    pic = MatterPicture(matter, load_facts(db).get(matter))
+    for event, ref, payload, updated, source, row in db.execute(
+            "SELECT event, ref, payload, updated_at, source, row FROM triggers WHERE matter=? "
+            "ORDER BY json_extract(payload, '$.date'), event, ref", (matter,)):
+        p = json.loads(payload)
+        pic.triggers.append(TriggerRow(event, p["date"], ref, p.get("service"), p.get("time"),
+                                       source or p.get("source") or "", row or p.get("row") or 0, updated))
+    pic.deadlines = load_deadlines(db, matter)
+    pic.flags = flag_rows(db, matter=matter)
+    like = _like(matter)
+    for target, key, state, last_sync in db.execute(
+            "SELECT target, key, state, last_sync FROM sync WHERE key LIKE ? ESCAPE '\\' ORDER BY target",
+            (like,)):
+        base, _, tick = key.partition("#")
+        pic.pushes.setdefault(base, []).append(Push(target, state, last_sync, "", bool(tick)))
+    for target, key, op, attempts, error, dead in db.execute(
+            "SELECT target, key, op, attempts, last_error, dead FROM outbox WHERE key LIKE ? ESCAPE '\\' "
+            "ORDER BY target", (like,)):
+        base, _, tick = key.partition("#")
+        detail = f"{op} waiting" + (f" (attempt {attempts}: {error})" if error else "")
+        pic.pushes.setdefault(base, []).append(Push(target, "failed" if dead else "pending", "", detail,
+                                                    bool(tick)))
+    return pic
+
+
+def _when(due: date, today: date) -> str:
+    left = (due - today).days
+    return "today" if left == 0 else f"in {left} days" if left > 0 else f"{-left} days ago"
+
+
+def push_line(pushes: Sequence[Push]) -> str:
+    """'ics:jdoe@firm.com ok 2026-03-02T09:00:00; jdoe-google pending (upsert waiting)'."""
+    if not pushes:
+        return "not pushed to any calendar yet"
+    parts = []
+    for p in pushes:
+        what = f"{p.target}{' tickler' if p.tickler else ''} {p.state}"
+        if p.last_sync:
+            what += f" {p.last_sync}"
+        if p.detail:
+            what += f" ({p.detail})"
+        parts.append(what)
+    return "; ".join(parts)
+
+
+def _deadline_lines(pic: MatterPicture, d: Deadline, today: date) -> list[str]:
+    cite = f"  [{d.label}]" if d.kind == "deadline" else ""
+    at = f" at {d.time:%H:%M}" if d.time else ""
+    lines = [f"  {d.due.isoformat()} {d.due:%a}{at}  {d.title}{cite}  ({_when(d.due, today)})"]
+    lines += [f"      {step}" for step in d.explanation]
+    for f in pic.flags_for(d.key):
+        action = f" Action: {f.action}" if f.action else ""
+        lines.append(f"      FLAG #{f.id} {f.severity}: {f.message}{action}")
+    lines.append(f"      Pushed: {push_line(pic.pushes.get(d.key, []))}")
+    return lines
+
+
+def matter_text(pic: MatterPicture, today: date) -> str:
+    """PURE: the matter as a clerk reads it, for the terminal."""
+    f = pic.facts
+    if f is None:
+        return f"Matter {pic.matter} is not in the docket."
+    lines = [f"Matter {pic.matter}" + (f" — {f.title}" if f.title else ""),
+             f"Court: {f.court or '(none)'}   Status: {f.status}",
+             f"Attorneys: {', '.join(f.attorneys) or '(none)'}   "
+             f"Paralegals: {', '.join(f.paralegals) or '(none)'}"]
+    if f.notes:
+        lines.append(f"Notes: {f.notes}")
+    lines += ["", "Triggers:"]
+    for t in pic.triggers:
+        extra = "".join([f" at {t.time}" if t.time else "", f" ({t.service})" if t.service else "",
+                         f", ref {t.ref}" if t.ref else ""])
+        lines.append(f"  {t.date}  {t.event}{extra}  — from {t.source or '?'} row {t.row}, "
+                     f"stored {t.updated_at}")
+    matter_flags = [fl for fl in pic.flags if fl.scope not in {d.key for d in pic.deadlines}]
+    lines += ["", f"Open flags: {len(pic.flags)}"]
+    for fl in matter_flags:
+        action = f" Action: {fl.action}" if fl.action else ""
+        lines.append(f"  #{fl.id} {fl.severity}: {fl.message}{action}")
+    sections = (
+        ("Upcoming deadlines", [d for d in pic.deadlines if d.kind == "deadline" and d.due >= today]),
+        ("Follow-ups", [d for d in pic.deadlines if d.kind != "deadline"]),
+        ("Past deadlines", [d for d in pic.deadlines if d.kind == "deadline" and d.due < today]),
+    )
+    for title, items in sections:
+        lines += ["", f"{title}: {len(items)}"]
+        for d in items:
+            lines += _deadline_lines(pic, d, today)
+    return "\n".join(lines)
