@@ -7,7 +7,7 @@ from the statutes on first use and cached in memory).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,8 +17,9 @@ from daemon.engine.checks import check, resolve_closures
 from daemon.engine.errors import EngineError, PackError, UnknownCourt, UnknownEvent
 from daemon.engine.explain import CCP_LABELS, FEDERAL_LABELS, ambiguous_law, missing_service, trigger_line
 from daemon.engine.packs import Chain, Court, Extension, Loaded, Rule, read_dirs
-from daemon.models import Deadline, Flag, TriggerEvent
+from daemon.models import SERVICE_METHODS, Deadline, Flag, TriggerEvent
 
+_ANY = frozenset(SERVICE_METHODS)
 _FED_RULE = {"frcp": "FRCP 6(a)", "frap": "FRAP 26(a)"}
 
 
@@ -276,10 +277,6 @@ class RuleBook:
         return due, steps
 
 
-_ANY = frozenset({"personal", "electronic", "mail", "mail-out-of-state", "mail-international", "overnight",
-                  "fax", "clerk", "consent"})
-
-
 def shipped_config() -> Path:
     """<repo>/config, where the shipped packs and courts live."""
     import daemon
@@ -291,8 +288,6 @@ def read_all(extra_dirs: Sequence[Path] = (), closures: Mapping[str, Sequence[da
     """Read shipped and firm packs/courts, apply extra closures; problems are collected, not raised."""
     loaded = read_dirs([shipped_config(), *(Path(d) for d in extra_dirs)])
     resolve_closures(loaded)
-    from dataclasses import replace
-
     for cid, extra in closures.items():
         if cid not in loaded.courts:
             loaded.problems.append(f"closures: court {cid!r} is not defined; fix the court id in the config.")
