@@ -22,8 +22,8 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .4rem;
 table.month{width:100%;table-layout:fixed;margin-bottom:1rem}table.month td{height:5.5rem;font-size:.8rem}
 td.other{background:#f6f6f6;color:#aaa}td.today{outline:3px solid #2a6ed8}
 .dn{font-weight:bold}
-.item{display:block;margin:.1rem 0;padding:.05rem .2rem;border-radius:3px;background:#eef3fb}
-.task{background:#f1f1f1;font-style:italic}
+span.item{display:block;margin:.1rem 0;padding:.05rem .2rem;border-radius:3px;background:#eef3fb}
+.task,span.task{background:#f1f1f1;font-style:italic}tr.past{color:#777}
 .flag-critical{background:#fbd9d7;border-left:4px solid #c0281c}
 .flag-warning{background:#fff1c9;border-left:4px solid #d49b00}
 .flag-info{border-left:4px solid #6b8fbf}
