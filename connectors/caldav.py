@@ -180,7 +180,9 @@ class CaldavConnector(Connector):
         if current is None:
             headers, sequence = {"If-None-Match": "*"}, 0
         else:
-            headers, sequence = {"If-Match": current.etag}, _sequence(current) + 1
+            # A server that gave no ETag cannot take If-Match; ownership was checked just before.
+            headers = {"If-Match": current.etag} if current.etag else {}
+            sequence = _sequence(current) + 1
         headers["Content-Type"] = ICS_TYPE
         resp = self.http.send("PUT", url, headers=headers, body=self._body(entry, sequence))
         if resp.status_code == 412:
