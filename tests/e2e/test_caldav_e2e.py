@@ -83,9 +83,12 @@ def drop(inbox: Path, name: str, text: str) -> None:
 @pytest.fixture
 def setup(radicale: RadicaleServer, tmp_path: Path, request: pytest.FixtureRequest  # noqa: F811
           ) -> Iterator[tuple[DaemonProcess, str, tuple[str, str]]]:
-    on_edit = getattr(request, "param", "restore")
+    options: dict[str, str] = getattr(request, "param", {})
+    on_edit = options.get("on_edit", "restore")
     url = radicale.make_calendar()
     pw = radicale.write_password_file(tmp_path)
+    if "password" in options:
+        pw.write_text(options["password"] + "\n", encoding="utf-8")
     extra = (
         "[calendars.jdoe-caldav]\n"
         'kind = "caldav"\n'
@@ -159,7 +162,7 @@ def test_hand_edit_on_server_is_detected_and_restored(setup: tuple[DaemonProcess
     assert daemon.stop() == 0
 
 
-@pytest.mark.parametrize("setup", ["keep"], indirect=True)
+@pytest.mark.parametrize("setup", [{"on_edit": "keep"}], indirect=True)
 def test_hand_edit_is_kept_when_configured(setup: tuple[DaemonProcess, str, tuple[str, str]],
                                            tmp_path: Path) -> None:
     daemon, url, auth = setup
@@ -174,3 +177,31 @@ def test_hand_edit_is_kept_when_configured(setup: tuple[DaemonProcess, str, tupl
     assert daemon.stop() == 0
     [after] = by_key(url, auth, ANSWER_KEY)
     assert after.event.decoded("DTSTART") == moved
+
+
+def status(tmp_path: Path) -> dict[str, object]:
+    """`docketd status --json` for the test's config."""
+    out = subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(tmp_path / "docketd.toml"),
+                          "status", "--json"], capture_output=True, text=True, check=True, cwd=tmp_path)
+    data = json.loads(out.stdout)
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.parametrize("setup", [{"password": "not the password"}], indirect=True)
+def test_wrong_password_flags_and_keeps_the_changes(setup: tuple[DaemonProcess, str, tuple[str, str]],
+                                                    tmp_path: Path) -> None:
+    daemon, url, auth = setup
+    drop(tmp_path / "var" / "inbox", "intake.csv", HEADER + ROW)
+
+    def auth_flagged() -> bool:
+        flags = status(tmp_path)["flags"]
+        assert isinstance(flags, list)
+        return any(f["kind"] == "auth" and "HTTP 401" in f["message"] for f in flags)
+
+    wait_until(auth_flagged, timeout=60, what=f"an auth flag for the CalDAV calendar\n{daemon.log}")
+    assert daemon.stop() == 0
+    outbox = status(tmp_path)["outbox"]
+    assert isinstance(outbox, dict) and outbox["jdoe-caldav"]["pending"] >= 1  # kept, not dropped
+    assert report(url, auth) == []
+    assert "not the password" not in daemon.log
