@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
-from typing import Protocol, runtime_checkable
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from daemon.service import Service
 
 log = logging.getLogger("docketd.busy")
 
@@ -29,16 +32,60 @@ def fetch_busy(calendars_of: Mapping[str, Sequence[str]], connector: Callable[[s
                start: date, end: date) -> dict[str, set[date]]:
     """Busy days per person from every one of their calendars that supports free/busy.
 
-    A calendar that cannot be reached is logged and left out; that person's cached days are kept.
+    When one of a person's calendars cannot be read, that person is left out (their cached days stay).
     """
     out: dict[str, set[date]] = {}
+    failed: set[str] = set()
     for person, names in calendars_of.items():
         for name in names:
             try:
                 conn = connector(name)
                 if not isinstance(conn, SupportsBusyDays):
                     continue
-                out.setdefault(person, set()).update(conn.busy_days(start, end))
+                days = conn.busy_days(start, end)
+                out.setdefault(person, set()).update(days)
             except Exception as exc:  # noqa: BLE001 - free/busy is advisory; one calendar must not stop others
                 log.warning("Could not read free/busy of calendar %s for %s: %s", name, person, exc)
-    return out
+                failed.add(person)
+    # Half an answer would erase the days the unreachable calendar knows: keep that person's cache.
+    return {p: days for p, days in out.items() if p not in failed}
+
+
+class BusyTicker:
+    """Every `[flags] busy_refresh_minutes` (default 30), re-read free/busy and re-flag if it changed.
+
+    Runs on the service loop's thread, so the fetch and the recompute never race a file ingest.
+    Does nothing (and costs nothing) while no configured calendar supports free/busy.
+    """
+
+    __name__ = "busy"
+
+    def __init__(self, service: Service, minutes: float, horizon_days: int = 120) -> None:
+        self.service = service
+        self.period = timedelta(minutes=minutes)
+        self.horizon = timedelta(days=horizon_days)
+        self.next_at: datetime | None = None
+
+    def __call__(self, now: datetime) -> bool:
+        """Refresh when due; True when busy days changed and cross-matter flags were recomputed."""
+        if self.next_at is not None and now < self.next_at:
+            return False
+        self.next_at = now + self.period
+        from daemon.docket import now_iso
+        from daemon.flag_store import save_busy_days
+
+        svc = self.service
+        calendars_of = {p: list(who.calendars) for p, who in svc.config.people.items() if who.calendars}
+        today = now.date()
+        found = fetch_busy(calendars_of, svc.pool.get, today, today + self.horizon)
+        if not found:
+            return False
+        stamp = now_iso(now)
+        with svc.store.transaction() as db:
+            changed = [p for p, days in found.items() if save_busy_days(db, p, days, stamp)]
+            if changed:
+                # An empty recompute still refreshes the cross-matter flags (and re-renders what they touch).
+                svc.docket.recompute(db, [], today, stamp)
+        if changed:
+            log.info("Free/busy changed for %s; out-of-office flags refreshed", ", ".join(changed))
+        return bool(changed)

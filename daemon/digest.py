@@ -222,10 +222,40 @@ class DigestTicker:
 
 
 def make_ticker(service: Service) -> Callable[[datetime], object] | None:
-    """The service loop's hook: a DigestTicker when [digest] smtp_host is configured, else None."""
+    """The service loop's hook: the daily digest (if [digest] smtp_host is set) and the free/busy refresh."""
+    from daemon.busy import BusyTicker
+
+    tickers: list[Callable[[datetime], object]] = []
     settings = settings_from(service.config)
-    if settings is None:
+    if settings is not None:
+        log.info("Daily digest at %s via %s:%d to %d people", settings.at.strftime("%H:%M"),
+                 settings.smtp_host, settings.smtp_port, len(recipients(service.config, settings)))
+        tickers.append(DigestTicker(lambda: service.store, lambda: service.config, settings))
+    minutes = float(service.config.flags.get("busy_refresh_minutes", 30))
+    if minutes > 0 and any(p.calendars for p in service.config.people.values()):
+        tickers.append(BusyTicker(service, minutes))
+    if not tickers:
         return None
-    log.info("Daily digest at %s via %s:%d to %d people", settings.at.strftime("%H:%M"), settings.smtp_host,
-             settings.smtp_port, len(recipients(service.config, settings)))
-    return DigestTicker(lambda: service.store, lambda: service.config, settings)
+    if len(tickers) == 1:
+        return tickers[0]
+    return Ticks(tickers)
+
+
+class Ticks:
+    """Several periodic tasks behind the one make_ticker hook; one failing does not stop the others."""
+
+    __name__ = "digest+busy"
+
+    def __init__(self, tickers: Sequence[Callable[[datetime], object]]) -> None:
+        self.tickers = list(tickers)
+
+    def __call__(self, now: datetime) -> list[object]:
+        """Run each task; returns their results."""
+        out: list[object] = []
+        for tick in self.tickers:
+            try:
+                out.append(tick(now))
+            except Exception:  # noqa: BLE001 - free/busy trouble must not stop the digest, nor the reverse
+                log.exception("Periodic task %s failed", getattr(tick, "__name__", tick))
+                out.append(None)
+        return out
