@@ -6,6 +6,7 @@ from the statutes on first use and cached in memory).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -37,21 +38,37 @@ class CourtDays:
         self._sources = {True: fwd, False: base}
         self._closures = [c for c in court.closures if c.ambiguous]
         self._unsettled: dict[tuple[int, bool], list[Holiday]] = {}
+        self._flat: dict[bool, tuple[list[Holiday], list[date]]] = {}
 
     def unsettled(self, lo: date, hi: date, forward: bool) -> list[Holiday]:
         """Days between lo and hi (inclusive) whose status the law leaves open, for this direction."""
+        if _SPAN[0] <= lo.year and hi.year <= _SPAN[1]:
+            days, keys = self._flat.get(forward) or self._flatten(forward)
+            i = bisect_left(keys, lo)
+            if i == len(keys) or keys[i] > hi:
+                return []  # the common case: nothing unsettled in the window
+            return days[i:bisect_right(keys, hi)]
         out: list[Holiday] = []
-        cache = self._unsettled
         for year in range(lo.year, hi.year + 1):
-            found = cache.get((year, forward))
-            if found is None:
-                days = [h for src in self._sources[forward] for h in src(year) if h.ambiguous]
-                days += [c for c in self._closures if c.day.year == year]
-                found = cache[(year, forward)] = sorted(
-                    (h for h in days if h.day.weekday() < 5), key=lambda h: h.day)
-            if found:
-                out += [h for h in found if lo <= h.day <= hi]
+            out += [h for h in self._year(year, forward) if lo <= h.day <= hi]
         return out
+
+    def _year(self, year: int, forward: bool) -> list[Holiday]:
+        found = self._unsettled.get((year, forward))
+        if found is None:
+            days = [h for src in self._sources[forward] for h in src(year) if h.ambiguous]
+            days += [c for c in self._closures if c.day.year == year]
+            found = self._unsettled[(year, forward)] = sorted(
+                (h for h in days if h.day.weekday() < 5), key=lambda h: h.day)
+        return found
+
+    def _flatten(self, forward: bool) -> tuple[list[Holiday], list[date]]:
+        days = [h for year in range(_SPAN[0], _SPAN[1] + 1) for h in self._year(year, forward)]
+        self._flat[forward] = (days, [h.day for h in days])
+        return self._flat[forward]
+
+
+_SPAN = (1990, 2100)  # years indexed up front for a bisect look-up; others are read year by year
 
 
 @dataclass(frozen=True)
