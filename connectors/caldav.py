@@ -297,7 +297,12 @@ def _parse_object(raw: bytes, url: str, etag: str) -> RemoteEvent | None:
         return None
     for vevent in cal.walk("VEVENT"):
         if "RECURRENCE-ID" not in vevent:
-            return parse_vevent(vevent, remote_id=url, etag=etag)
+            try:
+                return parse_vevent(vevent, remote_id=url, etag=etag)
+            except (KeyError, ValueError, TypeError) as exc:
+                # Someone else's malformed event must not stop docketd from listing its own.
+                log.warning("Skipping %s: its VEVENT cannot be read (%s: %s).", url, type(exc).__name__, exc)
+                return None
     return None
 
 

@@ -144,3 +144,14 @@ def test_foreign_events_are_never_listed_or_changed(conn: CaldavConnector) -> No
     assert raw(conn, entry.uid) == before
     assert conn.list_managed() == []
 
+
+
+
+def test_unreadable_event_is_skipped_not_fatal() -> None:
+    # Radicale refuses such data itself (HTTP 400); other servers have been seen storing it.
+    from connectors.caldav import _parse_object
+
+    odd = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\nUID:odd@x\r\n" \
+          b"DTSTAMP:20260101T000000Z\r\nSUMMARY:no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    assert _parse_object(odd, "https://dav.example.com/cal/odd.ics", '"1"') is None
+    assert _parse_object(b"not ical at all", "https://dav.example.com/cal/x.ics", '"1"') is None
