@@ -28,7 +28,7 @@ from connectors.base import (
     UnmanagedEvent,
     run_op,
 )
-from connectors.ical_render import ical_uid, parse_vevent, render_calendar, render_vevent
+from connectors.ical_render import ical_uid, parse_vevent, render_calendar, render_vevent, vtimezone_for
 from daemon.models import CalendarEntry, RemoteEvent, RemoteRef
 
 
@@ -77,6 +77,8 @@ class IcsConnector(Connector):
         self.path = path
         self._lock = _LOCKS.setdefault(path.resolve(), threading.Lock())
         self._events: dict[str, icalendar.Event] | None = None
+        self._bytes: dict[str, bytes] = {}
+        self._stamp: tuple[int, int, int] | None = None
         self._batching = False
 
     @classmethod
@@ -89,12 +91,21 @@ class IcsConnector(Connector):
         return cls(name, p if p.is_absolute() else Path(ctx.config_dir) / p)
 
     # -- file I/O -------------------------------------------------------------------------------
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
     def _load(self) -> dict[str, icalendar.Event]:
-        # Outside a batch, always re-read: a person (or another docketd process) may have edited the file.
-        if self._events is not None and self._batching:
+        # The parsed file is kept between calls, but only while the file is exactly as docketd last
+        # wrote it: a person (or another process) editing it is seen at once.
+        if self._events is not None and (self._batching or self._file_stamp() == self._stamp):
             return self._events
         events: dict[str, icalendar.Event] = {}
-        if self.path.exists():
+        stamp = self._file_stamp()
+        if stamp is not None:
             try:
                 cal = icalendar.Calendar.from_ical(self.path.read_bytes())
             except (ValueError, OSError) as exc:
@@ -104,14 +115,28 @@ class IcsConnector(Connector):
             for comp in cal.walk("VEVENT"):
                 events[parse_vevent(comp).uid] = comp
         self._events = events
+        self._bytes = {}
+        self._stamp = stamp
         return events
+
+    def _event_bytes(self, uid: str, comp: icalendar.Event) -> bytes:
+        data = self._bytes.get(uid)
+        if data is None:
+            data = self._bytes[uid] = bytes(comp.to_ical())
+        return data
 
     def _save(self) -> None:
         if self._batching or self._events is None:
             return
-        cal = render_calendar(sorted(self._events.values(), key=lambda e: (str(e.get("DTSTART").to_ical()),
-                                                                            str(e.get("UID")))))
-        atomic_write(self.path, bytes(cal.to_ical()))
+        # Assemble the file from cached VEVENT bytes: re-rendering thousands of events per write
+        # made a large docket's all.ics the slowest part of a sync.
+        order = sorted(self._events.items(), key=lambda kv: (str(kv[1].get("DTSTART").to_ical()), kv[0]))
+        tzids = sorted({str(c["DTSTART"].params["TZID"]) for _, c in order if "TZID" in c["DTSTART"].params})
+        head = bytes(render_calendar([]).to_ical()).replace(b"END:VCALENDAR\r\n", b"")
+        parts = [head, *(bytes(vtimezone_for(t).to_ical()) for t in tzids),
+                 *(self._event_bytes(uid, comp) for uid, comp in order), b"END:VCALENDAR\r\n"]
+        atomic_write(self.path, b"".join(parts))
+        self._stamp = self._file_stamp()
 
     def _remote(self, comp: icalendar.Event) -> RemoteEvent:
         ev = parse_vevent(comp, remote_id=str(comp.get("UID")), etag=_etag(comp))
@@ -122,6 +147,7 @@ class IcsConnector(Connector):
         seq = int(previous.decoded("SEQUENCE", 0)) + 1 if previous is not None else 0
         comp = render_vevent(entry, seq)
         self._load()[entry.uid] = comp
+        self._bytes.pop(entry.uid, None)
         self._save()
         return RemoteRef(ical_uid(entry.uid), _etag(comp))
 
@@ -156,6 +182,7 @@ class IcsConnector(Connector):
             if not self._remote(comp).managed:
                 raise UnmanagedEvent(f"{self.path} holds event {uid} that docketd did not write.")
             del events[uid]
+            self._bytes.pop(uid, None)
             self._save()
 
     def get(self, uid: str) -> RemoteEvent | None:
@@ -171,7 +198,8 @@ class IcsConnector(Connector):
 
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
         """Apply many ops with one read and one atomic write of the file."""
-        self._events = None
+        with self._lock:
+            self._load()
         self._batching = True
         try:
             results = [run_op(self, op) for op in ops]

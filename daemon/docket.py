@@ -22,7 +22,7 @@ from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
 from daemon.planner import FIRM_DOCKET, MatterFacts, desired_entries, merge_facts, plan_matter, route
 from daemon.reconciler import TargetPlan, exceeds_delete_guard, reconcile
 from daemon.serial import deadline_to_dict, entry_to_dict, trigger_from_dict, trigger_to_dict
-from daemon.store import Store
+from daemon.store import OutboxRow, Store, SyncRow
 
 ICS_ALL = "ics:all"
 # Flags the dispatcher raises; a recompute leaves them alone.
@@ -250,19 +250,15 @@ class Docket:
 
     def _plan_targets(self, db: sqlite3.Connection, matter: str,
                       desired: dict[str, dict[str, CalendarEntry]], plans: dict[str, TargetPlan]) -> None:
-        prefix = matter.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "|%"
-        synced_by_target: dict[str, dict[str, Any]] = {}
-        for r in db.execute("SELECT target, uid FROM sync WHERE key LIKE ? ESCAPE '\\'", (prefix,)):
-            synced_by_target.setdefault(r[0], {})[r[1]] = None
-        pending_by_target: dict[str, dict[str, Any]] = {}
-        for r in db.execute("SELECT target, uid FROM outbox WHERE key LIKE ? ESCAPE '\\'", (prefix,)):
-            pending_by_target.setdefault(r[0], {})[r[1]] = None
-        for target in set(desired) | set(synced_by_target) | set(pending_by_target):
-            synced = {u: s for u, s in self.store.sync_rows(target).items()
-                      if u in synced_by_target.get(target, {})}
-            pending = {p.uid: p for p in self.store.pending(target, include_dead=True)
-                       if p.uid in pending_by_target.get(target, {})}
-            plan = reconcile(desired.get(target, {}), synced, pending)
+        # '|' ends the matter part of every key, and '}' sorts right after it: an indexed range scan.
+        synced: dict[str, dict[str, SyncRow]] = {}
+        for srow in self.store.sync_rows_for_matter(matter):
+            synced.setdefault(srow.target, {})[srow.uid] = srow
+        pending: dict[str, dict[str, OutboxRow]] = {}
+        for orow in self.store.pending_for_matter(matter):
+            pending.setdefault(orow.target, {})[orow.uid] = orow
+        for target in set(desired) | set(synced) | set(pending):
+            plan = reconcile(desired.get(target, {}), synced.get(target, {}), pending.get(target, {}))
             agg = plans.setdefault(target, TargetPlan())
             agg.upserts += plan.upserts
             agg.deletes += plan.deletes

@@ -53,6 +53,8 @@ ALTER TABLE triggers ADD COLUMN checksum TEXT NOT NULL DEFAULT '';
 ALTER TABLE flags ADD COLUMN acked_at TEXT;
 ALTER TABLE flags ADD COLUMN acked_by TEXT;
 CREATE INDEX triggers_source ON triggers(source);
+CREATE INDEX sync_key ON sync(key);
+CREATE INDEX outbox_key ON outbox(key);
 """,
 }
 
@@ -202,6 +204,16 @@ class Store:
         """What docketd last wrote to one calendar, by uid."""
         rows = self.db.execute("SELECT * FROM sync WHERE target=?", (target,))
         return {r["uid"]: _sync_row(r) for r in rows}
+
+    def sync_rows_for_matter(self, matter: str) -> list[SyncRow]:
+        """Sync state of every entry of one matter, in every calendar (keys start with 'matter|')."""
+        rows = self.db.execute("SELECT * FROM sync WHERE key >= ? AND key < ?", (matter + "|", matter + "}"))
+        return [_sync_row(r) for r in rows]
+
+    def pending_for_matter(self, matter: str) -> list[OutboxRow]:
+        """Outbox rows (dead ones too) of one matter's entries, in every calendar."""
+        rows = self.db.execute("SELECT * FROM outbox WHERE key >= ? AND key < ?", (matter + "|", matter + "}"))
+        return [_outbox_row(r) for r in rows]
 
     def sync_rows_for_key(self, key: str) -> list[SyncRow]:
         """Where one deadline (or its ticklers) was pushed."""
