@@ -121,10 +121,10 @@ def text_table(items: Sequence[AgendaItem], today: date, names: dict[str, str] |
 def render_page(store: Store, config: Config, now: datetime) -> bytes:
     """The HTML agenda served at /agenda: open flags, month grid, the next weeks' list and every matter."""
     from daemon.agenda_html import agenda_html
-    from daemon.matter_view import load_picture
+    from daemon.matter_view import load_pictures
 
     agenda = load_agenda(store.db, config)
     days = int(config.digest.get("days", 14))
-    pictures = [load_picture(store.db, config, m) for m in sorted(agenda.facts)]
+    pictures = load_pictures(store.db, config)
     return agenda_html(agenda, now.date(), days=days, pictures=pictures,
                        generated=now.strftime("%Y-%m-%d %H:%M %Z")).encode("utf-8")

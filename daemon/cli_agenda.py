@@ -67,7 +67,7 @@ def cmd_agenda(args: argparse.Namespace) -> int:
     """Print the next days' deadlines, or write the HTML agenda."""
     from daemon.agenda import load_agenda, text_table, upcoming
     from daemon.agenda_html import agenda_html
-    from daemon.matter_view import load_picture
+    from daemon.matter_view import load_pictures
 
     if args.days < 0:
         raise UsageError("--days must be 0 or more.")
@@ -79,7 +79,7 @@ def cmd_agenda(args: argparse.Namespace) -> int:
         known = ", ".join(sorted(config.people)) or "none configured"
         print(f"Note: {args.person} is not in [people] (known: {known}); showing what is routed to them.")
     if args.html:
-        pictures = [load_picture(store.db, config, m) for m in sorted(agenda.facts)]
+        pictures = load_pictures(store.db, config)
         page = agenda_html(agenda, today, days=args.days, person=args.person, pictures=pictures)
         _write_atomic(Path(args.html), page)
         print(f"Wrote the agenda to {args.html}.")

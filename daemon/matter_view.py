@@ -69,29 +69,52 @@ def _like(matter: str) -> str:
 
 def load_picture(db: sqlite3.Connection, config: Config, matter: str) -> MatterPicture:
     """Read one matter's triggers, deadlines, flags and sync state from the store."""
-    pic = MatterPicture(matter, load_facts(db).get(matter))
-    for event, ref, payload, updated, source, row in db.execute(
-            "SELECT event, ref, payload, updated_at, source, row FROM triggers WHERE matter=? "
-            "ORDER BY json_extract(payload, '$.date'), event, ref", (matter,)):
+    return _load(db, matter)[matter]
+
+
+def load_pictures(db: sqlite3.Connection, config: Config) -> list[MatterPicture]:
+    """Every matter's picture, read with one query per table (the agenda page shows them all)."""
+    pics = _load(db, None)
+    return [pics[m] for m in sorted(pics)]
+
+
+def _load(db: sqlite3.Connection, matter: str | None) -> dict[str, MatterPicture]:
+    facts = load_facts(db)
+    names = [matter] if matter is not None else list(facts)
+    pics = {m: MatterPicture(m, facts.get(m)) for m in names}
+    where, args = ("WHERE matter=? ", (matter,)) if matter is not None else ("", ())
+    for m, event, ref, payload, updated, source, row in db.execute(
+            f"SELECT matter, event, ref, payload, updated_at, source, row FROM triggers {where}"
+            "ORDER BY matter, json_extract(payload, '$.date'), event, ref", args):
         p = json.loads(payload)
-        pic.triggers.append(TriggerRow(event, p["date"], ref, p.get("service"), p.get("time"),
-                                       source or p.get("source") or "", row or p.get("row") or 0, updated))
-    pic.deadlines = load_deadlines(db, matter)
-    pic.flags = flag_rows(db, matter=matter)
-    like = _like(matter)
+        if m in pics:
+            where_from = source or p.get("source") or ""
+            pics[m].triggers.append(TriggerRow(event, p["date"], ref, p.get("service"), p.get("time"),
+                                               where_from, row or p.get("row") or 0, updated))
+    owner: dict[str, str] = {}
+    for d in load_deadlines(db, matter):
+        if d.matter in pics:
+            pics[d.matter].deadlines.append(d)
+            owner[d.key] = d.matter
+    for f in flag_rows(db, matter=matter):
+        if f.matter in pics:
+            pics[f.matter].flags.append(f)
+    # Sync and outbox rows are keyed by deadline key (+ "#tickler-..."); withdrawn ones have no owner now.
+    like, largs = ("WHERE key LIKE ? ESCAPE '\\' ", (_like(matter),)) if matter is not None else ("", ())
     for target, key, state, last_sync in db.execute(
-            "SELECT target, key, state, last_sync FROM sync WHERE key LIKE ? ESCAPE '\\' ORDER BY target",
-            (like,)):
+            f"SELECT target, key, state, last_sync FROM sync {like}ORDER BY target", largs):
         base, _, tick = key.partition("#")
-        pic.pushes.setdefault(base, []).append(Push(target, state, last_sync, "", bool(tick)))
+        if base in owner:
+            push = Push(target, state, last_sync, "", bool(tick))
+            pics[owner[base]].pushes.setdefault(base, []).append(push)
     for target, key, op, attempts, error, dead in db.execute(
-            "SELECT target, key, op, attempts, last_error, dead FROM outbox WHERE key LIKE ? ESCAPE '\\' "
-            "ORDER BY target", (like,)):
+            f"SELECT target, key, op, attempts, last_error, dead FROM outbox {like}ORDER BY target", largs):
         base, _, tick = key.partition("#")
-        detail = f"{op} waiting" + (f" (attempt {attempts}: {error})" if error else "")
-        pic.pushes.setdefault(base, []).append(Push(target, "failed" if dead else "pending", "", detail,
-                                                    bool(tick)))
-    return pic
+        if base in owner:
+            detail = f"{op} waiting" + (f" (attempt {attempts}: {error})" if error else "")
+            pics[owner[base]].pushes.setdefault(base, []).append(
+                Push(target, "failed" if dead else "pending", "", detail, bool(tick)))
+    return pics
 
 
 def _when(due: date, today: date) -> str:
