@@ -183,6 +183,10 @@ def read_dirs(dirs: Iterable[Path]) -> Loaded:
     """Read every pack, court and closure set in `dirs` (later dirs override courts by id)."""
     out = Loaded()
     for d in dirs:
+        if not d.is_dir():
+            out.problems.append(f"{d}: the rules folder does not exist; create it or fix `[rules] dirs` "
+                                f"in the config.")
+            continue
         files: list[Path] = []
         for sub in (d / "rules", d / "courts", d):
             if sub.is_dir():

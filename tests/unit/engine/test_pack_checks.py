@@ -132,3 +132,8 @@ def test_rules_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "2025-01-01 to ..., 81 days" in out and "CCP 437c(a)(2)" in out
     assert _cli(["rules", "show", "nope.rule"]) == 2
+
+
+def test_missing_firm_folder_is_a_problem(tmp_path: Path) -> None:
+    [p] = problems(tmp_path / "nope")
+    assert "nope: the rules folder does not exist" in p
