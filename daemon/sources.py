@@ -371,13 +371,24 @@ class Poller:
 
 
 def make_ticker(service: Any) -> Callable[[datetime], None] | None:
-    """The daemon's hook (daemon.service TICKER_MODULES): a tick polling every configured source."""
-    sources = build_sources(service.config, service.docket)
-    if not sources:
+    """The daemon's hook (daemon.service TICKER_MODULES): a tick polling every configured source.
+
+    After a config reload (SIGHUP) the service holds a new Docket; the sources are rebuilt from the
+    new config on the next tick, so added, removed or edited [sources.*] sections take effect.
+    """
+    if not service.config.sources:
         return None
-    poller = Poller(sources)
-    service.source_poller = poller
-    return poller.tick
+    state: dict[str, Any] = {"docket": None, "poller": None}
+
+    def tick(now: datetime) -> None:
+        if state["docket"] is not service.docket:
+            state["docket"] = service.docket
+            state["poller"] = Poller(build_sources(service.config, service.docket))
+            service.source_poller = state["poller"]
+        state["poller"].tick(now)
+
+    tick.__name__ = "intake-sources"
+    return tick
 
 
 __all__ = ["ExcelSource", "PollResult", "Poller", "SheetSource", "Source", "build_sources", "make_ticker"]
