@@ -43,6 +43,11 @@ CASES = [
      "pre-2016 FRAP 26(c) electronic"),
     ("federal-appeals", "motion_served", "2016-12-01", "electronic", "frap.motion-response", "2016-12-12",
      "post-2016 FRAP 26(c)"),
+    # FRAP 26(a)(6)(C): the Ninth Circuit's clerk sits in California, so Cesar Chavez Day (Tue
+    # 2026-03-31) closes forward counts there, but not in the generic court of appeals.
+    ("ca9", "motion_served", "2026-03-21", "personal", "frap.motion-response", "2026-04-01", "ca9 state holiday"),
+    ("federal-appeals", "motion_served", "2026-03-21", "personal", "frap.motion-response", "2026-03-31",
+     "federal-appeals no state holiday"),
     # CCP 437c(a)(2): 75 days before hearings until 2024-12-31; 75 days before 2024-06-14 is Sunday
     # 2024-03-31 -> previous court day Friday 2024-03-29.
     ("ca-superior", "msj_hearing", "2024-06-14", "personal", "ca.msj-notice", "2024-03-29", "437c 75 days"),
@@ -184,7 +189,7 @@ def test_errors_are_sentences(book: RuleBook) -> None:
 
 
 def test_lookups(book: RuleBook) -> None:
-    assert book.court_ids() == ["ca-superior", "cacd", "caed", "cand", "casd", "federal", "federal-appeals"]
+    assert book.court_ids() == ["ca-superior", "ca9", "cacd", "caed", "cand", "casd", "federal", "federal-appeals"]
     assert book.court("cand").pack == "frcp" and book.court("cand").timezone == "America/Los_Angeles"
     assert "substituted_service_complete" in book.events_for("ca-superior")
     assert "summons_served" in book.events_for("federal")
