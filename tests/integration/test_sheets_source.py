@@ -17,7 +17,7 @@ import pytest
 
 from connectors.base import TransientError
 from connectors.sheets import SheetsClient, column_letter, parse_returned_range, serial_to_date, serial_to_time
-from daemon.cli_sources import cmd_confirm_source
+from daemon.cli_sources import cmd_confirm_source, cmd_sources
 from daemon.config import Config, load_config
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
@@ -204,6 +204,8 @@ def test_mass_vanish_is_held_until_confirmed(source: SheetSource, docket: Docket
                                    "kind='source-vanished'").fetchone()
     assert flag is not None and "confirm-source intake" in flag[1]
     assert not source.poll(NOW).read  # still held; nothing changed, nothing re-read
+    assert cmd_sources(argparse.Namespace(config=str(docket.config.path))) == 0
+    assert "intake: google-sheet" in (listed := capsys.readouterr().out) and "HELD" in listed
     confirm = argparse.Namespace(config=str(docket.config.path), name="intake")
     assert cmd_confirm_source(confirm) == 0
     assert "Confirmed" in capsys.readouterr().out
