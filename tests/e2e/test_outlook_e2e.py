@@ -255,9 +255,11 @@ backoff_seconds = 0.01
         assert all(n == 1 for n in before.values())
 
         writes = graph.counters["POST events"] + graph.counters["PATCH events"]
+        reads = graph.counters["GET events"]
         daemon = DaemonProcess(config, tmp_path)
         daemon.start()
-        time.sleep(0.5)
+        # Wait for a full loop pass: its verify step lists the calendar (after the dispatch step).
+        wait_until(lambda: graph.counters["GET events"] > reads, timeout=60, what="a verify pass after restart")
         assert daemon.stop() == 0
         assert {k: len(v) for k, v in outlook_events(graph).items()} == before
         assert graph.counters["POST events"] + graph.counters["PATCH events"] == writes, daemon.log
