@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from datetime import date, timedelta
+
+import holidays
 
 from daemon.models import Deadline, Flag
 
@@ -13,17 +15,21 @@ SCHEDULED_EVENTS = frozenset({
     "rule26f_conference", "discovery_closed",
 })
 FAR_PAST_DAYS = 730
+# "Due soon" counts court days conservatively: weekends and every US federal and California holiday
+# (a superset of the shipped courts' closures) are skipped, so a holiday in the window makes the flag
+# come a day early, never late. The table is computed data, not I/O.
+CLOSED_DAYS: Container[date] = holidays.country_holidays("US", subdiv="CA")
 
 
-def court_days_between(start: date, end: date) -> int:
-    """Weekdays after `start` up to and including `end` (holidays aside; a conservative count)."""
+def court_days_between(start: date, end: date, closed: Container[date] = CLOSED_DAYS) -> int:
+    """Court days after `start` up to and including `end`: weekdays not in `closed`."""
     if end <= start:
         return 0
     days = 0
     d = start
     while d < end:
         d += timedelta(days=1)
-        if d.weekday() < 5:
+        if d.weekday() < 5 and d not in closed:
             days += 1
     return days
 

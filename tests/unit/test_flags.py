@@ -52,9 +52,19 @@ def test_due_soon_counts_court_days(due: date, soon: bool) -> None:
         assert flags[0].severity == "warning" and "within 5 court days" in flags[0].message
 
 
-def test_court_days_between_skips_weekends() -> None:
+def test_court_days_between_skips_weekends_and_holidays() -> None:
     assert court_days_between(date(2026, 3, 6), date(2026, 3, 9)) == 1  # Fri -> Mon
     assert court_days_between(date(2026, 3, 9), date(2026, 3, 6)) == 0
+    # Thanksgiving and the day after (a California judicial holiday) are not court days.
+    assert court_days_between(date(2026, 11, 25), date(2026, 11, 30)) == 1
+    assert court_days_between(date(2026, 11, 25), date(2026, 11, 30), closed=()) == 3
+
+
+def test_a_holiday_in_the_window_flags_earlier_not_later() -> None:
+    # Mon 2026-11-23 to Tue 2026-12-01 is 6 weekdays but only 4 court days (Thanksgiving week): flagged.
+    d = _deadline(date(2026, 12, 1), received=date(2026, 11, 23))
+    assert "due-soon" in _kinds(deadline_flags(d, date(2026, 11, 23), soon_court_days=5))
+    assert court_days_between(date(2026, 11, 23), date(2026, 12, 1), closed=()) == 6
 
 
 def test_followups_get_no_missed_or_soon_flags() -> None:
