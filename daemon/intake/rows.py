@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 from daemon.intake.limits import MAX_CELL_CHARS, MAX_ROWS, too_many_rows
 from daemon.intake.result import IntakeResult, RowError
-from daemon.intake.values import EXCEL_ERRORS, ValueProblem, as_text, is_day_first, parse_date, parse_emails
+from daemon.intake.values import (
+    EXCEL_ERRORS,
+    Uncalculated,
+    ValueProblem,
+    as_text,
+    is_day_first,
+    parse_date,
+    parse_emails,
+)
 from daemon.intake.values import parse_time as _parse_time
 from daemon.models import SERVICE_METHODS, Provenance, TriggerEvent
 
@@ -158,7 +166,10 @@ def _parse_row(
     cells: dict[str, object] = {}
     for column, value in row.items():
         shown = as_text(value)
-        if shown in EXCEL_ERRORS:
+        if isinstance(value, Uncalculated):
+            bad(column, f"The cell holds the formula {shown} but the workbook has no saved value for it; open "
+                        "the workbook in Excel (or LibreOffice) and save it, or type the value.")
+        elif shown in EXCEL_ERRORS:
             bad(column, f"The cell shows the spreadsheet error {shown}; fix the formula or type the value.")
         elif len(shown) > MAX_CELL_CHARS:
             bad(column, f"The cell holds {len(shown):,} characters, over {MAX_CELL_CHARS:,}; shorten it.")

@@ -51,6 +51,10 @@ MIN_YEAR, MAX_YEAR = 1900, 2199
 ISO_HINT = "write it as year-month-day, e.g. 2026-01-05"
 
 
+class Uncalculated(str):
+    """A workbook formula whose value was never saved (the file was written but never calculated)."""
+
+
 class ValueProblem(ValueError):
     """A cell value that cannot be used; the message says what is wrong and how to fix it."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+import zipfile
 from collections.abc import Mapping
 from io import BytesIO
 
@@ -17,9 +18,35 @@ import openpyxl
 from daemon.intake.limits import xlsx_zip_problem
 from daemon.intake.result import RowError
 from daemon.intake.table import Records, records_from_table
+from daemon.intake.values import Uncalculated
 
 log = logging.getLogger(__name__)
 DEFAULT_SHEET = "intake"
+
+
+def _has_formulas(data: bytes) -> bool:
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                xml = archive.read(info)
+                if b"<f>" in xml or b"<f " in xml:
+                    return True
+    return False
+
+
+def _mark_uncalculated(data: bytes, title: str, table: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """Cells that are empty only because their formula was never calculated get an Uncalculated marker."""
+    workbook = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=False, keep_links=False)
+    try:
+        formulas = list(workbook[title].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    marked: list[tuple[object, ...]] = []
+    for values, raw in zip(table, formulas, strict=False):
+        marked.append(tuple(
+            Uncalculated(f) if v is None and isinstance(f, str) and f.startswith("=") else v
+            for v, f in zip(values, list(raw) + [None] * (len(values) - len(raw)), strict=False)))
+    return marked + table[len(marked):]
 
 
 def read_xlsx(data: bytes, source: str, *, sheet: str | None = None,
@@ -59,6 +86,11 @@ def read_xlsx(data: bytes, source: str, *, sheet: str | None = None,
             return Records(errors=[RowError(source, None, None,
                 f"The sheet '{ws.title}' cannot be read (the workbook is damaged or only partly saved); "
                 "open it in Excel and save it again, or export it as CSV.")])
+        if _has_formulas(data) and any(c is None for r in table for c in r):
+            try:
+                table = _mark_uncalculated(data, ws.title, table)
+            except Exception as exc:  # noqa: BLE001 - only a better message is lost; the values stand
+                log.debug("Could not look for uncalculated formulas in %s: %r", source, exc)
         # read_only worksheets start at the first row the file declares; number rows as Excel shows them.
         first = ws.min_row if isinstance(getattr(ws, "min_row", None), int) else 1
         return records_from_table(table, source, first_number=first, header_aliases=header_aliases)

@@ -204,6 +204,7 @@ def test_xlsx_formulas_use_the_saved_value_and_are_never_evaluated(tmp_path: Pat
     result = read_intake(path)
     assert [t.event for t in result.triggers] == ["summons_served"]
     assert [(e.row, e.column) for e in result.errors] == [(3, "event")]
+    assert 'formula =CONCAT("tri","al") but the workbook has no saved value' in result.errors[0].message
 
 
 def test_xlsx_error_cells_are_named(tmp_path: Path) -> None:
