@@ -102,16 +102,20 @@ class InboxWatcher:
     def __init__(self, inbox: Path, on_ready: Callable[[Path], None], *, polling: bool = False,
                  settle_seconds: float = 0.05, slow_settle_seconds: float = 1.0,
                  writing_settle_seconds: float = 10.0, poll_interval: float = 0.5,
-                 exclude: Collection[Path] = ()) -> None:
+                 exclude: Collection[Path] = (), rescan_seconds: float | None = 60.0) -> None:
         self.inbox = Path(os.path.abspath(inbox))
         self.on_ready = on_ready
         self.polling = polling
         self.settle = {FAST: settle_seconds, SLOW: slow_settle_seconds,
                        WRITING: max(writing_settle_seconds, slow_settle_seconds)}
         self.poll_interval = poll_interval
+        # A safety net for lost events (inotify queue overflow, shares that stop notifying): files
+        # that were never reported are picked up by a periodic listing and settle like created ones.
+        self.rescan_seconds = rescan_seconds
         self.exclude = {Path(os.path.abspath(p)) for p in exclude}
         self._pending: dict[Path, _Pending] = {}
         self._reported: dict[Path, Signature] = {}
+        self._warned: set[Path] = set()
         self._cond = threading.Condition()
         self._stopping = False
         self._observer: BaseObserver | None = None
@@ -151,8 +155,18 @@ class InboxWatcher:
             self._worker = None
 
     def scan(self) -> list[Path]:
-        """Candidate files in the inbox now, oldest first (for the start-up rescan)."""
-        found: list[tuple[int, str, Path]] = []
+        """Candidate files in the inbox now, oldest first (for the start-up rescan).
+
+        The caller handles these; they are not reported again through on_ready unless they change.
+        """
+        found = self._list()
+        with self._cond:
+            for signature, path in found:
+                self._reported[path] = signature
+        return [path for _, path in found]
+
+    def _list(self) -> list[tuple[Signature, Path]]:
+        found: list[tuple[int, str, Signature, Path]] = []
         try:
             entries = list(os.scandir(self.inbox))
         except FileNotFoundError:
@@ -163,8 +177,15 @@ class InboxWatcher:
                 continue
             signature = _signature(path)
             if signature is not None:
-                found.append((signature[1], entry.name, path))
-        return [path for _, _, path in sorted(found)]
+                found.append((signature[1], entry.name, signature, path))
+        return [(signature, path) for _, _, signature, path in sorted(found)]
+
+    def _rescan(self) -> None:
+        for signature, path in self._list():
+            with self._cond:
+                known = self._reported.get(path) == signature or path in self._pending
+            if not known:
+                self._note(path, SLOW)
 
     def _acceptable(self, path: Path) -> bool:
         if path.parent != self.inbox or path in self.exclude or not is_candidate(path):
@@ -172,6 +193,9 @@ class InboxWatcher:
         if path.is_symlink():
             target = path.resolve()
             if target.parent != self.inbox.resolve() or not target.is_file():
+                if path in self._warned:
+                    return False
+                self._warned.add(path)
                 log.warning("Skipping %s: it is a symbolic link to %s, outside the inbox; copy the file "
                             "into the inbox instead.", path.name, target)
                 return False
@@ -196,7 +220,11 @@ class InboxWatcher:
             self._reported.pop(path, None)
 
     def _run(self) -> None:
+        next_rescan = time.monotonic() + (self.rescan_seconds or 0.0)
         while True:
+            if self.rescan_seconds and time.monotonic() >= next_rescan:
+                next_rescan = time.monotonic() + self.rescan_seconds
+                self._rescan()
             ready: list[Path] = []
             with self._cond:
                 if self._stopping:
@@ -217,6 +245,8 @@ class InboxWatcher:
                         ready.append(path)
                 if not ready:
                     wake = min((item.due for item in self._pending.values()), default=now + 1.0)
+                    if self.rescan_seconds:
+                        wake = min(wake, next_rescan)
                     self._cond.wait(timeout=max(wake - now, 0.005))
                     continue
             for path in ready:

@@ -196,3 +196,14 @@ def test_not_candidates(tmp_path: Path, name: str) -> None:
 def test_directories_are_not_candidates(tmp_path: Path) -> None:
     (tmp_path / "dir.csv").mkdir()
     assert not is_candidate(tmp_path / "dir.csv")
+
+
+def test_periodic_rescan_finds_files_whose_events_were_lost(inbox: Path, seen: Seen) -> None:
+    (inbox / "handled-by-caller.csv").write_bytes(CONTENT)
+    w = InboxWatcher(inbox, seen, slow_settle_seconds=0.1, rescan_seconds=0.2)
+    assert [p.name for p in w.scan()] == ["handled-by-caller.csv"]  # the caller's start-up scan
+    (inbox / "missed.csv").write_bytes(CONTENT)  # written while nothing watched: no event will come
+    with w:
+        calls = seen.wait_for(1)
+        time.sleep(0.6)  # several more rescans
+    assert [name for name, _ in calls] == ["missed.csv"] and seen.names == ["missed.csv"]
