@@ -21,6 +21,7 @@ from daemon.engine.packs import Chain, Court, Extension, Loaded, Rule, read_dirs
 from daemon.models import SERVICE_METHODS, Deadline, Flag, TriggerEvent
 
 _ANY = frozenset(SERVICE_METHODS)
+_NO_TABLE: Mapping[str, tuple[int, bool]] = {}
 _FED_RULE = {"frcp": "FRCP 6(a)", "frap": "FRAP 26(a)"}
 
 
@@ -73,9 +74,13 @@ _SPAN = (1990, 2100)  # years indexed up front for a bisect look-up; others are 
 
 @dataclass(frozen=True)
 class _Plan:
+    """One rule a trigger event fires, resolved once at load time so `compute` does no look-ups."""
+
     rule: Rule
     days: int  # -1: take the period from the rule's version
     chains: tuple[Chain, ...]
+    ext: Extension | None
+    forward: bool  # which view of unsettled days applies (FRCP 6(a)(6)(C) is forward-only)
 
 
 class RuleBook:
@@ -106,7 +111,9 @@ class RuleBook:
             return out
         for pid in court.packs:
             pack = self._loaded.packs[pid]
-            out += [_Plan(r, r.triggers[event], chain) for r in pack.rules if event in r.triggers]
+            out += [_Plan(r, r.triggers[event], chain, self._ext.get(r.service) if r.service else None,
+                          r.direction == "after" or r.counting == "ccp")
+                    for r in pack.rules if event in r.triggers]
             for c in pack.chains:
                 if c.source == event:
                     out += self._plan(court, c.event, chain + (c,), depth + 1)
@@ -158,14 +165,16 @@ class RuleBook:
             raise UnknownEvent(f"Matter {trigger.matter}: event {trigger.event!r} is not a trigger in court "
                                f"{court.id}; use one of: {known}.")
         out: list[Deadline] = []
-        labels = self._labels[court.id]
         at = trigger.time.strftime("%H:%M") if trigger.time else None
-        head = trigger_line(labels[trigger.event], trigger.date, trigger.service, at)
+        head = trigger_line(self._labels[court.id][trigger.event], trigger.date, trigger.service, at)
+        days = self._days[court.id]
         for plan in plans:
-            out += self._one(plan, trigger, court, head)
+            self._one(plan, trigger, court, days, head, out)
         return out
 
-    def _one(self, plan: _Plan, trigger: TriggerEvent, court: Court, head: str) -> list[Deadline]:
+    def _one(self, plan: _Plan, trigger: TriggerEvent, court: Court, days: CourtDays, head: str,
+             out: list[Deadline]) -> None:
+        """Append the deadline (and follow-ups) of one plan for one trigger to `out`."""
         rule = plan.rule
         start = trigger.date
         lines = [head]
@@ -174,15 +183,14 @@ class RuleBook:
             lines.append(line)
         version = rule.version(start)
         if version is None:
-            return []
+            return
         n = plan.days if plan.days >= 0 else version.days
         if n is None or n < 0:
-            return []
-        days = self._days[court.id]
+            return
         flags: list[Flag] = []
         service = trigger.service if not plan.chains else None
-        ext = self._ext.get(rule.service) if rule.service else None
-        table = ext.table(start) if ext else {}
+        ext = plan.ext
+        table = ext.table(start) if ext else _NO_TABLE
         if table and (service is None or service not in _ANY):
             by_value: dict[tuple[int, bool], str] = {}
             for m in ("personal", *sorted(table)):  # one count per distinct extension
@@ -198,9 +206,8 @@ class RuleBook:
             service = method
         else:
             due, steps = self._count(rule, n, start, service, ext, table, days, False)
-        forward = rule.direction == "after" or rule.counting == "ccp"
         lo, hi = (start, due) if due >= start else (due, start)
-        unsettled = days.unsettled(lo, hi, forward)
+        unsettled = days.unsettled(lo, hi, plan.forward)
         if unsettled:
             alt, _ = self._count(rule, n, start, service, ext, table, days, True)
             if alt != due:
@@ -218,12 +225,11 @@ class RuleBook:
             citation=citation, trigger=trigger, explanation=tuple(lines), cite_short=cite_short,
             flags=tuple(flags), reminders=rule.reminders, critical=rule.critical, timezone=court.timezone,
         )
-        if not rule.followups:
-            return [main]
-        return [main, *self._followups(rule, main, start, days)]
+        out.append(main)
+        if rule.followups:
+            self._followups(rule, main, start, days, out)
 
-    def _followups(self, rule: Rule, main: Deadline, start: date, days: CourtDays) -> list[Deadline]:
-        out: list[Deadline] = []
+    def _followups(self, rule: Rule, main: Deadline, start: date, days: CourtDays, out: list[Deadline]) -> None:
         for f in rule.followups:
             anchor = main.due if f.anchor == "due" else start
             raw = anchor + timedelta(days=f.days)
@@ -236,7 +242,6 @@ class RuleBook:
                 citation=main.citation, trigger=main.trigger, explanation=lines, cite_short=main.cite_short,
                 reminders=("1d",), kind="followup", critical=False, timezone=main.timezone,
             ))
-        return out
 
     def _count(self, rule: Rule, n: int, start: date, service: str | None, ext: Extension | None,
                table: Mapping[str, tuple[int, bool]], days: CourtDays, alt: bool) -> tuple[date, list[str]]:
