@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from connectors.base import ConnectorContext, ConnectorError, PermanentError
+from connectors.base import ConnectorContext, ConnectorError, PermanentError, TransientError
 from daemon.config import Config, credentials_dir
 from daemon.docket import Docket, now_iso
 from daemon.intake import IntakeResult, parse_records
@@ -59,6 +59,7 @@ class Source(Protocol):
 
     name: str
     poll_seconds: float
+    docket: Docket
 
     def poll(self, now: datetime, *, force: bool = False) -> PollResult:
         """Read the source if it changed and mirror its rows; `force` reads even if unchanged."""
@@ -348,13 +349,22 @@ def _excel(name: str, section: dict[str, Any], config: Config, docket: Docket,
                        header_aliases=config.header_aliases, vanish=vanish)
 
 
+FLAG_AFTER_TRANSIENT = 3  # consecutive failed polls before a passing outage becomes a flag
+
+
 class Poller:
-    """Polls each source when its interval has passed; one failing source never stops the others."""
+    """Polls each source when its interval has passed; one failing source never stops the others.
+
+    A source that keeps failing (or cannot authenticate at all) raises a `source-failed` flag that
+    `docketd status` shows; the first good poll clears it.
+    """
 
     def __init__(self, sources: list[Source], clock: Callable[[], float] = time.monotonic) -> None:
         self.sources = sources
         self._clock = clock
         self._next: dict[str, float] = {}
+        self._failures: dict[str, int] = {}
+        self._clean: set[str] = set()
         self.last: dict[str, PollResult] = {}
 
     def tick(self, now: datetime) -> None:
@@ -367,7 +377,29 @@ class Poller:
             try:
                 self.last[source.name] = source.poll(now)
             except ConnectorError as exc:
+                failures = self._failures[source.name] = self._failures.get(source.name, 0) + 1
                 log.warning("Intake source %s could not be read: %s", source.name, exc)
+                if not isinstance(exc, TransientError) or failures >= FLAG_AFTER_TRANSIENT:
+                    _raise_failure(source, exc, failures, now)
+                    self._clean.discard(source.name)
+                continue
+            self._failures.pop(source.name, None)
+            if source.name not in self._clean:
+                with source.docket.store.transaction() as db:
+                    db.execute("DELETE FROM flags WHERE scope=? AND kind='source-failed'", (source.name,))
+                self._clean.add(source.name)
+
+
+def _raise_failure(source: Source, exc: ConnectorError, failures: int, now: datetime) -> None:
+    severity = "warning" if isinstance(exc, TransientError) else "critical"
+    with source.docket.store.transaction() as db:
+        db.execute(
+            "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
+            "VALUES (?, 'source-failed', ?, ?, ?, NULL, ?) ON CONFLICT(scope, kind) DO UPDATE "
+            "SET severity=excluded.severity, message=excluded.message, action=excluded.action, acked_at=NULL",
+            (source.name, severity, f"Intake source {source.name} could not be read ({failures} polls in a row): "
+                                    f"{exc}", "Fix what the message names; docketd keeps trying and keeps "
+                                              "every deadline it has.", now_iso(now)))
 
 
 def make_ticker(service: Any) -> Callable[[datetime], None] | None:

@@ -251,12 +251,25 @@ def test_an_outage_leaves_everything_and_the_poller_carries_on(source: SheetSour
     google.fail_rate(1.0, kinds=("500",))
     with pytest.raises(TransientError, match="Google Sheets was unavailable"):
         source.poll(NOW)
-    poller = Poller([source])
+    clock = [0.0]
+    poller = Poller([source], clock=lambda: clock[0])
+
+    def flags() -> list[tuple[str, str]]:
+        return docket.store.db.execute("SELECT severity, message FROM flags WHERE kind='source-failed'").fetchall()
+
     with caplog.at_level(logging.WARNING):
-        poller.tick(NOW)
+        for _ in range(3):
+            poller.tick(NOW)
+            clock[0] += source.poll_seconds
+            if _ < 2:
+                assert flags() == []  # a passing blip is only logged
     assert "could not be read" in caplog.text
+    ((severity, message),) = flags()
+    assert severity == "warning" and "3 polls in a row" in message
     assert len(triggers(docket)) == 6
     google.fail_rate(0.0)
+    poller.tick(NOW)
+    assert flags() == []
 
 
 def test_no_status_column_means_no_writes(source: SheetSource, docket: Docket, sheets: FakeSheets) -> None:
