@@ -1,17 +1,20 @@
 """Free/busy: the optional connector capability `busy_days(start, end) -> set[date]`.
 
-A connector that can read its calendar's free/busy (Google freeBusy.query, Graph getSchedule,
-CalDAV free-busy-query) may implement `busy_days`; docketd then flags deadlines that fall on a day
-the person is out or busy all day. Connectors without it are skipped silently: the configured
-`out_of_office` list still works for everyone. Fetched days are cached in the store (flag_store).
+A connector that can read its calendar's free/busy may implement `busy_days`; CalDAV calendars are
+read through connectors/caldav_busy.py (a free-busy-query REPORT) without touching the connector.
+docketd then flags deadlines that fall on a day the person is out or busy all day. Calendars that
+cannot tell are skipped silently: the configured `out_of_office` list still works for everyone.
+Fetched days are cached in the store (flag_store). Google (freeBusy.query) and Outlook (Graph
+getSchedule) are not read yet.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from daemon.service import Service
@@ -28,9 +31,31 @@ class SupportsBusyDays(Protocol):
         ...
 
 
-def fetch_busy(calendars_of: Mapping[str, Sequence[str]], connector: Callable[[str], object],
+BusyReader = Callable[[date, date], set[date]]
+
+
+def busy_reader(conn: object, section: Mapping[str, Any], tz: str,
+                workday: tuple[time, time]) -> BusyReader | None:
+    """How to read one calendar's busy days: its own `busy_days`, the CalDAV free-busy query, or None.
+
+    `[calendars.NAME] freebusy = false` turns it off; `freebusy_url` queries another CalDAV collection.
+    """
+    if section.get("freebusy", True) is False:
+        return None
+    if isinstance(conn, SupportsBusyDays):
+        return conn.busy_days
+    caldav = sys.modules.get("connectors.caldav")  # only loaded when a CalDAV calendar is configured
+    if caldav is not None and isinstance(conn, caldav.CaldavConnector):
+        from connectors.caldav_busy import caldav_busy_days
+
+        url = section.get("freebusy_url") or None
+        return lambda start, end: caldav_busy_days(conn, start, end, tz, url, workday)
+    return None
+
+
+def fetch_busy(calendars_of: Mapping[str, Sequence[str]], reader_of: Callable[[str], BusyReader | None],
                start: date, end: date) -> dict[str, set[date]]:
-    """Busy days per person from every one of their calendars that supports free/busy.
+    """Busy days per person from every one of their calendars that can tell.
 
     When one of a person's calendars cannot be read, that person is left out (their cached days stay).
     """
@@ -39,16 +64,28 @@ def fetch_busy(calendars_of: Mapping[str, Sequence[str]], connector: Callable[[s
     for person, names in calendars_of.items():
         for name in names:
             try:
-                conn = connector(name)
-                if not isinstance(conn, SupportsBusyDays):
+                read = reader_of(name)
+                if read is None:
                     continue
-                days = conn.busy_days(start, end)
+                days = read(start, end)
                 out.setdefault(person, set()).update(days)
             except Exception as exc:  # noqa: BLE001 - free/busy is advisory; one calendar must not stop others
                 log.warning("Could not read free/busy of calendar %s for %s: %s", name, person, exc)
                 failed.add(person)
     # Half an answer would erase the days the unreachable calendar knows: keep that person's cache.
     return {p: days for p, days in out.items() if p not in failed}
+
+
+def parse_workday(text: str) -> tuple[time, time]:
+    """'09:00-17:00' -> (09:00, 17:00); ValueError with a sentence otherwise."""
+    first, _, last = text.partition("-")
+    try:
+        lo, hi = time.fromisoformat(first.strip()), time.fromisoformat(last.strip())
+    except ValueError:
+        raise ValueError(f"workday = {text!r} must look like \"09:00-17:00\"") from None
+    if hi <= lo:
+        raise ValueError(f"workday = {text!r} must end after it starts")
+    return lo, hi
 
 
 class BusyTicker:
@@ -77,7 +114,13 @@ class BusyTicker:
         svc = self.service
         calendars_of = {p: list(who.calendars) for p, who in svc.config.people.items() if who.calendars}
         today = now.date()
-        found = fetch_busy(calendars_of, svc.pool.get, today, today + self.horizon)
+        cfg = svc.config
+        workday = parse_workday(str(cfg.flags.get("workday", "09:00-17:00")))
+
+        def reader_of(name: str) -> BusyReader | None:
+            return busy_reader(svc.pool.get(name), cfg.calendars.get(name, {}), cfg.timezone, workday)
+
+        found = fetch_busy(calendars_of, reader_of, today, today + self.horizon)
         if not found:
             return False
         stamp = now_iso(now)

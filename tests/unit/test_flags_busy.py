@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from daemon.busy import BusyTicker, SupportsBusyDays, fetch_busy
+from daemon.busy import BusyTicker, SupportsBusyDays, busy_reader, fetch_busy
 from daemon.digest import make_ticker
 from daemon.flag_store import flag_rows
 from daemon.pipeline import ingest_file
@@ -52,8 +52,14 @@ def _service(tmp_path: Path) -> Service:
 def test_protocol_and_fetch_skip_calendars_without_free_busy() -> None:
     cal = BusyCalendar({DUE})
     assert isinstance(cal, SupportsBusyDays) and not isinstance(object(), SupportsBusyDays)
-    conns: dict[str, object] = {"a": cal, "b": object(), "c": Unreachable()}
-    found = fetch_busy({"jdoe@firm.com": ["a", "b"], "pat@firm.com": ["c", "a"]}, conns.__getitem__,
+    conns: dict[str, object] = {"a": cal, "b": object(), "c": Unreachable(), "off": cal}
+    sections = {"off": {"freebusy": False}}
+
+    def reader(name: str):  # type: ignore[no-untyped-def]
+        return busy_reader(conns[name], sections.get(name, {}), "America/Los_Angeles", (time(9), time(17)))
+
+    assert reader("b") is None and reader("off") is None
+    found = fetch_busy({"jdoe@firm.com": ["a", "b"], "pat@firm.com": ["c", "a"]}, reader,
                        date(2026, 3, 1), date(2026, 4, 1))
     assert found == {"jdoe@firm.com": {DUE}}
 
@@ -78,3 +84,23 @@ def test_busy_day_on_a_due_date_raises_an_out_of_office_flag(tmp_path: Path) -> 
     assert tick(NOW + timedelta(minutes=62)) is True
     assert not [f for f in flag_rows(svc.store.db) if f.kind == "out-of-office"]
     svc.store.close()
+
+
+def test_freebusy_reply_parsing_and_whole_working_day_rule() -> None:
+    from connectors.caldav_busy import busy_days_from_periods, parse_freebusy
+
+    raw = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VFREEBUSY\r\n"
+           b"DTSTAMP:20260101T000000Z\r\n"
+           b"FREEBUSY;FBTYPE=BUSY:20260316T000000Z/20260318T000000Z\r\n"
+           b"FREEBUSY;FBTYPE=BUSY-TENTATIVE:20260319T000000Z/20260321T000000Z\r\n"
+           b"FREEBUSY;FBTYPE=BUSY-UNAVAILABLE:20260324T150000Z/PT10H\r\n"
+           b"FREEBUSY:20260326T160000Z/20260326T200000Z,20260326T200000Z/20260327T000000Z\r\n"
+           b"END:VFREEBUSY\r\nEND:VCALENDAR\r\n")
+    periods = parse_freebusy(raw)
+    assert len(periods) == 4  # the tentative period is not "out"
+    days = busy_days_from_periods(periods, date(2026, 3, 1), date(2026, 3, 31), "America/Los_Angeles")
+    # 16th and 17th: all day; 24th: 08:00-18:00 PDT covers 09-17; 26th: two adjoining periods cover it.
+    assert days == {date(2026, 3, 16), date(2026, 3, 17), date(2026, 3, 24), date(2026, 3, 26)}
+    # Read in a far-east zone, the 24th's and 26th's periods fall in Tokyo's night: not days out.
+    tokyo = busy_days_from_periods(periods, date(2026, 3, 1), date(2026, 3, 31), "Asia/Tokyo")
+    assert tokyo == {date(2026, 3, 16), date(2026, 3, 17)}
