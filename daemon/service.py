@@ -99,6 +99,9 @@ class Service:
         self.pool = ConnectorPool(new)
         self.dispatcher = Dispatcher(new, self.store, self.pool, lambda: now_iso(self.now()), random.Random())
         self.last_day = None  # recompute everything under the new config
+        with self.store.transaction() as db:
+            # Fixed credentials or settings: retry waiting changes now, not after their backoff.
+            db.execute("UPDATE outbox SET next_at=0 WHERE dead=0")
         log.info("Config reloaded from %s", self.config_path)
 
     # -- work -----------------------------------------------------------------------------------
