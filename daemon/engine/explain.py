@@ -98,3 +98,20 @@ def ambiguous_law(days: Sequence[Holiday], earlier: date, later: date) -> tuple[
         alternative=later,
     )
     return line, flag
+
+
+def uncertain_service(method: str, cite: str, earlier: date, later: date) -> tuple[str, Flag]:
+    """The line and flag when a service method extends the period only on a fact docketd lacks
+    (overnight delivery or fax count as "other means consented to" only with written consent)."""
+    words = SERVICE_WORDS.get(method, method)
+    line = (f"Service by {words} adds time under {cite} only if the recipient consented to it in writing "
+            f"(FRCP 5(b)(2)(F)): calendared without the extra days; with them -> {fmt(later)}.")
+    flag = Flag(
+        kind="ambiguous-law",
+        severity="warning",
+        message=f"Service by {words} extends this deadline under {cite} only if the recipient consented "
+        f"in writing; docketd calendared the earlier date {earlier.isoformat()}.",
+        action=f"Check the consent; with it the deadline is {later.isoformat()}.",
+        alternative=later,
+    )
+    return line, flag

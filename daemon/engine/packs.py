@@ -42,6 +42,7 @@ class Extension:
     versions: tuple[ExtVersion, ...]
     file: str
     cites: Mapping[str, str] = field(default_factory=dict)
+    uncertain: frozenset[str] = frozenset()  # methods whose extension the law leaves open
 
     def cite_for(self, method: str | None) -> str:
         """The citation for one service method's extension (e.g. CCP 1013(a) for mail)."""
@@ -284,8 +285,12 @@ def _read_pack(name: str, data: dict[str, Any], out: Loaded) -> None:
         if style not in STYLES:
             out.problems.append(f"{name}: extension {ename}: style {style!r}; use one of {list(STYLES)}.")
         cites = {str(k): str(v) for k, v in (e.get("cites") or {}).items()}
+        uncertain = frozenset(str(m) for m in e.get("uncertain") or ())
+        for method in sorted(uncertain - set(SERVICE_METHODS)):
+            out.problems.append(f"{name}: extension {ename}: unknown service method {method!r} under "
+                                f"`uncertain:`; use one of {list(SERVICE_METHODS)}.")
         pack.extensions[str(ename)] = Extension(str(ename), style, str(e.get("cite", ename)),
-                                                tuple(versions), name, cites)
+                                                tuple(versions), name, cites, uncertain)
     for c in data.get("chains") or []:
         pack.chains.append(Chain(str(c["id"]), pid, name, str(c["from"]), str(c["event"]), int(c["days"]),
                                  str(c.get("title", c["event"])), str(c.get("citation", "")),

@@ -16,12 +16,20 @@ from daemon.engine import counting as C
 from daemon.engine.calendars import CALENDARS, DayView, Holiday
 from daemon.engine.checks import check, resolve_closures
 from daemon.engine.errors import EngineError, PackError, UnknownCourt, UnknownEvent
-from daemon.engine.explain import CCP_LABELS, FEDERAL_LABELS, ambiguous_law, missing_service, trigger_line
+from daemon.engine.explain import (
+    CCP_LABELS,
+    FEDERAL_LABELS,
+    ambiguous_law,
+    missing_service,
+    trigger_line,
+    uncertain_service,
+)
 from daemon.engine.packs import Chain, Court, Extension, Loaded, Rule, read_dirs
 from daemon.models import SERVICE_METHODS, Deadline, Flag, TriggerEvent
 
 _ANY = frozenset(SERVICE_METHODS)
 _NO_TABLE: Mapping[str, tuple[int, bool]] = {}
+_NONE = (0, False)
 _FED_RULE = {"frcp": "FRCP 6(a)", "frap": "FRAP 26(a)"}
 
 
@@ -204,6 +212,14 @@ class RuleBook:
                 steps = steps + [line]
                 flags.append(flag)
             service = method
+        elif ext and service in ext.uncertain and table.get(service, _NONE)[0]:
+            due, steps = self._count(rule, n, start, None, ext, table, days, False)
+            alt, _ = self._count(rule, n, start, service, ext, table, days, False)
+            if alt != due:
+                line, flag = uncertain_service(service, ext.cite_for(service), due, alt)
+                steps = steps + [line]
+                flags.append(flag)
+            service = None
         else:
             due, steps = self._count(rule, n, start, service, ext, table, days, False)
         lo, hi = (start, due) if due >= start else (due, start)

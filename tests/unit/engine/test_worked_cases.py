@@ -194,3 +194,12 @@ def test_lookups(book: RuleBook) -> None:
     assert "substituted_service_complete" in book.events_for("ca-superior")
     assert "summons_served" in book.events_for("federal")
     assert len(book.rules()) >= 44 and book.check() == []
+
+
+def test_overnight_in_federal_court_needs_consent(book: RuleBook) -> None:
+    """RULES.md lists mail, clerk and consent for FRCP 6(d); overnight/fax count only with written
+    consent, so the earlier date is calendared and the +3 reading is the flagged alternative."""
+    d = one(book, "federal", "counterclaim_served", "2026-06-01", "frcp.counterclaim-answer", "overnight")
+    assert d.due == D("2026-06-22")
+    assert [(f.kind, f.alternative) for f in d.flags] == [("ambiguous-law", D("2026-06-25"))]
+    assert "FRCP 5(b)(2)(F)" in d.explanation[-1]
