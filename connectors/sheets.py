@@ -245,5 +245,12 @@ class SheetsClient:
         letter = column_letter(column)
         target = f"{quote_tab(tab)}!{letter}{first_row}:{letter}{first_row + len(values) - 1}"
         body = {"range": target, "majorDimension": "ROWS", "values": [[v] for v in values]}
-        self._call(lambda: self._sheets.spreadsheets().values().update(
-            spreadsheetId=self.spreadsheet_id, range=target, valueInputOption="RAW", body=body))
+        try:
+            self._call(lambda: self._sheets.spreadsheets().values().update(
+                spreadsheetId=self.spreadsheet_id, range=target, valueInputOption="RAW", body=body))
+        except PermanentError as exc:
+            if isinstance(exc.__cause__, HttpError) and status_of(exc.__cause__) == 403:
+                raise PermanentError(f"Google refused to write the status cells {target} of {self.where} "
+                                     "(HTTP 403): docketd's account can read the sheet but not edit it, or "
+                                     "the column is protected.") from exc
+            raise

@@ -122,6 +122,7 @@ class SheetSource:
         self._version: str | None = None
         self._fingerprint: str | None = None
         self._warned_no_status = False
+        self._write_flagged = False
 
     def poll(self, now: datetime, *, force: bool = False) -> PollResult:
         """Mirror the sheet if it changed (Drive version, then a hash of its cells); write statuses."""
@@ -211,8 +212,31 @@ class SheetSource:
         if not changed:
             return 0
         lo, hi = changed[0], changed[-1]
-        self.client.write_column(values.tab, values.first_col + status_index, first + lo, wanted[lo:hi + 1])
+        try:
+            self.client.write_column(values.tab, values.first_col + status_index, first + lo, wanted[lo:hi + 1])
+        except PermanentError as exc:
+            # Shared as Viewer (or the column protected): the rows are still docketed; say so once.
+            self._flag_write_problem(exc)
+            return 0
+        if self._write_flagged:
+            with self.docket.store.transaction() as db:
+                db.execute("DELETE FROM flags WHERE scope=? AND kind='source-status'", (self.name,))
+            self._write_flagged = False
         return hi - lo + 1
+
+    def _flag_write_problem(self, exc: PermanentError) -> None:
+        log.warning("Intake sheet %s: its rows are docketed but docketd cannot write their status: %s",
+                    self.name, exc)
+        if self._write_flagged:
+            return
+        with self.docket.store.transaction() as db:
+            db.execute(
+                "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
+                "VALUES (?, 'source-status', 'warning', ?, ?, NULL, datetime('now')) ON CONFLICT(scope, kind) "
+                "DO UPDATE SET message=excluded.message, acked_at=NULL",
+                (self.name, f"docketd reads intake sheet {self.name} but cannot write its status column: {exc}",
+                 "Share the sheet with docketd's account as Editor (or unprotect the status column)."))
+        self._write_flagged = True
 
 
 class ExcelSource:

@@ -58,6 +58,7 @@ class Spreadsheet:
     version: int = 1
     modified: datetime = field(default_factory=lambda: datetime(2026, 1, 1, tzinfo=UTC))
     readers: set[str] | None = None  # None: anyone with a token
+    writers: set[str] | None = None  # None: anyone who may read; else only these may write (Editor)
 
 
 @dataclass
@@ -110,6 +111,13 @@ class FakeSheets:
             sheet = self.sheets[spreadsheet_id]
             del sheet.tabs[tab][row - 1]
             self._touch(sheet)
+
+    def share(self, spreadsheet_id: str, *, readers: set[str] | None = None,
+              writers: set[str] | None = None) -> None:
+        """Who may read and who may write (None: anyone with a token)."""
+        with self._lock:
+            sheet = self.sheets[spreadsheet_id]
+            sheet.readers, sheet.writers = readers, writers
 
     def rows(self, spreadsheet_id: str, tab: str) -> list[list[Cell]]:
         """A copy of a tab's cells."""
@@ -166,6 +174,8 @@ class FakeSheets:
                     self.reads += 1
                     return Response(200, self._get(sheet, tab, c0, r0, c1, r1, query))
                 if req.method == "PUT":
+                    if sheet.writers is not None and req.user not in sheet.writers:
+                        raise _Error(403, "forbidden", "The caller does not have permission")
                     return Response(200, self._update(req, spreadsheet_id, sheet, tab, c0, r0, c1, r1, query))
             raise _Error(405, "badRequest", f"{req.method} is not supported on {req.path}.")
         except _Error as exc:

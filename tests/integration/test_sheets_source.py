@@ -326,3 +326,17 @@ def test_a_missing_spreadsheet_is_a_permanent_error_naming_the_fix(tmp_path: Pat
                                       ConnectorContext(state_dir=str(tmp_path)))
     with pytest.raises(PermanentError, match="share the sheet with the service account"):
         client.read()
+
+
+def test_a_sheet_shared_as_viewer_is_still_docketed_and_flagged(source: SheetSource, docket: Docket,
+                                                                 sheets: FakeSheets) -> None:
+    sheets.share(SHEET_ID, writers=set())
+    result = source.poll(NOW)
+    assert result.read and result.written == 0 and len(triggers(docket)) == 6
+    flag = docket.store.db.execute("SELECT message, action FROM flags WHERE kind='source-status'").fetchone()
+    assert flag is not None and "as Editor" in flag[1]
+    assert not source.poll(NOW).read  # no retry loop: unchanged sheet, nothing to do
+    sheets.share(SHEET_ID, writers=None)
+    sheets.edit(SHEET_ID, "Intake", 2, HEADER.index("Notes"), "now shared as Editor")
+    assert source.poll(NOW).written == 6
+    assert docket.store.db.execute("SELECT COUNT(*) FROM flags WHERE kind='source-status'").fetchone()[0] == 0
