@@ -123,8 +123,14 @@ def render_page(store: Store, config: Config, now: datetime) -> bytes:
     from daemon.agenda_html import agenda_html
     from daemon.matter_view import load_pictures
 
-    agenda = load_agenda(store.db, config)
+    # The page is served from the feed server's thread: read through a connection of its own, read-only,
+    # so it sees a consistent committed snapshot (WAL) and never shares the main loop's transaction.
+    db = sqlite3.connect(store.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=10)
+    try:
+        agenda = load_agenda(db, config)
+        pictures = load_pictures(db, config)
+    finally:
+        db.close()
     days = int(config.digest.get("days", 14))
-    pictures = load_pictures(store.db, config)
     return agenda_html(agenda, now.date(), days=days, pictures=pictures,
                        generated=now.strftime("%Y-%m-%d %H:%M %Z")).encode("utf-8")
