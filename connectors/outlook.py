@@ -2,8 +2,11 @@
 
 Identity: every event carries docketd's key in a single-value extended property (found again with
 $filter) and is created with a transactionId derived from that key, so a retried POST never makes a
-copy. Versions are Graph changeKeys: docketd reads before it writes and treats a changeKey it did not
-write as a person's edit (EditConflict). Ops run in two batched phases: read all, then write all.
+copy. Graph has no reliable If-Match on events, so docketd reads before it writes: when the changeKey
+moved, the fields docketd owns (title, start, end, all-day) are compared with the version docketd
+wrote (`outlook_map.fingerprint`); a difference is a person's edit (EditConflict), while a dismissed
+or snoozed reminder (a new changeKey, same deadline) is not. Ops run in two batched phases: read all,
+then write all.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from connectors.outlook_http import GraphHttp, Request, Response, graph_message,
 from connectors.outlook_map import (
     EXPAND,
     event_body,
+    fingerprint,
     is_managed,
     key_filter,
     managed_filter,
@@ -173,7 +177,7 @@ class OutlookConnector(Connector):
 
         def finish(resp: Response) -> OpResult:
             raise_for(resp, f"create event {entry.uid}")
-            return OpResult(op, RemoteRef(str(resp.body["id"]), str(resp.body.get("changeKey", ""))))
+            return OpResult(op, RemoteRef(str(resp.body["id"]), fingerprint(resp.body, self.settings.timezone)))
 
         return _Write(Request("POST", self.settings.events_url, body), finish)
 
@@ -184,7 +188,7 @@ class OutlookConnector(Connector):
                     raise TransientError(f"Event {op.uid} vanished while docketd updated it; docketd will retry.")
                 raise NotFound(f"Event {op.uid} is no longer in Outlook calendar {self.name}.")
             raise_for(resp, f"update event {entry.uid}")
-            return OpResult(op, RemoteRef(str(resp.body["id"]), str(resp.body.get("changeKey", ""))))
+            return OpResult(op, RemoteRef(str(resp.body["id"]), fingerprint(resp.body, self.settings.timezone)))
 
         return _Write(Request("PATCH", self._event_url(remote_id), self._body(entry)), finish)
 
@@ -240,7 +244,7 @@ class OutlookConnector(Connector):
         return ref
 
     def update(self, entry: CalendarEntry, ref: RemoteRef, force: bool = False) -> RemoteRef:
-        """PATCH the event if its changeKey is still `ref.etag` (or `force`); else EditConflict."""
+        """PATCH the event if docketd's fields are as `ref.etag` recorded (or `force`); else EditConflict."""
         new = self._one(Op("update", entry.uid, entry, ref, force)).ref
         assert new is not None
         return new

@@ -8,6 +8,7 @@ extended property ids of the form `String {GUID} Name <name>`).
 
 from __future__ import annotations
 
+import hashlib
 import html
 import uuid
 from datetime import date, datetime, time, timedelta
@@ -139,32 +140,50 @@ def _local(value: dict[str, Any], target: ZoneInfo | None) -> datetime:
     return moment.replace(tzinfo=source).astimezone(target).replace(tzinfo=None)
 
 
-def remote_event(event: dict[str, Any], mailbox_zone: str | None, uid: str | None = None) -> RemoteEvent:
-    """A Graph event (read with Prefer outlook.timezone) as docketd's RemoteEvent."""
-    start_value = event.get("start") or {}
+def _wall(event: dict[str, Any], side: str, mailbox_zone: str | None) -> datetime:
+    """The event's start or end as wall time in the zone it was written in."""
+    value = event.get(side) or {}
+    if not value.get("dateTime"):
+        return datetime.combine(date.min, time())  # malformed: never equal to anything docketd wrote
+    written = zone(str(event.get("originalStartTimeZone", ""))) or (zone(mailbox_zone) if mailbox_zone else None)
     if event.get("isAllDay"):
         # Graph returns all-day events as floating midnights whatever zone was asked for; if a
         # service ever converts them, bring them back to the zone they were written in.
-        moment = _local(start_value, None)
-        if moment.time() != time():
-            target = zone(str(event.get("originalStartTimeZone", ""))) or (zone(mailbox_zone) if mailbox_zone else None)
-            moment = _local(start_value, target)
-        day: date = moment.date()
-        start_time: time | None = None
-    else:
-        original = zone(str(event.get("originalStartTimeZone", ""))) or (zone(mailbox_zone) if mailbox_zone else None)
-        moment = _local(start_value, original)
-        day, start_time = moment.date(), moment.time()
+        moment = _local(value, None)
+        return moment if moment.time() == time() else _local(value, written)
+    return _local(value, written)
+
+
+def fingerprint(event: dict[str, Any], mailbox_zone: str | None = None) -> str:
+    """docketd's version of an event: a hash of the fields docketd owns (title, start, end, all-day).
+
+    Not the raw changeKey: Exchange changes that when a person dismisses or snoozes a reminder, which
+    is not an edit of the deadline and must not be flagged or fought as one.
+    """
+    parts = [
+        str(event.get("subject", "")),
+        str(bool(event.get("isAllDay"))),
+        str(bool(event.get("isCancelled"))),
+        _wall(event, "start", mailbox_zone).isoformat(),
+        _wall(event, "end", mailbox_zone).isoformat(),
+    ]
+    return "fp-" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def remote_event(event: dict[str, Any], mailbox_zone: str | None, uid: str | None = None) -> RemoteEvent:
+    """A Graph event (read with Prefer outlook.timezone) as docketd's RemoteEvent."""
+    moment = _wall(event, "start", mailbox_zone)
     return RemoteEvent(
         uid=event_uid(event) or uid or "",
         remote_id=str(event.get("id", "")),
-        etag=str(event.get("changeKey", "")),
-        start=day,
-        start_time=start_time,
+        etag=fingerprint(event, mailbox_zone),
+        start=moment.date(),
+        start_time=None if event.get("isAllDay") else moment.time(),
         summary=str(event.get("subject", "")),
         cancelled=bool(event.get("isCancelled", False)),
         managed=is_managed(event),
         extra={
+            "changeKey": str(event.get("changeKey", "")),
             "categories": ",".join(event.get("categories") or []),
             "importance": str(event.get("importance", "")),
         },

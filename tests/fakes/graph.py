@@ -136,6 +136,10 @@ class FakeGraph:
         """Change an event as a person in Outlook would; its changeKey changes."""
         self.store.update(mailbox, event_id, changes)
 
+    def dismiss_reminder(self, mailbox: str, event_id: str) -> None:
+        """A person dismisses the reminder: Exchange changes the item (and its changeKey), not the deadline."""
+        self.store.update(mailbox, event_id, {"isReminderOn": False})
+
     def delete_by_hand(self, mailbox: str, event_id: str) -> None:
         """Delete an event as a person would."""
         self.store.delete(mailbox, event_id)

@@ -135,3 +135,17 @@ def test_missing_calendar_is_a_permanent_error_that_says_so(graph: FakeGraph, tm
     (result,) = conn.apply([Op("create", make_entry().uid, make_entry())])
     assert result.error is not None and "ErrorItemNotFound" in str(result.error)
     conn.close()
+
+
+def test_a_dismissed_reminder_is_not_a_hand_edit(graph: FakeGraph, outlook: OutlookConnector) -> None:
+    entry = make_entry()
+    ref = outlook.create(entry)
+    before = graph.events(MAILBOX)[0]["changeKey"]
+    graph.dismiss_reminder(MAILBOX, ref.remote_id)  # the changeKey moves; the deadline does not
+    (listed,) = outlook.list_managed()
+    assert listed.extra["changeKey"] != before
+    assert listed.etag == ref.etag  # the daemon's verify pass sees no drift
+    ref2 = outlook.update(make_entry(day=28), ref)  # a real change goes through without a conflict
+    assert ref2.etag != ref.etag
+    (ev,) = graph.events(MAILBOX)
+    assert ev["start"]["dateTime"].startswith("2026-01-28") and ev["isReminderOn"] is True
