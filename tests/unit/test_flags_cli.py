@@ -116,3 +116,21 @@ def test_read_commands_need_a_state_database(tmp_path: Path, capsys: pytest.Capt
     path.write_text('[daemon]\nstate = "var/none.db"\n', encoding="utf-8")
     code, out = _run(path, capsys, "flags")
     assert code == 2 and "No state database at" in out and "docketd sync --once" in out
+
+
+def test_a_hand_edit_in_the_calendar_shows_as_a_drift_flag(cfg: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    ics = cfg.parent / "var" / "calendars" / "jdoe@firm.com.ics"
+    cal = icalendar.Calendar.from_ical(ics.read_bytes())
+    for event in cal.walk("VEVENT"):
+        if str(event["X-DOCKETD-KEY"]) == KEY:
+            event["SUMMARY"] = icalendar.vText("Answer due (moved by hand)")
+    ics.write_bytes(cal.to_ical())
+    assert main(["--config", str(cfg), "sync", "--once"]) == 0
+    code, out = _run(cfg, capsys, "flags")
+    assert code == 0 and "warning drift [2026-0142]" in out and "by hand" in out
+    _, out = _run(cfg, capsys, "matter", "2026-0142")
+    answer = out.split("Answer due  [FRCP 12(a)(1)(A)(i)]", 1)[1]
+    assert "FLAG #" in answer and "was edited by hand" in answer.split("Pushed:", 1)[0]
+    # The default policy restores docketd's entry.
+    assert _summaries(cfg)[KEY].endswith("(FRCP 12(a)(1)(A)(i))")
