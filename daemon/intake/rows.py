@@ -259,16 +259,13 @@ def _resolve_repeats(triggers: list[TriggerEvent], source: str) -> tuple[list[Tr
     Without a ref, two rows for the same (matter, event) in one file are either a typo or two
     separate events that need refs; guessing which date is right could lose a deadline.
     """
-    first: dict[tuple[str, str, str], TriggerEvent] = {}
-    conflicted: dict[tuple[str, str, str], list[TriggerEvent]] = {}
+    groups: dict[tuple[str, str, str], list[TriggerEvent]] = {}
     for trigger in triggers:
-        seen = first.get(trigger.instance)
-        if seen is None:
-            first[trigger.instance] = trigger
-        elif _facts(seen) != _facts(trigger):
-            conflicted.setdefault(trigger.instance, [seen]).append(trigger)
+        groups.setdefault(trigger.instance, []).append(trigger)
+    conflicted = {i: g for i, g in groups.items() if len({_facts(t) for t in g}) > 1}
     errors: list[RowError] = []
     for (matter, event, ref), group in conflicted.items():
+        # Every row of the instance is refused, exact repeats included: none of them can be trusted.
         rows = [t.provenance.row for t in group if t.provenance]
         for trigger in group:
             others = ", ".join(str(r) for r in rows if trigger.provenance and r != trigger.provenance.row)
@@ -276,13 +273,7 @@ def _resolve_repeats(triggers: list[TriggerEvent], source: str) -> tuple[list[Tr
             errors.append(RowError(source, trigger.provenance.row if trigger.provenance else None, "event",
                 f"Row(s) {others} also give {label} but with different details; if these are separate "
                 "events give each a different ref, otherwise delete the stale row."))
-    kept: list[TriggerEvent] = []
-    emitted: set[tuple[str, str, str]] = set()
-    for trigger in triggers:
-        if trigger.instance in conflicted or trigger.instance in emitted:
-            continue
-        emitted.add(trigger.instance)
-        kept.append(trigger)
+    kept = [g[0] for i, g in groups.items() if i not in conflicted]
     return kept, errors
 
 
