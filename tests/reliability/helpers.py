@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from tests.e2e.daemon_proc import DaemonProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"
@@ -21,16 +24,26 @@ def today() -> date:
     return datetime.now(ZoneInfo(TZ)).date()
 
 
-def intake_row(matter: str, served: date, event: str = "summons_served", status: str = "open") -> str:
-    """One CSV intake row for a federal matter routed to jdoe (attorney) and pat (paralegal)."""
+def intake_row(matter: str, served: date, event: str = "summons_served", status: str = "open",
+               attorney: str = "jdoe@firm.com") -> str:
+    """One CSV intake row for a federal matter routed to an attorney (jdoe) and pat (paralegal)."""
     return (f"{matter},Acme {matter} v. Widget,federal,{event},{served.isoformat()},personal,"
-            f"jdoe@firm.com,pat@firm.com,{status}\n")
+            f"{attorney},pat@firm.com,{status}\n")
 
 
-def intake_csv(matters: list[str], served: date | None = None) -> str:
-    """A CSV with one summons_served row per matter."""
-    day = served or today() + timedelta(days=3)
-    return HEADER + "".join(intake_row(m, day) for m in matters)
+def spread_day(n: int) -> date:
+    """A served date for the n-th test matter: spread over the years ahead, as a real docket is.
+
+    (Thousands of matters served the same day for one attorney make every intake re-flag every
+    matter as a conflict; that load is measured in docs/reliability.md, not used in fault tests.)
+    """
+    return today() + timedelta(days=3 + (n * 7) % 1500)
+
+
+def intake_csv(matters: list[str], served: date | None = None, first: int = 0) -> str:
+    """A CSV with one summons_served row per matter (served dates spread unless one is given)."""
+    return HEADER + "".join(intake_row(m, served or spread_day(first + i), attorney=f"atty{(first + i) % 40}@firm.com")
+                            for i, m in enumerate(matters))
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -76,3 +89,59 @@ def status_json(config: Path) -> dict[str, object]:
     data = json.loads(out.stdout)
     assert isinstance(data, dict)
     return data
+
+
+PLAIN_CONFIG = """\
+[daemon]
+inbox = "var/inbox"
+state = "var/state.db"
+timezone = "America/Los_Angeles"
+
+[sync]
+verify_minutes = 0
+
+[people."jdoe@firm.com"]
+name = "Jane Doe"
+{jdoe}
+[people."pat@firm.com"]
+name = "Pat Paralegal"
+"""
+
+
+def plain_config(tmp: Path, extra_toml: str = "", jdoe_calendars: list[str] | None = None) -> Path:
+    """A config with no .ics output (intake-only tests stay fast); extra TOML is appended."""
+    cals = "" if not jdoe_calendars else "calendars = [" + ", ".join(f'"{c}"' for c in jdoe_calendars) + "]\n"
+    path = tmp / "docketd.toml"
+    path.write_text(PLAIN_CONFIG.format(jdoe=cals) + "\n" + extra_toml, encoding="utf-8")
+    (tmp / "var" / "inbox").mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def clean_stop(d: DaemonProcess, timeout: float = 30.0) -> None:
+    """SIGTERM and expect exit 0; if it hangs, SIGABRT dumps every thread's stack into the failure."""
+    assert d.proc is not None
+    d.proc.send_signal(signal.SIGTERM)
+    try:
+        code = d.proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        d.proc.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER=1 prints the stacks
+        d.stop()
+        raise AssertionError(f"docketd did not stop within {timeout} s of SIGTERM:\n{d.log[-8000:]}") from None
+    d.stop()
+    assert code == 0, f"docketd exited with {code}:\n{d.log[-4000:]}"
+
+
+def daemon(config: Path, env: dict[str, str] | None = None) -> DaemonProcess:
+    """A DaemonProcess for `config` with fault-handler stack dumps on SIGABRT."""
+    return DaemonProcess(config, config.parent, env={"PYTHONFAULTHANDLER": "1", **(env or {})})
+
+
+def spawn(d: DaemonProcess) -> None:
+    """Start the daemon without waiting for READY (start-up work can then be interrupted too)."""
+    env = dict(os.environ)
+    env.update({"NOTIFY_SOCKET": d.sock_path, "PYTHONUNBUFFERED": "1"})
+    env.update(d.env)
+    d.notifications.clear()
+    d._log = d.log_path.open("ab")
+    d.proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "--config", str(d.config), "run"],
+                              cwd=d.cwd, env=env, stdout=d._log, stderr=subprocess.STDOUT)
