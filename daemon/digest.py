@@ -172,6 +172,13 @@ def send_due(store: Store, config: Config, s: DigestSettings, now: datetime) -> 
             _mark(store, day, person, "sending")
             try:
                 smtp.send_message(build_message(d, s.sender, now))
+            except smtplib.SMTPRecipientsRefused as exc:
+                # The server will not take mail for this address: retrying all day would not help.
+                _mark(store, day, person, "refused")
+                log.error("The SMTP server refused the digest for %s (%s); check the address in [people] "
+                          "or the server's relay rules. Tomorrow's digest will try again.", person,
+                          exc.recipients.get(person, exc.recipients))
+                continue
             except BaseException:
                 _mark(store, day, person, None)
                 raise

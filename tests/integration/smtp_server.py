@@ -53,6 +53,14 @@ class Inbox:
     """Collects accepted messages."""
 
     messages: list[Received] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)  # addresses answered with 550
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
+                          rcpt_options: list[str]) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
         msg = message_from_bytes(envelope.content, policy=policy.default)

@@ -182,3 +182,16 @@ def test_no_ticker_without_smtp_host(tmp_path: Path) -> None:
     assert make_ticker(svc) is None
     svc.store.close()
     time.sleep(0)
+
+
+def test_a_refused_address_is_skipped_for_the_day_and_others_still_get_theirs(tmp_path: Path,
+                                                                              smtp: SmtpServer) -> None:
+    smtp.inbox.refuse.add("pat@firm.com")
+    svc = _service(_config(tmp_path, smtp), tmp_path)
+    tick = make_ticker(svc)
+    assert tick is not None
+    assert tick(DAY1 + timedelta(minutes=1)) == ["jdoe@firm.com"]
+    assert svc.store.get_kv("digest:2026-03-02:pat@firm.com") == "refused"
+    assert tick(DAY1 + timedelta(hours=2)) == []
+    assert [r.rcpt for r in smtp.inbox.messages] == [["jdoe@firm.com"]]
+    svc.store.close()
