@@ -94,11 +94,12 @@ def ics_path(ics_dir: Path, target: str) -> Path:
     return ics_dir / f"{_safe(target[4:])}.ics"
 
 
-def backoff_seconds(attempts: int, retry_after: float | None, rng: random.Random) -> float:
-    """Jittered exponential backoff, honouring the service's Retry-After when it gives one."""
+def backoff_seconds(attempts: int, retry_after: float | None, rng: random.Random,
+                    cap: float = MAX_BACKOFF_SECONDS) -> float:
+    """Jittered exponential backoff (at most `cap` s), honouring the service's Retry-After when it gives one."""
     if retry_after is not None:
         return max(retry_after, 0.5)
-    base: float = min(MAX_BACKOFF_SECONDS, 2.0 ** min(attempts, 10))
+    base: float = min(cap, 2.0 ** min(attempts, 10))
     return float(base * (0.5 + rng.random() / 2))
 
 
@@ -191,7 +192,8 @@ class Dispatcher:
             self._conflict(db, target, row, current, stamp)
             return
         if isinstance(err, TransientError):
-            delay = backoff_seconds(row.attempts + 1, err.retry_after, self.rng)
+            delay = backoff_seconds(row.attempts + 1, err.retry_after, self.rng,
+                                    self.config.sync.max_backoff_seconds)
             db.execute("UPDATE outbox SET attempts=attempts+1, next_at=?, last_error=? WHERE id=?",
                        (now + delay, str(err), row.id))
             report.retrying += 1
