@@ -14,15 +14,21 @@ from daemon.models import TriggerEvent
 
 # Ten trigger events per matter, per kind of court: the everyday life of a case.
 _EVENTS = {
-    "federal": ["summons_served", "counterclaim_served", "interrogatories_served", "production_requests_served",
-                "admission_requests_served", "scheduling_conference", "motion_hearing", "trial",
-                "judgment_entered", "recommendation_served"],
-    "federal-appeals": ["appellee_brief_served", "oral_argument", "appellate_judgment_entered", "motion_served",
-                        "appellee_brief_served", "motion_served", "oral_argument", "motion_served",
-                        "appellate_judgment_entered", "appellee_brief_served"],
-    "ca-superior": ["summons_served", "substituted_service_mailed", "interrogatories_served",
-                    "production_requests_served", "admission_requests_served", "motion_hearing", "msj_hearing",
-                    "trial", "notice_of_entry_served", "motion_hearing"],
+    "federal": [
+        "summons_served", "counterclaim_served", "interrogatories_served", "production_requests_served",
+        "admission_requests_served", "scheduling_conference", "motion_hearing", "trial",
+        "judgment_entered", "recommendation_served",
+    ],
+    "federal-appeals": [
+        "appellee_brief_served", "oral_argument", "appellate_judgment_entered", "motion_served",
+        "appellee_brief_served", "motion_served", "oral_argument", "motion_served",
+        "appellate_judgment_entered", "appellee_brief_served",
+    ],
+    "ca-superior": [
+        "summons_served", "substituted_service_mailed", "interrogatories_served",
+        "production_requests_served", "admission_requests_served", "motion_hearing", "msj_hearing",
+        "trial", "notice_of_entry_served", "motion_hearing",
+    ],
 }
 _COURTS = ["federal", "cand", "cacd", "casd", "caed", "federal-appeals", "ca-superior", "ca-superior"]
 _SERVICE = [None, "personal", "electronic", "mail", "mail-out-of-state", "overnight", "consent"]

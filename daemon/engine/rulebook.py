@@ -78,6 +78,7 @@ class CourtDays:
 
 
 _SPAN = (1990, 2100)  # years indexed up front for a bisect look-up; others are read year by year
+_YEARS = (1900, 2199)  # trigger years compute() accepts; the statutes' calendars are not meant beyond
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,10 @@ class RuleBook:
             raise EngineError(f"Matter {trigger.matter}: the {trigger.event} row names no court; add the "
                               f"court column (e.g. federal, cand, ca-superior).")
         court = self.court(trigger.court)
+        if not _YEARS[0] <= trigger.date.year <= _YEARS[1]:
+            raise EngineError(f"Matter {trigger.matter}: {trigger.event} on {trigger.date.isoformat()} is "
+                              f"outside the years the court calendars cover ({_YEARS[0]}-{_YEARS[1]}); "
+                              f"check the date.")
         plans = self._plans.get((court.id, trigger.event))
         if plans is None:
             known = ", ".join(sorted(self._labels[court.id]))
@@ -245,7 +250,8 @@ class RuleBook:
         if rule.followups:
             self._followups(rule, main, start, days, out)
 
-    def _followups(self, rule: Rule, main: Deadline, start: date, days: CourtDays, out: list[Deadline]) -> None:
+    def _followups(self, rule: Rule, main: Deadline, start: date, days: CourtDays,
+                   out: list[Deadline]) -> None:
         for f in rule.followups:
             anchor = main.due if f.anchor == "due" else start
             raw = anchor + timedelta(days=f.days)

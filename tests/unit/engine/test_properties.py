@@ -40,7 +40,8 @@ def forward(rule: Rule) -> bool:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=SLOW_OK)
 @given(court_events, dates, services)
-def test_due_is_a_court_day_and_respects_the_period(ce: tuple[str, str], day: date, service: str | None) -> None:
+def test_due_is_a_court_day_and_respects_the_period(ce: tuple[str, str], day: date,
+                                                     service: str | None) -> None:
     court, event = ce
     for d in run(court, event, day, service).values():
         if d.kind == "followup":

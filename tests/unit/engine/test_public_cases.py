@@ -19,7 +19,8 @@ def test_public_case(book: RuleBook, case: dict[str, str]) -> None:
     trigger = TriggerEvent(matter=f"T-{case['case']}", event=case["event"], court=case["court"],
                            date=date.fromisoformat(case["date"]), service=case["service"] or None)
     found = [d for d in book.compute(trigger) if d.rule == case["rule"]]
-    assert [d.due.isoformat() for d in found] == [case["due"]], "\n".join(found[0].explanation if found else [])
+    trace = "\n".join(found[0].explanation if found else [])
+    assert [d.due.isoformat() for d in found] == [case["due"]], trace
     d = found[0]
     assert d.trigger == trigger
     assert d.citation and d.cite_short and d.title
@@ -40,8 +41,8 @@ def test_public_cases_through_preview_json(tmp_path: Path) -> None:
         w = csv.writer(f)
         w.writerow(["matter", "title", "court", "event", "date", "service", "attorney"])
         for c in CASES:
-            w.writerow([f"T-{c['case']}", f"Case {c['case']}", c["court"], c["event"], c["date"], c["service"],
-                        "bars@example.com"])
+            w.writerow([f"T-{c['case']}", f"Case {c['case']}", c["court"], c["event"], c["date"],
+                        c["service"], "bars@example.com"])
     root = Path(__file__).resolve().parents[3]
     p = subprocess.run([sys.executable, "-m", "daemon.cli", "preview", str(intake), "--json"],
                        capture_output=True, text=True, cwd=tmp_path, timeout=120,

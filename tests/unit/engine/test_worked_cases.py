@@ -24,7 +24,8 @@ def one(book: RuleBook, court: str, event: str, day: str, rule: str, service: st
 # (court, event, date, service, rule, due, why)
 CASES = [
     # Saturday Jan 1 2022 is observed Friday Dec 31 2021 (5 U.S.C. 6103(b), EO 11582).
-    ("federal", "judgment_entered", "2021-12-03", None, "frcp.renewed-jmol", "2022-01-03", "Sat Jan 1 observed"),
+    ("federal", "judgment_entered", "2021-12-03", None, "frcp.renewed-jmol", "2022-01-03",
+     "Sat Jan 1 observed"),
     ("federal", "judgment_entered", "2010-12-03", None, "frcp.new-trial", "2011-01-03", "Sat Jan 1 2011"),
     # FRCP 6(a)(6)(C): Lincoln Day 2027-02-12 (Fri) closes forward counts in California districts only;
     # then Presidents' Day 2027-02-15 -> Tuesday.
@@ -32,7 +33,8 @@ CASES = [
      "2027-02-16", "6(a)(6)(C) forward"),
     ("federal", "amended_pleading_served", "2027-01-29", "personal", "frcp.amended-pleading-response",
      "2027-02-12", "no state holidays in `federal`"),
-    ("cacd", "motion_hearing", "2027-02-26", None, "frcp.motion-service", "2027-02-12", "6(a)(6)(C) not backward"),
+    ("cacd", "motion_hearing", "2027-02-26", None, "frcp.motion-service", "2027-02-12",
+     "6(a)(6)(C) not backward"),
     # FRCP 6(d) before 2016-12-01 added 3 days for electronic service; since then it does not.
     ("federal", "interrogatories_served", "2016-03-01", "electronic", "frcp.interrogatory-responses",
      "2016-04-04", "pre-2016 6(d) electronic: 03-31 + 3 = Sun 04-03 -> Mon"),
@@ -45,7 +47,8 @@ CASES = [
      "post-2016 FRAP 26(c)"),
     # FRAP 26(a)(6)(C): the Ninth Circuit's clerk sits in California, so Cesar Chavez Day (Tue
     # 2026-03-31) closes forward counts there, but not in the generic court of appeals.
-    ("ca9", "motion_served", "2026-03-21", "personal", "frap.motion-response", "2026-04-01", "ca9 state holiday"),
+    ("ca9", "motion_served", "2026-03-21", "personal", "frap.motion-response", "2026-04-01",
+     "ca9 state holiday"),
     ("federal-appeals", "motion_served", "2026-03-21", "personal", "frap.motion-response", "2026-03-31",
      "federal-appeals no state holiday"),
     # CCP 437c(a)(2): 75 days before hearings until 2024-12-31; 75 days before 2024-06-14 is Sunday
@@ -61,26 +64,32 @@ CASES = [
     # CCP 1013(a): +10 out of state (40 days -> Sat 04-11 -> Mon 04-13); +20 international.
     ("ca-superior", "interrogatories_served", "2026-03-02", "mail-out-of-state", "ca.interrogatory-responses",
      "2026-04-13", "1013 out of state"),
-    ("ca-superior", "interrogatories_served", "2026-03-02", "mail-international", "ca.interrogatory-responses",
-     "2026-04-21", "1013 international"),
+    ("ca-superior", "interrogatories_served", "2026-03-02", "mail-international",
+     "ca.interrogatory-responses", "2026-04-21", "1013 international"),
     # CCP 1010.6: +2 court days from the UNROLLED end (Fri 11-27, a holiday) -> Mon(1), Tue(2).
     ("ca-superior", "admission_requests_served", "2026-10-28", "electronic", "ca.admission-responses",
      "2026-12-01", "1010.6 electronic"),
     # CCP 415.20: substituted service is complete on the 10th day after mailing even when that is a
     # Saturday (2026-03-14); the answer runs 30 days from then -> Mon 2026-04-13.
-    ("ca-superior", "substituted_service_mailed", "2026-03-04", None, "ca.answer", "2026-04-13", "chain no roll"),
+    ("ca-superior", "substituted_service_mailed", "2026-03-04", None, "ca.answer", "2026-04-13",
+     "chain no roll"),
     # CRC 8.104: mail service does not extend the time to appeal.
-    ("ca-superior", "notice_of_entry_served", "2026-01-05", "mail", "ca.notice-of-appeal", "2026-03-06", "8.104"),
+    ("ca-superior", "notice_of_entry_served", "2026-01-05", "mail", "ca.notice-of-appeal", "2026-03-06",
+     "8.104"),
     # Juneteenth is a federal holiday from 2021; Columbus Day is not a California court holiday since 2021.
     ("federal", "complaint_filed", "2026-03-21", None, "frcp.service-of-process", "2026-06-22", "Juneteenth"),
-    ("ca-superior", "summons_served", "2026-09-12", "personal", "ca.answer", "2026-10-12", "Columbus court day"),
-    ("federal", "initial_pleading_served", "2026-09-12", "personal", "frcp.removal", "2026-10-13", "Columbus"),
+    ("ca-superior", "summons_served", "2026-09-12", "personal", "ca.answer", "2026-10-12",
+     "Columbus court day"),
+    ("federal", "initial_pleading_served", "2026-09-12", "personal", "frcp.removal", "2026-10-13",
+     "Columbus"),
     # Native American Day (4th Friday of September) is a California court holiday.
-    ("ca-superior", "summons_served", "2026-08-26", "personal", "ca.answer", "2026-09-28", "Native American Day"),
+    ("ca-superior", "summons_served", "2026-08-26", "personal", "ca.answer", "2026-09-28",
+     "Native American Day"),
     # FRCP 4(m): 120 days for complaints filed before 2015-12-01 (2015-08-03 + 120 = Tue 2015-12-01).
     ("federal", "complaint_filed", "2015-08-03", None, "frcp.service-of-process", "2015-12-01", "4(m) 120"),
     ("federal", "waiver_sent", "2026-01-05", None, "frcp.answer-after-waiver", "2026-03-06", "waiver 60"),
-    ("federal", "waiver_sent_abroad", "2026-01-05", None, "frcp.answer-after-waiver", "2026-04-06", "waiver 90"),
+    ("federal", "waiver_sent_abroad", "2026-01-05", None, "frcp.answer-after-waiver", "2026-04-06",
+     "waiver 90"),
 ]
 
 
@@ -127,7 +136,8 @@ def test_chain_explanation_shows_every_step(book: RuleBook) -> None:
 
 
 def test_day_after_thanksgiving_in_a_california_district_is_flagged(book: RuleBook) -> None:
-    d = one(book, "cand", "amended_pleading_served", "2026-11-13", "frcp.amended-pleading-response", "personal")
+    d = one(book, "cand", "amended_pleading_served", "2026-11-13", "frcp.amended-pleading-response",
+            "personal")
     assert d.due == D("2026-11-27")
     [flag] = d.flags
     assert flag.kind == "ambiguous-law" and flag.severity == "warning" and flag.alternative == D("2026-11-30")
@@ -184,12 +194,15 @@ def test_errors_are_sentences(book: RuleBook) -> None:
         book.compute(TriggerEvent(matter="E", event="trial", date=D("2026-01-05"), court="nowhere"))
     with pytest.raises(UnknownEvent, match="is not a trigger in court federal"):
         book.compute(TriggerEvent(matter="E", event="msj_hearing", date=D("2026-01-05"), court="federal"))
+    with pytest.raises(EngineError, match="outside the years"):
+        book.compute(TriggerEvent(matter="E", event="trial", date=D("9999-12-30"), court="federal"))
     with pytest.raises(EngineError, match="names no court"):
         book.compute(TriggerEvent(matter="E", event="trial", date=D("2026-01-05")))
 
 
 def test_lookups(book: RuleBook) -> None:
-    assert book.court_ids() == ["ca-superior", "ca9", "cacd", "caed", "cand", "casd", "federal", "federal-appeals"]
+    assert book.court_ids() == ["ca-superior", "ca9", "cacd", "caed", "cand", "casd", "federal",
+                                "federal-appeals"]
     assert book.court("cand").pack == "frcp" and book.court("cand").timezone == "America/Los_Angeles"
     assert "substituted_service_complete" in book.events_for("ca-superior")
     assert "summons_served" in book.events_for("federal")
