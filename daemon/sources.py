@@ -39,6 +39,13 @@ from daemon.source_status import row_statuses
 log = logging.getLogger(__name__)
 
 DEFAULT_STATUS_COLUMN = "docketd"
+COMMON_KEYS = {"kind", "poll_seconds", "vanish_share", "vanish_floor"}
+KNOWN_KEYS = {
+    "google-sheet": {"spreadsheet_id", "range", "auth", "credentials", "subject", "token_file", "account",
+                     "status_column", "change_detection", "api_endpoint", "drive_endpoint", "timeout_seconds",
+                     "retry_budget_seconds", "retry_base_seconds", "requests_per_minute"},
+    "excel": {"path", "sheet", "settle_seconds"},
+}
 SIDECAR_SUFFIX = ".docketd-status.csv"
 
 
@@ -280,7 +287,11 @@ class ExcelSource:
             self._seen = (signature, self._clock())
         if self._clock() - self._seen[1] < self.settle_seconds and not force:
             return PollResult(self.name)
-        data = self.path.read_bytes()
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            return PollResult(self.name, problem=f"The workbook {self.path} cannot be read ({exc.strerror}); "
+                                                 "check its permissions for docketd's user.")
         checksum = hashlib.sha256(data).hexdigest()
         if self.path.suffix.lower() in (".csv", ".tsv", ".txt"):
             records = read_csv(data, self.name, header_aliases=self.header_aliases)
@@ -340,6 +351,10 @@ def build_sources(config: Config, docket: Docket, ctx: ConnectorContext | None =
                                   config_dir=str(config.base_dir))
     out: list[Source] = []
     for name, section in config.sources.items():
+        known = KNOWN_KEYS.get(str(section.get("kind")), set()) | COMMON_KEYS
+        for key in sorted(set(section) - known):
+            log.warning("[sources.%s] has the key %r, which docketd does not use (a typo?); known keys: %s.",
+                        name, key, ", ".join(sorted(known)))
         vanish = {k: section[k] for k in ("vanish_share", "vanish_floor") if k in section}
         try:
             if section.get("kind") == "google-sheet":

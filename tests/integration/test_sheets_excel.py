@@ -171,3 +171,26 @@ def test_a_workbook_inside_the_inbox_is_refused(tmp_path: Path, caplog: pytest.L
         assert "inside the inbox" in caplog.text
     finally:
         store.close()
+
+
+def test_unknown_keys_are_named(tmp_path: Path, folder: Path, caplog: pytest.LogCaptureFixture) -> None:
+    extra = f'[sources.workbook]\nkind = "excel"\npath = "{folder / "intake.xlsx"}"\nsheeet = "Intake"\n'
+    config = load_config(write_config(tmp_path, extra, jdoe_calendars=[], pat_calendars=[]), tmp_path)
+    store = Store(config.state)
+    try:
+        assert len(build_sources(config, Docket(config, store, load_rulebook(config.rule_dirs)))) == 1
+        assert "'sheeet', which docketd does not use" in caplog.text
+    finally:
+        store.close()
+
+
+def test_an_unreadable_workbook_is_a_problem_not_a_crash(source: ExcelSource, docket: Docket, clock: Clock,
+                                                         folder: Path) -> None:
+    settle(source, clock)
+    source.poll(NOW)
+    (folder / "intake.xlsx").unlink()
+    (folder / "intake.xlsx").mkdir()  # something that exists but cannot be read as a file
+    settle(source, clock)
+    result = source.poll(NOW)
+    assert result.problem is not None and "cannot be read" in result.problem
+    assert len(matters(docket)) == 6
