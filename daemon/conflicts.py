@@ -11,15 +11,50 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from daemon.config import Person
-from daemon.models import Deadline, Flag
+from daemon.models import Flag
 from daemon.planner import FIRM_DOCKET, MatterFacts, route
 
 # Kinds a per-matter recompute must leave alone (Docket._write_deadlines); flag_store owns them.
 CROSS_FLAG_KINDS = frozenset({"conflict", "out-of-office", "no-upcoming", "no-attorney", "no-court"})
 # Matter-wide kinds that are also shown on the matter's calendar entries (the docket clerk looks there).
 ENTRY_MATTER_KINDS = frozenset({"no-attorney", "no-court"})
+
+
+class DeadlineLike(Protocol):
+    """What the cross-matter checks read of a deadline (a Deadline, or a light row from the store)."""
+
+    @property
+    def key(self) -> str:
+        """The deadline's identity key."""
+        ...
+
+    @property
+    def matter(self) -> str:
+        """Its matter number."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """What is due."""
+        ...
+
+    @property
+    def due(self) -> date:
+        """When."""
+        ...
+
+    @property
+    def kind(self) -> str:
+        """deadline | followup."""
+        ...
+
+    @property
+    def critical(self) -> bool:
+        """Whether missing it is critical."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -43,11 +78,11 @@ def _day(d: date) -> str:
     return f"{d.isoformat()} ({d:%a})"
 
 
-def conflict_flags(deadlines: Sequence[Deadline], facts: Mapping[str, MatterFacts], *, today: date,
+def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
                    people: Mapping[str, Person], default_people: Sequence[str],
                    threshold: int = 2) -> list[ScopedFlag]:
     """Several critical deadlines for one person on one day: each of them gets a flag naming the others."""
-    by_day: dict[tuple[str, date], list[Deadline]] = {}
+    by_day: dict[tuple[str, date], list[DeadlineLike]] = {}
     for d in deadlines:
         if d.kind != "deadline" or not d.critical or d.due < today:
             continue
@@ -79,7 +114,7 @@ def _ooo_range(person: Person, day: date) -> tuple[date, date] | None:
     return None
 
 
-def absence_flags(deadlines: Sequence[Deadline], facts: Mapping[str, MatterFacts], *, today: date,
+def absence_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
                   people: Mapping[str, Person], default_people: Sequence[str],
                   busy: Mapping[str, Iterable[date]] | None = None) -> list[ScopedFlag]:
     """A deadline on a day a responsible person is out: configured out_of_office, or busy all day."""
@@ -108,7 +143,7 @@ def absence_flags(deadlines: Sequence[Deadline], facts: Mapping[str, MatterFacts
     return out
 
 
-def matter_flags(deadlines: Sequence[Deadline], facts: Mapping[str, MatterFacts], *, today: date,
+def matter_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
                  default_people: Sequence[str],
                  known_courts: Iterable[str] | None = None) -> list[ScopedFlag]:
     """Matter-wide flags for open matters: no attorney, no (known) court, nothing upcoming."""
@@ -142,7 +177,7 @@ def matter_flags(deadlines: Sequence[Deadline], facts: Mapping[str, MatterFacts]
     return out
 
 
-def cross_flags(deadlines: Sequence[Deadline], facts: Mapping[str, MatterFacts], *, today: date,
+def cross_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
                 people: Mapping[str, Person], default_people: Sequence[str],
                 busy: Mapping[str, Iterable[date]] | None = None, conflict_threshold: int = 2,
                 known_courts: Iterable[str] | None = None) -> list[ScopedFlag]:
