@@ -201,6 +201,7 @@ class RuleBook:
         if n is None or n < 0:
             return
         flags: list[Flag] = []
+        notes: list[str] = []  # why a reading was chosen; kept when the ambiguous-law count replaces steps
         service = trigger.service if not plan.chains else None
         ext = plan.ext
         table = ext.table(start) if ext else _NO_TABLE
@@ -214,7 +215,7 @@ class RuleBook:
             later = max(r[0][0] for r in results)
             if later != due:
                 line, flag = missing_service(method, later)
-                steps = steps + [line]
+                notes.append(line)
                 flags.append(flag)
             service = method
         elif ext and service in ext.uncertain and table.get(service, _NONE)[0]:
@@ -222,7 +223,7 @@ class RuleBook:
             alt, _ = self._count(rule, n, start, service, ext, table, days, False)
             if alt != due:
                 line, flag = uncertain_service(service, ext.cite_for(service), due, alt)
-                steps = steps + [line]
+                notes.append(line)
                 flags.append(flag)
             service = None
         else:
@@ -235,10 +236,12 @@ class RuleBook:
                 earlier, later = min(due, alt), max(due, alt)
                 if earlier != due:
                     due, steps = self._count(rule, n, start, service, ext, table, days, True)
-                line, flag = ambiguous_law(unsettled, earlier, later)
-                steps = steps + [line]
+                named = [h for h in unsettled if earlier <= h.day <= later] or unsettled
+                line, flag = ambiguous_law(named, earlier, later)
+                notes.append(line)
                 flags.append(flag)
         lines += steps
+        lines += notes
         citation = version.citation or rule.citation
         cite_short = version.cite_short or rule.cite_short
         main = Deadline(

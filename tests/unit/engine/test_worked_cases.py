@@ -216,3 +216,13 @@ def test_overnight_in_federal_court_needs_consent(book: RuleBook) -> None:
     assert d.due == D("2026-06-22")
     assert [(f.kind, f.alternative) for f in d.flags] == [("ambiguous-law", D("2026-06-25"))]
     assert "FRCP 5(b)(2)(F)" in d.explanation[-1]
+
+
+def test_missing_service_and_unsettled_closure_both_explained(book: RuleBook) -> None:
+    """A notice period before a hearing with no service method, across an executive-order closure:
+    both readings are explained and flagged, and the earliest date is calendared."""
+    t = TriggerEvent(matter="W-3", event="motion_hearing", date=D("2026-01-08"), court="ca-superior")
+    [d] = [x for x in book.compute(t) if x.rule == "ca.motion-notice"]
+    assert [f.kind for f in d.flags] == ["missing-service"]
+    fed = one(book, "federal", "motion_hearing", "2025-12-31", "frcp.opposing-affidavits")
+    assert fed.explanation[-1].startswith("Unsettled whether")
