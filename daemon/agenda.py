@@ -83,6 +83,15 @@ def upcoming(agenda: Agenda, today: date, days: int, person: str | None = None) 
     return [i for i in agenda.items if today <= i.deadline.due <= end and (who is None or who in i.people)]
 
 
+def person_flags(agenda: Agenda, person: str) -> list[FlagRow]:
+    """Open flags on the person's matters, plus flags that belong to no matter (a calendar, a source)."""
+    matters = {i.deadline.matter for i in agenda.items if person in i.people}
+    for m, f in agenda.facts.items():
+        if person in {p.lower() for p in (*f.attorneys, *f.paralegals)}:
+            matters.add(m)
+    return [f for f in agenda.flags if f.matter is None or f.matter in matters]
+
+
 def who_label(people: Sequence[str], names: dict[str, str]) -> str:
     """Short names for a list of people ('Jane Doe, pat@firm.com', 'firm docket')."""
     return ", ".join("firm docket" if p == FIRM_DOCKET else names.get(p, p) for p in people)

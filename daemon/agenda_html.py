@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from html import escape
 
-from daemon.agenda import SEVERITY_RANK, Agenda, AgendaItem, upcoming, who_label
+from daemon.agenda import SEVERITY_RANK, Agenda, AgendaItem, person_flags, upcoming, who_label
 from daemon.flag_store import FlagRow, group_flags
 from daemon.matter_view import MatterPicture, push_line
 
@@ -148,7 +148,11 @@ def agenda_html(agenda: Agenda, today: date, *, days: int = 14, person: str | No
         months.append((end.year, end.month))
     who = f" for {escape(person)}" if person else ""
     mine = [i for i in agenda.items if person is None or person.lower() in i.people]
-    flags = agenda.flags
+    flags = agenda.flags if person is None else person_flags(agenda, person.lower())
+    # Only the matters this page shows something of get their full section (a firm has many matters).
+    shown = {i.deadline.matter for i in soon} | {f.matter for f in flags if f.matter} | {
+        i.deadline.matter for i in mine if (i.deadline.due.year, i.deadline.due.month) in months}
+    pictures = [p for p in pictures if p.matter in shown]
     counts = ", ".join(f"{n} {sev}" for sev in ("critical", "warning", "info")
                        if (n := sum(1 for f in flags if f.severity == sev)))
     generated_at = f"; generated {escape(generated)}" if generated else ""
@@ -168,7 +172,7 @@ def agenda_html(agenda: Agenda, today: date, *, days: int = 14, person: str | No
         flag_list,
     ]
     if pictures:
-        parts.append(f'<h2 id="matters">Matters ({len(pictures)})</h2>')
+        parts.append(f'<h2 id="matters">Matters on this page ({len(pictures)})</h2>')
         parts += [matter_section(p, today) for p in pictures]
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from html import escape
 from typing import Any
 
-from daemon.agenda import Agenda, AgendaItem
+from daemon.agenda import Agenda, AgendaItem, person_flags
 from daemon.flag_store import FlagRow, group_flags
 
 # What the digest remembers per deadline to tell "new" and "changed" next time.
@@ -39,13 +39,6 @@ def snapshot_of(items: Sequence[AgendaItem]) -> Snapshot:
     """What to remember about a person's deadlines after a digest."""
     return {i.deadline.key: {"due": i.deadline.due.isoformat(), "title": i.deadline.title,
                              "matter": i.deadline.matter} for i in items}
-
-
-def person_flags(agenda: Agenda, person: str) -> list[FlagRow]:
-    """Open flags on the person's matters, plus flags that belong to no matter (a calendar, a source)."""
-    matters = {i.deadline.matter for i in agenda.items if person in i.people}
-    matters |= {m for m, f in agenda.facts.items() if person in (*f.attorneys, *f.paralegals)}
-    return [f for f in agenda.flags if f.matter is None or f.matter in matters]
 
 
 def _ids(ids: Sequence[int]) -> str:
