@@ -59,7 +59,7 @@ def seen() -> Seen:
 
 @pytest.fixture(params=[False, True], ids=["inotify", "polling"])
 def watcher(request: pytest.FixtureRequest, inbox: Path, seen: Seen) -> Iterator[InboxWatcher]:
-    w = InboxWatcher(inbox, seen, polling=request.param, settle_seconds=0.05, slow_settle_seconds=0.3,
+    w = InboxWatcher(inbox, seen, polling=request.param, settle_seconds=0.05, slow_settle_seconds=1.0,
                      writing_settle_seconds=5.0, poll_interval=0.1)
     w.start()
     yield w
