@@ -131,3 +131,31 @@ def test_per_matter_recompute_keeps_cross_and_drift_flags(tmp_path: Path) -> Non
     assert before == _kinds(docket)
     assert ("drift", "2026-0142|frcp.answer|summons_served|") in before
     assert ("out-of-office", "2026-0142|frcp.answer|summons_served|") in before
+
+
+def test_follow_ups_are_the_paralegals_ticklers_and_go_with_their_deadline(tmp_path: Path) -> None:
+    import icalendar
+
+    from daemon.dispatcher import ConnectorPool, Dispatcher
+
+    docket = _docket(tmp_path)
+    served = "2026-03-09"  # answer due 2026-03-30; draft answer 7 days before; confirm service 3 days after
+    _drop(docket, tmp_path, "a.csv", f"2026-0142,Acme,federal,summons_served,{served},personal,"
+                                     "jdoe@firm.com,pat@firm.com,open\n")
+    pool = ConnectorPool(docket.config)
+    Dispatcher(docket.config, docket.store, pool, lambda: "2026-03-02T09:00:00").run_once(1e12)
+
+    def summaries(person: str) -> list[str]:
+        path = docket.config.ics_dir / f"{person}.ics"  # type: ignore[operator]
+        cal = icalendar.Calendar.from_ical(path.read_bytes())
+        return sorted(str(e["SUMMARY"]) for e in cal.walk("VEVENT"))
+
+    pat, jdoe = summaries("pat@firm.com"), summaries("jdoe@firm.com")
+    assert any("[2026-0142] Draft answer" in s for s in pat)
+    assert any("[2026-0142] Confirm proof of service is filed" in s for s in pat)
+    assert not any("Draft answer" in s for s in jdoe)  # tasks are the paralegal's, not the attorney's
+    # Closing the matter withdraws the deadline and its follow-ups from every calendar.
+    _drop(docket, tmp_path, "close.csv", f"2026-0142,,federal,summons_served,{served},personal,,,closed\n")
+    Dispatcher(docket.config, docket.store, pool, lambda: "2026-03-02T09:05:00").run_once(1e12)
+    assert not any("Draft answer" in s or "Answer due" in s for s in summaries("pat@firm.com"))
+    pool.close()
