@@ -1,0 +1,128 @@
+"""docketd end to end into Google Calendar: a running daemon, intake files in, events on the fake Calendar."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.daemon_proc import DaemonProcess, wait_until
+from tests.e2e.daemon_proc import write_config as daemon_config
+from tests.fakes.google_calendar import FakeGoogle
+from tests.fakes.google_keys import SA_EMAIL, make_service_account_key
+
+HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"
+ROW = "2026-0142,Acme v. Widget,federal,summons_served,{date},personal,jdoe@firm.com,pat@firm.com,{status}\n"
+CAL = "jdoe@firm.com"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGoogle]:
+    with FakeGoogle() as server:
+        yield server
+
+
+def config_for(fake: FakeGoogle, tmp_path: Path) -> Path:
+    key = tmp_path / "google-sa.json"
+    fake.add_service_account(SA_EMAIL, make_service_account_key(key, fake.token_uri, SA_EMAIL))
+    section = f"""
+[calendars.jdoe-google]
+kind = "google"
+auth = "service-account"
+credentials = "{key}"
+subject = "jdoe@firm.com"
+calendar_id = "primary"
+api_endpoint = "{fake.url}"
+retry_base_seconds = 0.01
+retry_budget_seconds = 5
+"""
+    return daemon_config(tmp_path, section, jdoe_calendars=["jdoe-google"], verify_minutes=0.02)
+
+
+def drop(config: Path, name: str, served: date, status: str = "open") -> None:
+    inbox = config.parent / "var" / "inbox"
+    tmp = inbox.parent / f".{name}.part"
+    tmp.write_text(HEADER + ROW.format(date=served.isoformat(), status=status), encoding="utf-8")
+    tmp.rename(inbox / name)  # appear complete, as a finished copy would
+
+
+ANSWER_KEY = "2026-0142|frcp.answer|summons_served|"
+
+
+def answers(fake: FakeGoogle, live_only: bool = True) -> list[dict[str, Any]]:
+    """The answer deadline's events (by docketd's key, not the title, which gains "MISSED:" when past)."""
+    return [e for e in fake.events(CAL) if e["extendedProperties"]["private"]["docketdKey"] == ANSWER_KEY
+            and (e["status"] != "cancelled" or not live_only)]
+
+
+def until(daemon: DaemonProcess, predicate: Callable[[], bool], what: str) -> None:
+    """wait_until that also drains the notify socket (a full socket would block the daemon's WATCHDOG=1)."""
+    def check() -> bool:
+        daemon.poll_notify()
+        return predicate()
+
+    wait_until(check, timeout=60, what=what)
+
+
+def docketd(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(config), *args],
+                          cwd=config.parent, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_daemon_keeps_google_calendar_right_as_facts_change(fake: FakeGoogle, tmp_path: Path) -> None:
+    config = config_for(fake, tmp_path)
+    served = date.today() - timedelta(days=7)  # so the answer is due in the future whenever this runs
+    daemon = DaemonProcess(config, tmp_path)
+    try:
+        daemon.start()
+        drop(config, "intake-1.csv", served)
+        until(daemon, lambda: len(answers(fake)) == 1, "the answer deadline in Google Calendar")
+        first = answers(fake)[0]
+        assert "date" in first["start"] and first["start"]["date"] >= (served + timedelta(days=21)).isoformat()
+        ids = sorted(e["id"] for e in fake.events(CAL))
+        assert len(ids) == len(set(ids))
+        keys = [e["extendedProperties"]["private"]["docketdKey"] for e in fake.events(CAL)]
+        assert len(keys) == len(set(keys))  # every deadline exactly once
+
+        # Correct the service date: the same event moves a day (or more, past a weekend).
+        drop(config, "intake-2.csv", served + timedelta(days=1))
+        until(daemon, lambda: answers(fake)[0]["start"]["date"] > first["start"]["date"],
+              "the answer deadline to move")
+        assert [e["id"] for e in answers(fake, live_only=False)] == [first["id"]]
+        moved = answers(fake)[0]
+
+        # A person drags it in Google Calendar; the restore policy puts docketd's date back and flags it.
+        fake.edit_by_hand(CAL, moved["id"], start={"date": "2030-01-07"}, end={"date": "2030-01-08"})
+        until(daemon, lambda: answers(fake)[0]["start"] == moved["start"],
+              "docketd to restore the hand-edited deadline")
+
+        # The matter closes: its future deadlines leave the calendar.
+        drop(config, "intake-3.csv", served + timedelta(days=1), status="closed")
+        until(daemon, lambda: answers(fake) == [], "the closed matter's deadline to go")
+        assert all(e["status"] == "cancelled" for e in answers(fake, live_only=False))
+        assert daemon.stop() == 0
+    finally:
+        daemon.close()
+    assert "ya29." not in daemon.log  # access tokens never reach the log
+    status = docketd(config, "status", "--json")
+    flags = json.loads(status.stdout)["flags"]
+    assert any("by hand" in f["message"] and "jdoe-google" in f["message"] for f in flags), status.stdout
+
+
+def test_sync_once_is_exactly_once_and_a_resync_writes_nothing(fake: FakeGoogle, tmp_path: Path) -> None:
+    config = config_for(fake, tmp_path)
+    drop(config, "intake-1.csv", date(2026, 1, 5))
+    run = docketd(config, "sync", "--once")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert [e["start"] for e in answers(fake)] == [{"date": "2026-01-26"}]
+    assert fake.batch_count >= 1  # bulk changes go through the batch endpoint
+    writes = fake.write_count
+    run = docketd(config, "sync", "--once")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert fake.write_count == writes
