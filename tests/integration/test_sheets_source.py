@@ -7,6 +7,7 @@ service-account key whose JWTs the fake verifies, the docket's SQLite store and 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from collections.abc import Iterator
 from datetime import date, datetime, time
@@ -61,10 +62,11 @@ def sheets(google: FakeGoogle) -> FakeSheets:
 def _config(tmp_path: Path, google: FakeGoogle, sheets: FakeSheets, **extra: object) -> Config:
     key = tmp_path / "sa.json"
     google.add_service_account(SA_EMAIL, make_service_account_key(key, google.token_uri, SA_EMAIL))
-    lines = ['[sources.intake]', 'kind = "google-sheet"', f'spreadsheet_id = "{SHEET_ID}"', 'range = "Intake"',
-             f'credentials = "{key}"', f'api_endpoint = "{sheets.api_endpoint}"', "retry_base_seconds = 0.01",
-             "retry_budget_seconds = 5", "timeout_seconds = 5", "requests_per_minute = 100000"]
-    lines += [f"{k} = {v!r}".replace("'", '"') for k, v in extra.items()]
+    keys: dict[str, object] = {"kind": "google-sheet", "spreadsheet_id": SHEET_ID, "range": "Intake",
+                               "credentials": str(key), "api_endpoint": sheets.api_endpoint,
+                               "retry_base_seconds": 0.01, "retry_budget_seconds": 5, "timeout_seconds": 5,
+                               "requests_per_minute": 100000, **extra}
+    lines = ["[sources.intake]"] + [f"{k} = {json.dumps(v)}" for k, v in keys.items()]
     path = write_config(tmp_path, "\n".join(lines) + "\n", jdoe_calendars=[], pat_calendars=[])
     return load_config(path, tmp_path)
 
@@ -340,3 +342,22 @@ def test_a_sheet_shared_as_viewer_is_still_docketed_and_flagged(source: SheetSou
     sheets.edit(SHEET_ID, "Intake", 2, HEADER.index("Notes"), "now shared as Editor")
     assert source.poll(NOW).written == 6
     assert docket.store.db.execute("SELECT COUNT(*) FROM flags WHERE kind='source-status'").fetchone()[0] == 0
+
+
+def test_a_range_starting_off_column_a_writes_the_right_cells(tmp_path: Path, google: FakeGoogle,
+                                                               sheets: FakeSheets) -> None:
+    sheets.set_rows(SHEET_ID, "Intake", [["Firm intake — do not sort"], [], [None, *HEADER],
+                                         [None, *SIX[0]], ["stray note in A", *SIX[1]]])
+    config = _config(tmp_path, google, sheets, range="Intake!B1:Z")
+    store = Store(config.state)
+    try:
+        (src,) = build_sources(config, Docket(config, store, load_rulebook(config.rule_dirs, config.closures)))
+        result = src.poll(NOW)
+        assert result.read and result.written == 2
+        letter = column_letter(1 + HEADER.index("docketd"))
+        assert [w.range for w in sheets.writes] == [f"'Intake'!{letter}4:{letter}5"]
+        grid = sheets.rows(SHEET_ID, "Intake")
+        assert str(grid[3][1 + HEADER.index("docketd")]).startswith("docketed")
+        assert grid[4][0] == "stray note in A"
+    finally:
+        store.close()
