@@ -103,14 +103,14 @@ class FakeGoogle:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> FakeGoogle:
-        """Listen on 127.0.0.1 on a free port in a background thread."""
+    def start(self, port: int = 0) -> FakeGoogle:
+        """Listen on 127.0.0.1 (on a free port unless one is given) in a background thread."""
         fake = self
 
         class _H(_HttpHandler):
             owner = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _H)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _H)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-google", daemon=True)
         self._thread.start()
