@@ -27,6 +27,7 @@ from daemon.agenda import load_agenda
 from daemon.config import Config
 from daemon.digest_compose import Digest, compose
 from daemon.errors import ConfigError
+from daemon.planner import FIRM_DOCKET
 from daemon.store import Store
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class DigestSettings:
     timeout: float = 30.0
     retry_minutes: float = 5.0
     people: tuple[str, ...] = ()
+    docket: str = ""  # where the firm docket's digest goes (matters with nobody to route to)
 
 
 def settings_from(config: Config) -> DigestSettings | None:
@@ -83,15 +85,15 @@ def settings_from(config: Config) -> DigestSettings | None:
         password_file=path("password_file"), sender=str(raw.get("from", "docketd@localhost")),
         days=int(raw.get("days", 14)), cafile=path("cafile"), timeout=float(raw.get("timeout", 30)),
         retry_minutes=float(raw.get("retry_minutes", 5)),
-        people=tuple(str(p).lower() for p in raw.get("people", ())))
+        people=tuple(str(p).lower() for p in raw.get("people", ())), docket=str(raw.get("docket", "")))
 
 
-def build_message(d: Digest, sender: str, now: datetime) -> EmailMessage:
+def build_message(d: Digest, sender: str, now: datetime, to: str | None = None) -> EmailMessage:
     """The multipart/alternative e-mail (plain text first, then HTML)."""
     msg = EmailMessage()
     msg["Subject"] = d.subject
     msg["From"] = sender
-    msg["To"] = d.person
+    msg["To"] = to or d.person
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "docketd")
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to a machine's mail
@@ -142,49 +144,60 @@ def _mark(store: Store, day: str, person: str, value: str | None,
 
 
 def recipients(config: Config, s: DigestSettings) -> list[str]:
-    """Who gets a digest: [digest] people if given, else every configured person."""
-    return list(s.people) if s.people else sorted(config.people)
+    """Who gets a digest: [digest] people if given, else everyone in [people] and [routing] default."""
+    if s.people:
+        return list(s.people)
+    return sorted(set(config.people) | {p for p in config.routing_default if "@" in p})
+
+
+def _views(config: Config, s: DigestSettings) -> list[tuple[str, str]]:
+    """(routing name, address) pairs: each person's own digest, and the firm docket's if configured."""
+    out = [(p, p) for p in recipients(config, s)]
+    if s.docket:
+        out.append((FIRM_DOCKET, s.docket))
+    return out
 
 
 def send_due(store: Store, config: Config, s: DigestSettings, now: datetime) -> list[str]:
     """Send today's digest to everyone who has not had it; returns who was sent one now."""
     day = now.date().isoformat()
     todo = []
-    for person in recipients(config, s):
+    for person, address in _views(config, s):
         state = _state(store, day, person)
         if state == "sending":
             log.warning("The digest for %s on %s may not have gone out (docketd stopped while sending); "
                         "it is not sent again, so that nobody gets it twice.", person, day)
             _mark(store, day, person, "unknown")
         elif state is None:
-            todo.append(person)
+            todo.append((person, address))
     if not todo:
         return []
     agenda = load_agenda(store.db, config)
     sent: list[str] = []
     smtp = open_smtp(s)
     try:
-        for person in todo:
+        for person, address in todo:
             raw = store.get_kv(f"digest:snapshot:{person}")
             previous = json.loads(raw) if raw else None
             p = config.people.get(person)
-            d = compose(agenda, person, now.date(), days=s.days, previous=previous, name=p.name if p else "")
+            name = "the firm docket" if person == FIRM_DOCKET else p.name if p else ""
+            d = compose(agenda, person, now.date(), days=s.days, previous=previous, name=name)
             _mark(store, day, person, "sending")
             try:
-                smtp.send_message(build_message(d, s.sender, now))
+                smtp.send_message(build_message(d, s.sender, now, to=address))
             except smtplib.SMTPRecipientsRefused as exc:
                 # The server will not take mail for this address: retrying all day would not help.
                 _mark(store, day, person, "refused")
                 log.error("The SMTP server refused the digest for %s (%s); check the address in [people] "
                           "or the server's relay rules. Tomorrow's digest will try again.", person,
-                          exc.recipients.get(person, exc.recipients))
+                          exc.recipients.get(address, exc.recipients))
                 continue
             except BaseException:
                 _mark(store, day, person, None)
                 raise
             _mark(store, day, person, "sent", d.snapshot)
             sent.append(person)
-            log.info("Sent the daily digest to %s: %s", person, d.subject)
+            log.info("Sent the daily digest to %s: %s", address, d.subject)
     finally:
         try:
             smtp.quit()

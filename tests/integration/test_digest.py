@@ -27,7 +27,7 @@ def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
     server.stop()
 
 
-def _config(tmp_path: Path, smtp: SmtpServer, password: str = "s3cret") -> Path:
+def _config(tmp_path: Path, smtp: SmtpServer, password: str = "s3cret", extra: str = "") -> Path:
     (tmp_path / "smtp-password").write_text(password + "\n", encoding="utf-8")
     (tmp_path / "smtp-password").chmod(0o600)
     (tmp_path / "var" / "inbox").mkdir(parents=True, exist_ok=True)
@@ -57,7 +57,7 @@ password_file = "smtp-password"
 from = "docket@firm.com"
 cafile = "{smtp.cert}"
 retry_minutes = 5
-""", encoding="utf-8")
+{extra}""", encoding="utf-8")
     return path
 
 
@@ -194,4 +194,23 @@ def test_a_refused_address_is_skipped_for_the_day_and_others_still_get_theirs(tm
     assert svc.store.get_kv("digest:2026-03-02:pat@firm.com") == "refused"
     assert tick(DAY1 + timedelta(hours=2)) == []
     assert [r.rcpt for r in smtp.inbox.messages] == [["jdoe@firm.com"]]
+    svc.store.close()
+
+
+def test_the_firm_docket_gets_a_digest_of_matters_with_nobody_to_route_to(tmp_path: Path,
+                                                                           smtp: SmtpServer) -> None:
+    svc = _service(_config(tmp_path, smtp, extra='docket = "docketing@firm.com"\n'), tmp_path)
+    _drop(svc, tmp_path, "a.csv", "2026-0200,Orphan v. Nobody,federal,summons_served,2026-02-16,personal,,,"
+                                  "open\n", DAY1)
+    tick = make_ticker(svc)
+    assert tick is not None
+    sent = tick(DAY1 + timedelta(minutes=1))
+    assert sorted(sent) == ["docket", "jdoe@firm.com", "pat@firm.com"]  # type: ignore[arg-type]
+    (docket,) = [r for r in smtp.inbox.messages if r.rcpt == ["docketing@firm.com"]]
+    text, _ = _bodies(docket)
+    assert "Docket digest for the firm docket" in text
+    assert "[2026-0200] Answer due" in _section(text, "DUE IN THE NEXT 14 DAYS")
+    assert "Matter 2026-0200 has no responsible attorney" in _section(text, "OPEN FLAGS")
+    jdoe = [r for r in smtp.inbox.messages if r.rcpt == ["jdoe@firm.com"]][0]
+    assert "2026-0200" not in _section(_bodies(jdoe)[0], "DUE IN THE NEXT 14 DAYS")
     svc.store.close()
