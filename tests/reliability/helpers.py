@@ -99,7 +99,7 @@ timezone = "America/Los_Angeles"
 
 [sync]
 verify_minutes = 0
-
+{sync}
 [people."jdoe@firm.com"]
 name = "Jane Doe"
 {jdoe}
@@ -108,11 +108,12 @@ name = "Pat Paralegal"
 """
 
 
-def plain_config(tmp: Path, extra_toml: str = "", jdoe_calendars: list[str] | None = None) -> Path:
-    """A config with no .ics output (intake-only tests stay fast); extra TOML is appended."""
+def plain_config(tmp: Path, extra_toml: str = "", jdoe_calendars: list[str] | None = None,
+                 sync: str = "") -> Path:
+    """A config with no .ics output (intake-only tests stay fast); `sync` lines go under [sync]."""
     cals = "" if not jdoe_calendars else "calendars = [" + ", ".join(f'"{c}"' for c in jdoe_calendars) + "]\n"
     path = tmp / "docketd.toml"
-    path.write_text(PLAIN_CONFIG.format(jdoe=cals) + "\n" + extra_toml, encoding="utf-8")
+    path.write_text(PLAIN_CONFIG.format(jdoe=cals, sync=sync) + "\n" + extra_toml, encoding="utf-8")
     (tmp / "var" / "inbox").mkdir(parents=True, exist_ok=True)
     return path
 

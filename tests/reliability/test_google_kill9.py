@@ -1,0 +1,131 @@
+"""kill -9 at random moments during a 1,000-deadline sync to the Google fake, 20 times in a row.
+
+Each round drops the next intake file (later rounds also correct and close earlier matters), starts
+the daemon, and kills it with SIGKILL after a random delay: during start-up, ingest, recompute or a
+batch in flight (the fake applies a batch whose answer the dead daemon never reads). After the 20th
+kill the daemon runs to a quiet state. The calendar must then hold exactly what an uninterrupted
+`docketd sync --once` of the same files produces in a second calendar: same ids, same content, each
+once; the outbox must be empty and every intake row stored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.daemon_proc import wait_until
+from tests.fakes.google_calendar import FakeGoogle
+from tests.reliability.google_env import docketd_key, google_config, live_events, shape
+from tests.reliability.helpers import (
+    HEADER,
+    clean_stop,
+    count,
+    daemon,
+    db_rows,
+    intake_row,
+    run_cli,
+    spawn,
+    spread_day,
+)
+
+ROUNDS = 20
+MATTERS_PER_FILE = 51  # x 1 event in jdoe's calendar (answer due) x 20 files: just over 1,000 events
+KILLED_CAL = "killed-docket@group.calendar.google.com"
+REFERENCE_CAL = "reference-docket@group.calendar.google.com"
+FAST_SYNC = "batch_size = 5\nmax_backoff_seconds = 1\n"
+
+
+def _files() -> list[tuple[int, str, str]]:
+    """(round, name, text) in drop order: 20 new-matter files, plus a correction and a closure file."""
+    out: list[tuple[int, str, str]] = []
+    n = 0
+    for k in range(ROUNDS):
+        rows = []
+        for _ in range(MATTERS_PER_FILE):
+            rows.append(intake_row(f"2026-{n:04d}", spread_day(n)))
+            n += 1
+        out.append((k, f"intake-{k:02d}.csv", HEADER + "".join(rows)))
+        if k == 11:  # a clerk corrects ten served dates: updates of events already in the calendar
+            fixes = [intake_row(f"2026-{m:04d}", spread_day(m) + timedelta(days=2)) for m in range(10)]
+            out.append((k, "corrections.csv", HEADER + "".join(fixes)))
+        if k == 15:  # five matters settle: their future deadlines leave the calendar
+            closed = [intake_row(f"2026-{m:04d}", spread_day(m), status="closed") for m in range(20, 25)]
+            out.append((k, "closures.csv", HEADER + "".join(closed)))
+    return out
+
+
+def _drop(inbox: Path, name: str, text: str, order: int) -> None:
+    tmp = inbox / f".{name}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    stamp = time.time() - 10_000 + order  # distinct, increasing mtimes: the start-up scan's order
+    os.utime(tmp, (stamp, stamp))
+    os.replace(tmp, inbox / name)
+
+
+@pytest.mark.slow
+def test_kill_9_twenty_times_during_google_sync(tmp_path: Path) -> None:
+    files = _files()
+    killed_dir, ref_dir = tmp_path / "killed", tmp_path / "reference"
+    killed_dir.mkdir()
+    ref_dir.mkdir()
+    with FakeGoogle(rate_limit_per_minute=10**9, latency_ms=15) as fake:
+        cfg = google_config(killed_dir, fake, KILLED_CAL, sync=FAST_SYNC)
+        var = killed_dir / "var"
+        state = var / "state.db"
+        rng = random.Random(20261127)
+        d = daemon(cfg)
+        kills: list[dict[str, int]] = []
+        try:
+            for k in range(ROUNDS):
+                for order, (when, name, text) in enumerate(files):
+                    if when == k:
+                        _drop(var / "inbox", name, text, order)
+                spawn(d)
+                time.sleep(rng.uniform(0.5, 2.0))
+                kills.append({"outbox": count(state, "outbox"), "inbox": len(list((var / "inbox").glob("*.csv"))),
+                              "events": len(live_events(fake, KILLED_CAL))})
+                d.kill()
+            d.start()
+            wait_until(lambda: count(state, "outbox") == 0 and not list((var / "inbox").glob("*.csv")),
+                       timeout=120, interval=0.2, what="the outbox drained after the last kill")
+            clean_stop(d)
+        finally:
+            d.close()
+
+        ref_cfg = google_config(ref_dir, fake, REFERENCE_CAL, sync=FAST_SYNC)
+        for order, (_, name, text) in enumerate(files):
+            _drop(ref_dir / "var" / "inbox", name, text, order)
+        out = run_cli(ref_cfg, "sync", "--once", timeout=300)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+        killed, reference = live_events(fake, KILLED_CAL), live_events(fake, REFERENCE_CAL)
+        ref_state = ref_dir / "var" / "state.db"
+
+    assert len(kills) == ROUNDS
+    in_flight = sum(1 for k in kills if k["outbox"] or k["inbox"])
+    assert in_flight >= ROUNDS // 2, kills  # most kills landed with work in progress
+    # Exactly the desired events, once each.
+    assert len(reference) >= 1000
+    assert set(killed) == set(reference)
+    assert {i: shape(e) for i, e in killed.items()} == {i: shape(e) for i, e in reference.items()}
+    keys = [docketd_key(e) for e in killed.values()]
+    assert len(keys) == len(set(keys))
+    assert {r[0] for r in db_rows(state, "SELECT uid FROM sync WHERE target='jdoe-google'")} == set(killed)
+    # The outbox is empty; no intake row lost; every file processed once.
+    assert count(state, "outbox") == 0
+    assert sorted(p.name for p in (var / "processed").iterdir()) == sorted(n for _, n, _ in files)
+    assert not list((var / "rejected").iterdir())
+    rows_sql = "SELECT matter, event, ref, json_extract(payload, '$.date'), json_extract(payload, '$.status') " \
+               "FROM triggers ORDER BY 1, 2, 3"
+    assert db_rows(state, rows_sql) == db_rows(ref_state, rows_sql)
+    assert count(state, "triggers") == ROUNDS * MATTERS_PER_FILE
+    report = {"rounds": len(kills), "kills_with_work_in_flight": in_flight, "events": len(killed),
+              "duplicates": len(keys) - len(set(keys)), "lost": len(set(reference) - set(killed))}
+    (tmp_path / "kill9-report.json").write_text(json.dumps({"summary": report, "kills": kills}, indent=1))
+    print(json.dumps(report))
