@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from daemon.docket import Docket
-from daemon.intake import IntakeResult, parse_records
+from daemon.intake import IntakeResult, RowError, parse_records
+from daemon.intake.rows import column_of
 from daemon.intake.table import Records
+from daemon.intake.values import as_text
 from daemon.pipeline import MirrorReport, event_checker, ingest_mirror
 
 
@@ -67,10 +70,42 @@ def mirror(docket: Docket, name: str, records: Records, now: datetime, checksum:
             return None, None, header_problems[0].message
         result.errors = sorted([*records.errors, *result.errors], key=lambda e: e.row or 0)
         result.rows += records.rejected
-    report = ingest_mirror(docket, name, result, now, confirmed=confirmed,
+    guards = _typo_guards(docket, name, records, result, header_aliases)
+    guarded = IntakeResult(triggers=result.triggers, errors=[*result.errors, *guards], rows=result.rows)
+    report = ingest_mirror(docket, name, guarded, now, confirmed=confirmed,
                            vanish_share=float(vanish.get("vanish_share", 0.5)),
                            vanish_floor=int(vanish.get("vanish_floor", 5)))
+    report.errors = [e for e in report.errors if not any(e is g for g in guards)]
     return result, report, None
+
+
+def _typo_guards(docket: Docket, name: str, records: Records, result: IntakeResult,
+                 header_aliases: dict[str, str]) -> list[RowError]:
+    """Keep the deadlines of a known row that now has a mistake, wherever that row moved to.
+
+    ingest_mirror spares a vanished trigger whose *previous* row number now holds a bad row. After a
+    row above it is deleted, a row with a typo has a new number, and its deadlines would be withdrawn.
+    So a bad row that still names a stored trigger (matter, event, ref as typed) gets a guard entry at
+    that trigger's stored row number; the guards are removed from the report afterwards.
+    """
+    bad_rows = {e.row for e in result.errors if e.row is not None}
+    if not bad_rows:
+        return []
+    named: set[tuple[str, str, str]] = set()
+    for number, row in enumerate(records.rows, start=records.first_row):
+        if number not in bad_rows:
+            continue
+        cells = {column_of(str(k), header_aliases): as_text(v) for k, v in row.items()}
+        matter, event = cells.get("matter", ""), re.sub(r"\s+", "_", cells.get("event", "").lower())
+        if matter and event:
+            named.add((matter, event, cells.get("ref", "")))
+    accepted = {t.instance for t in result.triggers}
+    guards: list[RowError] = []
+    for instance, payload in docket.source_instances(name).items():
+        row = json.loads(payload).get("row")
+        if instance in named and instance not in accepted and isinstance(row, int):
+            guards.append(RowError(name, row, None, "kept: the row is still there but has a mistake"))
+    return guards
 
 
 def fingerprint(rows: list[list[object]], skip_column: int | None) -> str:

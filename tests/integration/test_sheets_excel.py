@@ -194,3 +194,28 @@ def test_an_unreadable_workbook_is_a_problem_not_a_crash(source: ExcelSource, do
     result = source.poll(NOW)
     assert result.problem is not None and "cannot be read" in result.problem
     assert len(matters(docket)) == 6
+
+
+def test_a_typo_in_a_row_that_moved_up_keeps_its_deadlines(tmp_path: Path) -> None:
+    sheet = tmp_path / "intake.csv"
+    header = "matter,court,event,date\n"
+    sheet.write_text(header + "A1,federal,summons_served,2026-01-05\nA2,federal,summons_served,2026-01-06\n"
+                     "A3,federal,summons_served,2026-01-07\n", encoding="utf-8")
+    extra = f'[sources.list]\nkind = "excel"\npath = "{sheet}"\nsettle_seconds = 0\n'
+    config = load_config(write_config(tmp_path, extra, jdoe_calendars=[], pat_calendars=[]), tmp_path)
+    store = Store(config.state)
+    try:
+        docket = Docket(config, store, load_rulebook(config.rule_dirs, config.closures))
+        (src,) = build_sources(config, docket)
+        src.poll(NOW, force=True)
+        # A1 deleted (A2, A3 move up a row) and a typo in A3's date: only A1 is withdrawn.
+        sheet.write_text(header + "A2,federal,summons_served,2026-01-06\nA3,federal,summons_served,2026-1-077\n",
+                         encoding="utf-8")
+        result = src.poll(NOW, force=True)
+        assert result.report is not None and result.report.withdrawn == 1
+        stored = {str(r[0]) for r in store.db.execute("SELECT matter FROM triggers WHERE source='list'")}
+        assert stored == {"A2", "A3"}
+        assert [e.row for e in result.report.errors] == [3]  # the guard never shows as an error
+        assert result.statuses[3].startswith("NOT docketed — date:")
+    finally:
+        store.close()
