@@ -81,6 +81,8 @@ class GoogleConnector(Connector):
         self._lock = threading.RLock()  # httplib2 connections are not thread-safe
         self._http = google_auth_httplib2.AuthorizedHttp(
             keeper.creds, http=httplib2.Http(timeout=timeout_seconds))
+        if api_endpoint and not api_endpoint.endswith("/"):
+            api_endpoint += "/"  # the client joins method paths onto it; without the slash "v3" is lost
         options = {"api_endpoint": api_endpoint} if api_endpoint else None
         self._service = build("calendar", "v3", http=self._http, static_discovery=True,
                               client_options=options, cache_discovery=False)
@@ -298,4 +300,4 @@ class GoogleConnector(Connector):
     def close(self) -> None:
         """Close the HTTP connections."""
         with self._lock:
-            self._http.http.close() if hasattr(self._http.http, "close") else None
+            self._http.http.close()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -11,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.e2e.daemon_proc import DaemonProcess, wait_until
 from tests.e2e.daemon_proc import write_config as daemon_config
 from tests.fakes.google_calendar import FakeGoogle
-from tests.fakes.google_keys import SA_EMAIL, make_service_account_key
+from tests.fakes.google_keys import SA_EMAIL, make_client_secrets, make_service_account_key
 
 HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"
 ROW = "2026-0142,Acme v. Widget,federal,summons_served,{date},personal,jdoe@firm.com,pat@firm.com,{status}\n"
@@ -28,7 +32,7 @@ def fake() -> Iterator[FakeGoogle]:
         yield server
 
 
-def config_for(fake: FakeGoogle, tmp_path: Path) -> Path:
+def config_for(fake: FakeGoogle, tmp_path: Path, extra: str = "") -> Path:
     key = tmp_path / "google-sa.json"
     fake.add_service_account(SA_EMAIL, make_service_account_key(key, fake.token_uri, SA_EMAIL))
     section = f"""
@@ -41,7 +45,7 @@ calendar_id = "primary"
 api_endpoint = "{fake.url}"
 retry_base_seconds = 0.01
 retry_budget_seconds = 5
-"""
+""" + extra
     return daemon_config(tmp_path, section, jdoe_calendars=["jdoe-google"], verify_minutes=0.02)
 
 
@@ -126,3 +130,71 @@ def test_sync_once_is_exactly_once_and_a_resync_writes_nothing(fake: FakeGoogle,
     run = docketd(config, "sync", "--once")
     assert run.returncode == 0, run.stdout + run.stderr
     assert fake.write_count == writes
+
+
+def test_docketd_auth_google_prints_the_url_then_sync_uses_the_token(fake: FakeGoogle, tmp_path: Path) -> None:
+    secrets = make_client_secrets(tmp_path / "google-client.json", fake.auth_uri, fake.token_uri)
+    section = f"""
+[calendars.jdoe-google]
+kind = "google"
+auth = "oauth"
+account = "jdoe@firm.com"
+client_secrets = "{secrets}"
+token_uri = "{fake.token_uri}"
+api_endpoint = "{fake.url}"
+retry_base_seconds = 0.01
+"""
+    config = daemon_config(tmp_path, section, jdoe_calendars=["jdoe-google"])
+    env = {**os.environ, "OAUTHLIB_INSECURE_TRANSPORT": "1", "PYTHONUNBUFFERED": "1"}  # the fake is http
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daemon.cli", "--config", str(config), "auth", "google",
+         "--account", "jdoe@firm.com", "--calendar", "jdoe-google"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        url = next(line.strip() for line in proc.stdout if line.startswith("http"))
+        assert requests.get(url, timeout=10).status_code == 200  # the person's browser, consenting
+        rest = proc.communicate(timeout=60)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, rest
+    tokens = list(tmp_path.rglob("google-oauth-jdoe@firm.com.json"))
+    assert len(tokens) == 1 and stat.S_IMODE(tokens[0].stat().st_mode) == 0o600
+    assert "ya29." not in rest
+
+    drop(config, "intake-1.csv", date(2026, 1, 5))
+    run = docketd(config, "sync", "--once")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert [e["start"] for e in answers(fake)] == [{"date": "2026-01-26"}]
+
+
+@pytest.mark.slow
+def test_many_matters_through_thirty_percent_faults_land_exactly_once(fake: FakeGoogle, tmp_path: Path) -> None:
+    config = config_for(fake, tmp_path, extra="timeout_seconds = 0.5\n")
+    fake.hang_seconds = 1.0
+    rows = "".join(ROW.replace("2026-0142", f"2026-{i:04d}").format(date=date(2026, 1, 5) + timedelta(days=i % 40),
+                                                                    status="open") for i in range(80))
+    inbox = config.parent / "var" / "inbox"
+    (inbox.parent / "load.part").write_text(HEADER + rows, encoding="utf-8")
+    (inbox.parent / "load.part").rename(inbox / "load.csv")
+    fake.fail_rate(0.3, seed=11, kinds=("429", "403", "500", "503", "timeout", "reset"))
+    for _ in range(20):
+        run = docketd(config, "sync", "--once")
+        assert run.returncode == 0, run.stdout + run.stderr
+        if "0 waiting to retry" in run.stdout:
+            break
+        with sqlite3.connect(config.parent / "var" / "state.db") as db:
+            db.execute("UPDATE outbox SET next_at=0")  # the outbox's backoff, without waiting for it
+    else:
+        raise AssertionError(f"changes still waiting after 20 passes:\n{run.stdout}")
+    fake.fail_rate(0.0)
+    with sqlite3.connect(config.parent / "var" / "state.db") as db:
+        synced = dict(db.execute("SELECT uid, key FROM sync WHERE target='jdoe-google'").fetchall())
+        failed = db.execute("SELECT COUNT(*) FROM outbox WHERE target='jdoe-google'").fetchone()[0]
+    assert failed == 0 and len(synced) >= 80
+    live = [e for e in fake.events(CAL) if e["status"] != "cancelled"]
+    assert sorted(e["id"] for e in live) == sorted(synced)  # every deadline present, nothing extra
+    keys = [e["extendedProperties"]["private"]["docketdKey"] for e in live]
+    assert len(keys) == len(set(keys)) and set(keys) == set(synced.values())  # exactly once
+    assert len(fake.events(CAL)) == len(live)  # nothing was created and then thrown away
