@@ -241,11 +241,31 @@ class DigestTicker:
         return sent
 
 
+def check_flag_settings(config: Config) -> None:
+    """Raise ConfigError naming every bad [flags] value this module and the flag code read."""
+    from daemon.busy import parse_workday
+
+    raw = config.flags
+    problems = []
+    for key, low in (("soon_court_days", 0), ("conflict_threshold", 2), ("busy_refresh_minutes", 0)):
+        value = raw.get(key)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if value is not None and (not number or value < low):
+            problems.append(f"{key} = {value!r} must be a number of at least {low}")
+    try:
+        parse_workday(str(raw.get("workday", "09:00-17:00")))
+    except ValueError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise ConfigError(f"{config.path}: [flags] " + "; ".join(problems) + ".")
+
+
 def make_ticker(service: Service) -> Callable[[datetime], object] | None:
     """The service loop's hook: the daily digest (if [digest] smtp_host is set) and the free/busy refresh."""
     from daemon.busy import BusyTicker
 
     tickers: list[Callable[[datetime], object]] = []
+    check_flag_settings(service.config)
     settings = settings_from(service.config)
     if settings is not None:
         log.info("Daily digest at %s via %s:%d to %d people", settings.at.strftime("%H:%M"),

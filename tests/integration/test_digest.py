@@ -66,6 +66,8 @@ def _drop(service: Service, tmp_path: Path, name: str, rows: str, now: datetime)
     path.write_text(HEADER + rows, encoding="utf-8")
     report = ingest_file(service.docket, path, now)
     assert not report.errors, report.errors
+    with service.store.transaction() as db:  # what the daemon's loop does after intake: refresh cross flags
+        service.docket.recompute(db, [], now.date(), now.isoformat(timespec="seconds"))
 
 
 def _service(cfg: Path, tmp_path: Path) -> Service:
@@ -172,6 +174,25 @@ def test_a_digest_interrupted_while_sending_is_not_sent_again(tmp_path: Path, sm
     assert tick(DAY1 + timedelta(minutes=1)) == ["pat@firm.com"]
     assert [r.rcpt for r in smtp.inbox.messages] == [["pat@firm.com"]]
     assert svc.store.get_kv("digest:2026-03-02:jdoe@firm.com") == "unknown"
+    svc.store.close()
+
+
+def test_bad_digest_or_flag_settings_are_named(tmp_path: Path, smtp: SmtpServer) -> None:
+    from daemon.errors import ConfigError
+
+    cfg = _config(tmp_path, smtp, extra="")
+    text = cfg.read_text(encoding="utf-8").replace('time = "07:00"', 'time = "7am"')
+    cfg.write_text(text + '\n[flags]\nworkday = "17:00-09:00"\nconflict_threshold = 1\n', encoding="utf-8")
+    svc = _service(cfg, tmp_path)
+    with pytest.raises(ConfigError) as err:
+        make_ticker(svc)
+    assert "[flags]" in str(err.value) and "conflict_threshold = 1" in str(err.value)
+    assert "must end after it starts" in str(err.value)
+    cfg.write_text(text, encoding="utf-8")
+    svc.config = Service(cfg, tmp_path).config
+    with pytest.raises(ConfigError) as err:
+        make_ticker(svc)
+    assert "[digest] time = '7am' must be a time of day" in str(err.value)
     svc.store.close()
 
 
