@@ -1,9 +1,9 @@
 """Flags in the store: refresh the cross-matter ones, read them for people, acknowledge them.
 
 Cross-matter flags (daemon/conflicts.py) need every deadline, so they are refreshed at the end of
-each Docket.recompute, inside its transaction: whatever changed the deadlines (a dropped file, a
-sheet poll, the midnight recompute, an ack) also brings the conflicts up to date, and a crash
-leaves both or neither. Matters whose calendar-visible flags changed are re-rendered by the caller.
+a Docket.recompute (unless called with cross=False to batch intake; a recompute of no matters then
+does it), inside its transaction, so a crash leaves deadlines and flags consistent. Matters whose
+calendar-visible flags changed are re-rendered by the caller.
 Free/busy days read from calendars (daemon/busy.py) are cached in the kv table as `busy:<email>`.
 """
 
