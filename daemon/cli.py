@@ -81,11 +81,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
         folder.mkdir(parents=True, exist_ok=True)
     paths = InboxWatcher(config.inbox, lambda p: None).scan()
     for i, path in enumerate(paths, 1):
-        report = ingest_file(docket, path, now)
+        report = ingest_file(docket, path, now, cross=False)  # the full recompute below refreshes them
         print(f"[{i}/{len(paths)}] {report.summary()}")
     with docket.store.transaction() as db:
         rc = docket.recompute(db, docket.all_matters(), now.date(), now_iso(now), force=args.force)
         docket.store.set_kv(db, "last_recompute_day", now.date().isoformat())
+        docket.store.set_kv(db, "cross_dirty", "0")
     if args.retry_failed:
         with docket.store.transaction() as db:
             db.execute("UPDATE outbox SET dead=0, next_at=0, attempts=0 WHERE dead=1")

@@ -21,6 +21,7 @@ from daemon.models import Provenance, TriggerEvent
 from daemon.planner import MatterFacts
 
 MAX_CHECKSUM_BYTES = 512 * 1024 * 1024
+CROSS_DIRTY = "cross_dirty"  # kv key: set when cross-matter flags need a refresh
 
 
 @dataclass
@@ -132,8 +133,12 @@ def move_done(docket: Docket, path: Path, report: FileReport) -> None:
     report.moved_to = dest
 
 
-def ingest_file(docket: Docket, path: Path, now: datetime) -> FileReport:
-    """Read one dropped file, commit its good rows and their calendar work, then move it."""
+def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True) -> FileReport:
+    """Read one dropped file, commit its good rows and their calendar work, then move it.
+
+    cross=False leaves the cross-matter flags to a later `refresh` (the daemon does it once per loop
+    turn, not once per file) and marks them stale in the store so a crash cannot lose the refresh.
+    """
     store = docket.store
     checksum = file_checksum(path)
     prior = store.file_status(checksum)
@@ -152,7 +157,9 @@ def ingest_file(docket: Docket, path: Path, now: datetime) -> FileReport:
     stamp = now_iso(now)
     with store.transaction() as db:
         matters = docket.store_triggers(db, good, stamp)
-        report.recompute = docket.recompute(db, matters, now.date(), stamp)
+        report.recompute = docket.recompute(db, matters, now.date(), stamp, cross=cross)
+        if not cross:
+            docket.store.set_kv(db, CROSS_DIRTY, "1")
         db.execute("INSERT INTO files (checksum, name, received_at, status, rows, errors) VALUES (?, ?, ?, ?, ?, ?)",
                    (checksum, path.name, stamp, report.status, result.rows, len(errors)))
     move_done(docket, path, report)
@@ -208,7 +215,8 @@ class MirrorReport:
 
 
 def ingest_mirror(docket: Docket, source: str, result: IntakeResult, now: datetime, *,
-                  confirmed: bool = False, vanish_share: float = 0.5, vanish_floor: int = 5) -> MirrorReport:
+                  confirmed: bool = False, vanish_share: float = 0.5, vanish_floor: int = 5,
+                  cross: bool = True) -> MirrorReport:
     """Make a mirrored source's rows the current truth: new/edited rows apply, vanished rows withdraw.
 
     If a large share of the source's rows vanish at once (a cleared tab, a broken filter), nothing
@@ -247,7 +255,9 @@ def ingest_mirror(docket: Docket, source: str, result: IntakeResult, now: dateti
             report.withdrawn = len(vanished)
             db.execute("DELETE FROM flags WHERE scope=? AND kind='source-vanished'", (source,))
         if matters:
-            report.recompute = docket.recompute(db, matters, now.date(), stamp)
+            report.recompute = docket.recompute(db, matters, now.date(), stamp, cross=cross)
+            if not cross:
+                docket.store.set_kv(db, CROSS_DIRTY, "1")
     return report
 
 

@@ -26,7 +26,7 @@ from daemon.docket import Docket, now_iso
 from daemon.engine import load_rulebook
 from daemon.errors import DocketdError
 from daemon.feed_server import FeedServer
-from daemon.pipeline import FileReport, ingest_file
+from daemon.pipeline import CROSS_DIRTY, FileReport, ingest_file
 from daemon.sdnotify import Notifier
 from daemon.store import Store
 from daemon.watcher import InboxWatcher, is_candidate
@@ -53,6 +53,7 @@ class Service:
         self.attempts: dict[Path, int] = {}
         self.last_day: date | None = None
         self.last_verify = 0.0
+        self.last_cross = 0.0
         self.feed: FeedServer | None = None
         self.watcher: InboxWatcher | None = None
         self.tickers: list[Callable[[datetime], None]] = []
@@ -110,7 +111,7 @@ class Service:
         if not path.exists() or not is_candidate(path):
             return None
         try:
-            report = ingest_file(self.docket, path, self.now())
+            report = ingest_file(self.docket, path, self.now(), cross=False)
         except OSError as exc:
             log.warning("Could not read %s yet (%s); will retry.", path, exc)
             return self._retry_or_reject(path, exc)
@@ -165,6 +166,15 @@ class Service:
             log.info("Recomputed %d matters for %s (%d calendar changes queued)", report.matters, today,
                      report.queued)
         self.last_day = today
+
+    def refresh_cross_if_dirty(self, min_interval: float = 1.0) -> None:
+        """Refresh cross-matter flags (conflicts, out of office...) after intake changed, at most once a second."""
+        if time.monotonic() - self.last_cross < min_interval or self.store.get_kv(CROSS_DIRTY) != "1":
+            return
+        self.last_cross = time.monotonic()
+        with self.store.transaction() as db:
+            self.docket.recompute(db, [], self.now().date(), now_iso(self.now()))
+            self.store.set_kv(db, CROSS_DIRTY, "0")
 
     def dispatch(self) -> None:
         """Send due outbox ops to calendars."""
@@ -253,6 +263,7 @@ class Service:
             self.files.put(path)
         self.drain_files()
         self.recompute_if_new_day()
+        self.refresh_cross_if_dirty(min_interval=0.0)
         self._load_tickers()
         log.info("%s", self.banner())
         self.notifier.ready(self.status_line())
@@ -283,6 +294,7 @@ class Service:
                 pass
             if self.stop_event.is_set():
                 break
+            self.refresh_cross_if_dirty()
             self.dispatch()
             self.recompute_if_new_day()
             self.verify_if_due()
