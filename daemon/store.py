@@ -55,6 +55,7 @@ ALTER TABLE flags ADD COLUMN acked_by TEXT;
 CREATE INDEX triggers_source ON triggers(source);
 CREATE INDEX sync_key ON sync(key);
 CREATE INDEX outbox_key ON outbox(key);
+CREATE INDEX flags_matter ON flags(matter);
 """,
 }
 
