@@ -1,0 +1,71 @@
+"""`make bench`: measure docketd's speed, cost and footprint against the goals of issue 10.
+
+Runs every benchmark (never part of `make test`), prints the table, and writes bench/results.json
+(one object per metric: name, value, unit, goal, met, growth) and docs/benchmarks.md.
+
+    python -m bench            # everything, growth at 1x / 4x / 16x (about 10-15 minutes)
+    python -m bench --quick    # 1x only, fewer repeats (a few minutes); results are not written
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from bench.report import Metric, markdown, table, write_json
+from bench.suite import FINDINGS, SUITES, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the suites, print the table, write the results (missed goals are reported, not an error)."""
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="1x only, fewer repeats; do not write results")
+    p.add_argument("--only", action="append", default=[], choices=sorted(SUITES),
+                   help="run only this suite (repeatable)")
+    p.add_argument("--write", action="store_true", help="write results even with --quick/--only")
+    args = p.parse_args(argv)
+    settings = Settings.quick() if args.quick else Settings()
+    today = datetime.now().astimezone().date()
+    metrics: list[Metric] = []
+    started = time.perf_counter()
+    for name, suite in SUITES.items():
+        if args.only and name not in args.only:
+            continue
+        t0 = time.perf_counter()
+        print(f"== {name} ...", file=sys.stderr, flush=True)
+        got = suite(settings, today)
+        metrics.extend(got)
+        print(table(got), file=sys.stderr)
+        print(f"== {name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    for m in metrics:
+        m.check()
+    print(table(metrics))
+    context: dict[str, object] = {
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Linux {platform.release()}",
+        "python": platform.python_version(),
+        "bench wall time": f"{time.perf_counter() - started:.0f} s",
+        "settings": settings.describe(),
+        "load": "the machine is shared with other engineers' test runs; wall-clock numbers are noisy, "
+                "so each value is the median of repeated runs where the issue asks for medians",
+    }
+    if (not args.quick and not args.only) or args.write:
+        write_json(ROOT / "bench" / "results.json", metrics, context)
+        (ROOT / "docs").mkdir(exist_ok=True)
+        (ROOT / "docs" / "benchmarks.md").write_text(markdown(metrics, context, FINDINGS), encoding="utf-8")
+        print("wrote bench/results.json and docs/benchmarks.md")
+    missed = [m.name for m in metrics if m.met is False]
+    if missed:
+        print(f"{len(missed)} goal(s) missed: " + "; ".join(missed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Footprint of a loaded daemon: building the store, start-up to READY, peak RSS and idle CPU.
+
+The store is built through the real pipeline (`docketd sync --once` on one intake file holding
+every matter); then `docketd run` starts on it as a subprocess with a real NOTIFY_SOCKET.
+Calendars: none configured and no [ics] section, so the measurement is of docketd itself (the
+store, the loop, the watcher), not of a calendar backend.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from bench.workload import PER_MATTER, people, rows_for, write_csv
+from tests.e2e.daemon_proc import DaemonProcess, write_config
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Footprint:
+    """What one store size measured."""
+
+    matters: int
+    deadlines: int
+    build_seconds: float
+    startup_seconds: float
+    peak_rss_mb: float
+    idle_cpu_seconds: float
+    idle_window_seconds: float
+
+    @property
+    def idle_cpu_per_minute(self) -> float:
+        """CPU seconds the idle daemon used, scaled to one minute."""
+        return self.idle_cpu_seconds * 60.0 / self.idle_window_seconds
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, from /proc/<pid>/stat (fields 14 and 15)."""
+    text = Path(f"/proc/{pid}/stat").read_text()
+    fields = text[text.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM (the peak resident set) of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
+    raise RuntimeError(f"/proc/{pid}/status has no VmHWM")
+
+
+def config_without_calendars(folder: Path) -> Path:
+    """A daemon config under folder/var with people but no calendar backend."""
+    cfg = write_config(folder)
+    text = cfg.read_text(encoding="utf-8").replace('[ics]\ndir = "var/calendars"\n', "")
+    cfg.write_text(text, encoding="utf-8")
+    return cfg
+
+
+def build_store(folder: Path, matters: int, today: date) -> tuple[Path, float]:
+    """Build a store of `matters` matters through `docketd sync --once`; returns (config, seconds)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = config_without_calendars(folder)
+    write_csv(folder / "var" / "inbox" / "bulk.csv", rows_for(matters, today, people(10)))
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(cfg), "sync", "--once"],
+                          cwd=folder, capture_output=True, text=True, timeout=3600)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"sync --once failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return cfg, seconds
+
+
+def measure(folder: Path, matters: int, today: date, idle_seconds: float) -> Footprint:
+    """Build the store, start the daemon on it, watch it idle, stop it."""
+    cfg, build = build_store(folder, matters, today)
+    daemon = DaemonProcess(cfg, folder)
+    try:
+        start = time.perf_counter()
+        daemon.start(timeout=600)
+        startup = time.perf_counter() - start
+        assert daemon.proc is not None
+        pid = daemon.proc.pid
+        time.sleep(2.0)  # let start-up stragglers (first ticker turns) finish before the idle window
+        cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+        while time.perf_counter() - t0 < idle_seconds:
+            daemon.poll_notify()  # drain the notify socket as systemd would
+            time.sleep(0.5)
+        cpu1, t1 = cpu_seconds(pid), time.perf_counter()
+        rss = peak_rss_mb(pid)
+        assert daemon.stop() == 0, daemon.log
+    finally:
+        daemon.close()
+    return Footprint(matters, matters * PER_MATTER, build, startup, rss, cpu1 - cpu0, t1 - t0)
+
+
+if __name__ == "__main__":
+    import tempfile
+    from datetime import datetime
+
+    with tempfile.TemporaryDirectory(prefix="docketd-bench-fp-") as tmp:
+        n = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+        fp = measure(Path(tmp), n, datetime.now().date(), idle_seconds=10)
+        print(fp, round(fp.idle_cpu_per_minute, 4))
