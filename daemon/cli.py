@@ -214,12 +214,32 @@ def cmd_auth(args: argparse.Namespace) -> int:
     if not names:
         raise UsageError(f"No [calendars.*] section with kind = \"{args.kind}\""
                          + (f" named {args.calendar}" if args.calendar else "") + f" in {config.path}.")
+    if len(names) > 1:
+        # Several calendars of this kind: pick the one whose mailbox/account is the one signing in.
+        account = args.account.lower()
+        mine = [n for n in names if account in {str(config.calendars[n].get(k, "")).lower()
+                                                for k in ("mailbox", "account", "subject", "username")}]
+        if len(mine) != 1:
+            raise UsageError(f"Several [calendars.*] sections have kind = \"{args.kind}\" "
+                             f"({', '.join(names)}); pass --calendar NAME to say which one to sign in for.")
+        names = mine
     module = importlib.import_module(connector_class(args.kind).__module__)
     auth = getattr(module, "auth_command", None)
     if auth is None:
         raise UsageError(f"Calendars of kind {args.kind} need no sign-in command.")
     pool = ConnectorPool(config)
-    return int(auth(args, config.calendars[names[0]], pool.ctx, sys.stdout))
+    code = int(auth(args, config.calendars[names[0]], pool.ctx, sys.stdout))
+    if code == 0 and config.state.exists():
+        from daemon.store import Store
+
+        store = Store(config.state)
+        with store.transaction() as db:
+            # Changes that waited for this sign-in go out on the daemon's next turn, not after backoff.
+            db.execute("UPDATE outbox SET next_at=0 WHERE target=? AND dead=0", (names[0],))
+            db.execute("UPDATE flags SET acked_at=datetime('now'), acked_by='docketd auth' "
+                       "WHERE kind='auth' AND scope=? AND acked_at IS NULL", (names[0],))
+        store.close()
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:
