@@ -123,7 +123,8 @@ def _html(d: Digest, today: date, days: int, name: str) -> str:
         + (f"<br><i>Action: {escape(f.action)}</i>" if f.action else "") + "</li>"
         for f, ids in group_flags(d.flags)) or "<li>None.</li>"
     parts = [
-        f"<html><body><h2>Docket digest for {escape(name)} — {today:%A} {today.isoformat()}</h2>",
+        '<html><head><meta charset="utf-8"></head><body style="font-family:Arial,Helvetica,sans-serif">',
+        f"<h2>Docket digest for {escape(name)} — {today:%A} {today.isoformat()}</h2>",
         f"<h3>Open flags ({len(d.flags)})</h3><ul>{flags}</ul>",
         f"<h3>Due in the next {days} days ({len(d.upcoming)})</h3>{_rows(d.upcoming)}",
         f"<h3>New since the last digest ({len(d.new)})</h3>{_rows(d.new)}",
