@@ -83,10 +83,12 @@ def _typo_guards(docket: Docket, name: str, records: Records, result: IntakeResu
                  header_aliases: dict[str, str]) -> list[RowError]:
     """Keep the deadlines of a known row that now has a mistake, wherever that row moved to.
 
-    ingest_mirror spares a vanished trigger whose *previous* row number now holds a bad row. After a
-    row above it is deleted, a row with a typo has a new number, and its deadlines would be withdrawn.
-    So a bad row that still names a stored trigger (matter, event, ref as typed) gets a guard entry at
-    that trigger's stored row number; the guards are removed from the report afterwards.
+    ingest_mirror spares a vanished trigger whose stored row number now holds a bad row (a typo in
+    the matter or event cell leaves nothing else to link them). Row numbers move when rows above are
+    inserted or deleted, so a moved row with a typo in its date would lose its deadlines. A bad row
+    that still names a stored trigger (matter, event, ref as typed) therefore also guards it: a guard
+    entry at the trigger's stored row number, removed from the report afterwards. When in doubt a
+    deadline is kept; the bad row's status asks for the fix, and the next poll settles it.
     """
     bad_rows = {e.row for e in result.errors if e.row is not None}
     if not bad_rows:

@@ -219,3 +219,33 @@ def test_a_typo_in_a_row_that_moved_up_keeps_its_deadlines(tmp_path: Path) -> No
         assert result.statuses[3].startswith("NOT docketed — date:")
     finally:
         store.close()
+
+
+def test_a_deleted_row_whose_number_a_bad_row_took_is_kept_until_that_row_is_fixed(tmp_path: Path) -> None:
+    sheet = tmp_path / "intake.csv"
+    header = "matter,court,event,date\n"
+    sheet.write_text(header + "A1,federal,summons_served,2026-01-05\nA2,federal,summons_served,2026-01-06\n",
+                     encoding="utf-8")
+    extra = f'[sources.list]\nkind = "excel"\npath = "{sheet}"\nsettle_seconds = 0\n'
+    config = load_config(write_config(tmp_path, extra, jdoe_calendars=[], pat_calendars=[]), tmp_path)
+    store = Store(config.state)
+
+    def stored() -> set[str]:
+        return {str(r[0]) for r in store.db.execute("SELECT matter FROM triggers WHERE source='list'")}
+
+    try:
+        docket = Docket(config, store, load_rulebook(config.rule_dirs, config.closures))
+        (src,) = build_sources(config, docket)
+        src.poll(NOW, force=True)
+        # Row 2 now reads B9 with a bad date: a replaced row, or A1 with typos? When in doubt, keep A1.
+        sheet.write_text(header + "B9,federal,summons_served,someday\nA2,federal,summons_served,2026-01-06\n",
+                         encoding="utf-8")
+        result = src.poll(NOW, force=True)
+        assert result.report is not None and result.report.withdrawn == 0 and stored() == {"A1", "A2"}
+        assert [(e.row, e.column) for e in result.report.errors] == [(2, "date")]
+        sheet.write_text(header + "B9,federal,summons_served,2026-01-08\nA2,federal,summons_served,2026-01-06\n",
+                         encoding="utf-8")
+        result = src.poll(NOW, force=True)
+        assert result.report is not None and result.report.withdrawn == 1 and stored() == {"A2", "B9"}
+    finally:
+        store.close()
