@@ -16,7 +16,7 @@ import smtplib
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import time as dtime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -229,12 +229,14 @@ class DigestTicker:
         try:
             sent = send_due(self.store_of(), self.config_of(), self.settings, now)
         except (smtplib.SMTPException, OSError, ConfigError) as exc:
-            from datetime import timedelta
-
             self.retry_at = now + timedelta(minutes=self.settings.retry_minutes)
             log.error("Could not send the daily digest via %s:%d (%s); retrying at %s. Check [digest] "
                       "smtp_host, smtp_port, username and password_file.", self.settings.smtp_host,
                       self.settings.smtp_port, exc, self.retry_at.strftime("%H:%M"))
+            return []
+        except Exception:  # noqa: BLE001 - a bug here must not repeat every second; retried like a failure
+            self.retry_at = now + timedelta(minutes=self.settings.retry_minutes)
+            log.exception("The daily digest failed; retrying at %s.", self.retry_at.strftime("%H:%M"))
             return []
         self.retry_at = None
         self.done_day = day
