@@ -87,6 +87,7 @@ class GoogleConnector(Connector):
         self._service = build("calendar", "v3", http=self._http, static_discovery=True,
                               client_options=options, cache_discovery=False)
         self._batch_uri = batch_endpoint or batch_uri_for(api_endpoint)
+        self._events_resource: Any = None
         self._caller = Caller(shared_throttle(user, requests_per_minute), base_delay=retry_base_seconds)
 
     @classmethod
@@ -113,7 +114,11 @@ class GoogleConnector(Connector):
 
     # -- request builders -------------------------------------------------------------------
     def _events(self) -> Any:
-        return self._service.events()
+        # Building the events resource generates every method (and its docstring) from the discovery
+        # document: make bench found that took 60% of an initial load's time when done per request.
+        if self._events_resource is None:
+            self._events_resource = self._service.events()
+        return self._events_resource
 
     def _get_req(self, uid: str) -> HttpRequest:
         return self._events().get(calendarId=self.calendar_id, eventId=uid)
