@@ -67,7 +67,7 @@ class GoogleConnector(Connector):
 
     def __init__(self, name: str, keeper: TokenKeeper, user: str, calendar_id: str = "primary",
                  api_endpoint: str = "", batch_endpoint: str = "", rendering: Rendering | None = None,
-                 timeout_seconds: float = 30.0, retry_budget_seconds: float = 30.0,
+                 timeout_seconds: float = 20.0, retry_budget_seconds: float = 30.0,
                  requests_per_minute: int = 600, batch_size: int = MAX_BATCH, send_updates: str = "none",
                  retry_base_seconds: float = 0.5) -> None:
         super().__init__(name)
@@ -104,7 +104,7 @@ class GoogleConnector(Connector):
             api_endpoint=str(section.get("api_endpoint") or ""),
             batch_endpoint=str(section.get("batch_endpoint") or ""),
             rendering=rendering,
-            timeout_seconds=float(section.get("timeout_seconds", 30)),
+            timeout_seconds=float(section.get("timeout_seconds", 20)),
             retry_budget_seconds=float(section.get("retry_budget_seconds", 30)),
             requests_per_minute=int(section.get("requests_per_minute", 600)),
             batch_size=int(section.get("batch_size", MAX_BATCH)),
@@ -214,6 +214,10 @@ class GoogleConnector(Connector):
             if self._fetch(entry.uid, deadline) is None:
                 raise NotFound(f"{self._where(entry.uid)} is not in the calendar.")
             return self._converge(entry.uid, body, deadline)
+        if not ref.etag:
+            # No version to make the write conditional on: only an event already showing docketd's
+            # content is accepted; anything else is treated as a person's edit.
+            return self._after_precondition_failed(entry.uid, body, deadline)
         try:
             event = self._call(lambda: self._patch_req(entry.uid, body, ref.etag), deadline)
             return RemoteRef(event["id"], event["etag"])
@@ -297,7 +301,7 @@ class GoogleConnector(Connector):
                 return out
 
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
-        """Run ops in batches of up to 50; anything a batch cannot settle goes through the careful path."""
+        """Run ops in batches of up to 100; anything a batch cannot settle goes through the careful path."""
         from connectors.google_apply import apply_ops
 
         return apply_ops(self, ops)

@@ -1,6 +1,6 @@
 """Bulk changes for the Google connector: batch requests first, the careful one-by-one path for the rest.
 
-A chunk of up to 50 ops becomes at most two batch calls: GETs for deletes and forced updates (docketd
+A chunk of up to 100 ops becomes at most two batch calls: GETs for deletes and forced updates (docketd
 must see an event is its own before deleting or overwriting it), then the inserts, patches and deletes.
 Any part that fails (throttled, 5xx, 409 duplicate, 412 changed) is settled by the connector's
 single-op path, with retries until the apply deadline; past it the op reports TransientError and
@@ -37,8 +37,17 @@ def apply_ops(conn: GoogleConnector, ops: Sequence[Op]) -> list[OpResult]:
     deadline = time.monotonic() + conn.retry_budget
     results: list[OpResult] = []
     for start in range(0, len(ops), conn.batch_size):
-        results.extend(_chunk(conn, ops[start:start + conn.batch_size], deadline))
+        chunk = ops[start:start + conn.batch_size]
+        if time.monotonic() >= deadline:
+            results.extend(_out_of_time(conn, op) for op in chunk)
+        else:
+            results.extend(_chunk(conn, chunk, deadline))
     return results
+
+
+def _out_of_time(conn: GoogleConnector, op: Op) -> OpResult:
+    return OpResult(op, None, TransientError(
+        f"docketd ran out of time for {conn._where(op.uid)} in this pass; it stays queued."))
 
 
 def _run_batch(conn: GoogleConnector, requests: list[HttpRequest],
@@ -78,6 +87,8 @@ def _chunk(conn: GoogleConnector, ops: Sequence[Op], deadline: float) -> list[Op
             done[i] = request
         elif request is not None:
             writes.append((i, request))
+    if time.monotonic() >= deadline:
+        return [done.get(i) or _out_of_time(conn, op) for i, op in enumerate(ops)]
     outcomes = _run_batch(conn, [r for _, r in writes], deadline)
     for (i, _), (resp, exc) in zip(writes, outcomes, strict=True):
         op = ops[i]
@@ -111,7 +122,8 @@ def _write_request(conn: GoogleConnector, op: Op, current: dict[str, Any] | None
     if op.kind == "create" or op.ref is None:
         return conn._insert_req(body)
     if not op.force:
-        return conn._patch_req(op.uid, body, op.ref.etag)
+        # Without an etag the write cannot be conditional: the careful path checks the event first.
+        return conn._patch_req(op.uid, body, op.ref.etag) if op.ref.etag else None
     if current is None:
         raise NotFound(f"{conn._where(op.uid)} is not in the calendar.")
     if not is_managed(current):
@@ -134,8 +146,7 @@ def _single(conn: GoogleConnector, op: Op, deadline: float) -> Callable[[], Remo
 
 def _careful(conn: GoogleConnector, op: Op, deadline: float, fn: Callable[[], RemoteRef | None]) -> OpResult:
     if time.monotonic() >= deadline:
-        return OpResult(op, None, TransientError(
-            f"docketd ran out of time for {conn._where(op.uid)} in this pass; it stays queued."))
+        return _out_of_time(conn, op)
     try:
         return OpResult(op, conn._guard(op.uid, fn))
     except ConnectorError as exc:

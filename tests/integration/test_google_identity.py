@@ -119,3 +119,15 @@ def test_batched_updates_and_conflicts_are_reported_per_op(fake: FakeGoogle, con
     deletes = conn.apply([Op("delete", e.uid, None, refs[e.uid]) for e in entries])
     assert all(r.error is None for r in deletes)
     assert conn.list_managed() == []
+
+
+def test_an_update_without_an_etag_never_overwrites_a_hand_edit(fake: FakeGoogle, conn: GoogleConnector) -> None:
+    entry = make_entry()
+    ref = conn.create(entry)
+    assert conn.update(entry, RemoteRef(ref.remote_id, "")).etag == ref.etag  # already right: no write
+    fake.edit_by_hand(CAL, entry.uid, summary="moved by Pat")
+    with pytest.raises(EditConflict):
+        conn.update(make_entry(day=28), RemoteRef(ref.remote_id, ""))
+    results = conn.apply([Op("update", entry.uid, make_entry(day=28), RemoteRef(ref.remote_id, ""))])
+    assert isinstance(results[0].error, EditConflict)
+    assert fake.event(CAL, entry.uid)["summary"] == "moved by Pat"  # type: ignore[index]
