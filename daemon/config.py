@@ -36,7 +36,7 @@ class SyncSettings:
     max_delete_share: float = 0.5
     max_delete_floor: int = 10
     verify_minutes: float = 15.0
-    batch_size: int = 50
+    batch_size: int = 100  # ops per connector call; Google batches up to 100 of them in one request
     max_backoff_seconds: float = 600.0  # cap of the retry backoff for transient calendar errors
 
 
@@ -231,7 +231,7 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
         max_delete_share=float(share),
         max_delete_floor=int(sync_raw.get("max_delete_floor", 10)),
         verify_minutes=float(sync_raw.get("verify_minutes", 15.0)),
-        batch_size=int(sync_raw.get("batch_size", 50)),
+        batch_size=int(sync_raw.get("batch_size", 100)),
         max_backoff_seconds=float(sync_raw.get("max_backoff_seconds", 600.0)),
     )
 
