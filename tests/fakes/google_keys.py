@@ -10,11 +10,27 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+_KEYS: list[rsa.RSAPrivateKey] = []
+
+
+def _private_key(fresh: bool) -> rsa.RSAPrivateKey:
+    """One RSA key per test process (generating 2048-bit keys is the slow part), or a new one."""
+    if fresh:
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if not _KEYS:
+        _KEYS.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    return _KEYS[0]
+
 
 def make_service_account_key(path: Path, token_uri: str,
-                             client_email: str = "docketd@firm-docket.iam.gserviceaccount.com") -> bytes:
-    """Write a service-account key JSON (mode 0600) whose token_uri is `token_uri`; return the public PEM."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                             client_email: str = "docketd@firm-docket.iam.gserviceaccount.com",
+                             fresh: bool = False) -> bytes:
+    """Write a service-account key JSON (mode 0600) whose token_uri is `token_uri`; return the public PEM.
+
+    The key pair is shared within the test process unless `fresh` asks for a new one (e.g. to show
+    that a wrong key is refused).
+    """
+    key = _private_key(fresh)
     private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption()).decode("ascii")
     info = {

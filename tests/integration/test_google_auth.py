@@ -147,7 +147,7 @@ def test_service_account_impersonates_the_subject(fake: FakeGoogle, tmp_path: Pa
 
 def test_service_account_with_a_wrong_key_is_an_auth_error(fake: FakeGoogle, tmp_path: Path) -> None:
     section = service_account_section(fake, tmp_path)  # registers the right key with the fake
-    make_service_account_key(tmp_path / "sa.json", fake.token_uri, SA_EMAIL)  # ...then replace the file
+    make_service_account_key(tmp_path / "sa.json", fake.token_uri, SA_EMAIL, fresh=True)  # ...then replace it
     conn = GoogleConnector.from_config("jdoe-google", section, ConnectorContext(str(tmp_path)))
     with pytest.raises(AuthError, match="delegation"):
         conn.create(make_entry())

@@ -111,7 +111,7 @@ def test_batch_url_follows_the_api_endpoint() -> None:
 
 
 def test_list_managed_pages_and_skips_foreign_and_cancelled(fake: FakeGoogle, tmp_path: Path) -> None:
-    conn = connect(fake, tmp_path)
+    conn = connect(fake, tmp_path, batch_size=25)
     entries = [make_entry(key=f"M-{i}|r|e|", day=1 + i % 28) for i in range(60)]
     results = conn.apply([Op("create", e.uid, e) for e in entries])
     assert all(r.error is None for r in results)
@@ -119,5 +119,5 @@ def test_list_managed_pages_and_skips_foreign_and_cancelled(fake: FakeGoogle, tm
     conn.delete(entries[0].uid, None)
     managed = conn.list_managed()
     assert sorted(e.uid for e in managed) == sorted(e.uid for e in entries[1:])
-    assert fake.batch_count >= 2  # 60 creates in batches of at most 50
+    assert fake.batch_count == 3  # 60 creates in batches of at most 25
 
