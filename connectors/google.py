@@ -36,9 +36,9 @@ from connectors.base import (
 )
 from connectors.google_auth import TokenKeeper, load_credentials
 from connectors.google_auth import auth_command as auth_command
+from connectors.google_config import parse_section
 from connectors.google_http import MAX_BATCH, Caller, shared_throttle, status_of, translate
 from connectors.google_map import (
-    DEFAULT_COLORS,
     MARKER,
     Rendering,
     event_body,
@@ -93,23 +93,20 @@ class GoogleConnector(Connector):
     @classmethod
     def from_config(cls, name: str, section: dict[str, Any], ctx: ConnectorContext) -> GoogleConnector:
         """Build from a [calendars.NAME] section (keys documented in docs/connectors/google.md)."""
+        settings = parse_section(name, section)
         keeper, user = load_credentials(name, section, ctx)
-        colors = dict(DEFAULT_COLORS)
-        colors.update({str(k): str(v) for k, v in (section.get("colors") or {}).items()})
-        rendering = Rendering(reminder_method=str(section.get("reminder_method", "popup")), colors=colors,
-                              invite_attendees=bool(section.get("invite_attendees", False)))
         return cls(
             name, keeper, user,
-            calendar_id=str(section.get("calendar_id") or "primary"),
-            api_endpoint=str(section.get("api_endpoint") or ""),
-            batch_endpoint=str(section.get("batch_endpoint") or ""),
-            rendering=rendering,
-            timeout_seconds=float(section.get("timeout_seconds", 20)),
-            retry_budget_seconds=float(section.get("retry_budget_seconds", 30)),
-            requests_per_minute=int(section.get("requests_per_minute", 600)),
-            batch_size=int(section.get("batch_size", MAX_BATCH)),
-            send_updates=str(section.get("send_updates", "none")),
-            retry_base_seconds=float(section.get("retry_base_seconds", 0.5)),
+            calendar_id=settings.calendar_id,
+            api_endpoint=settings.api_endpoint,
+            batch_endpoint=settings.batch_endpoint,
+            rendering=settings.rendering,
+            timeout_seconds=settings.timeout_seconds,
+            retry_budget_seconds=settings.retry_budget_seconds,
+            requests_per_minute=settings.requests_per_minute,
+            batch_size=settings.batch_size,
+            send_updates=settings.send_updates,
+            retry_base_seconds=settings.retry_base_seconds,
         )
 
     # -- request builders -------------------------------------------------------------------

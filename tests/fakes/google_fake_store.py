@@ -9,6 +9,7 @@ import re
 import threading
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # https://developers.google.com/calendar/api/v3/reference/events/insert: "characters allowed in the ID are
 # those used in base32hex encoding, i.e. lowercase letters a-v and digits 0-9 ... length 5 to 1024".
@@ -156,6 +157,14 @@ class CalendarStore:
             return copy.deepcopy(ev)
 
 
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
     """Patch semantics: nested objects merge, arrays and start/end replace."""
     for key, value in patch.items():
@@ -176,6 +185,8 @@ def _validate(ev: dict[str, Any], creating: bool) -> None:
         if "dateTime" in when and not when.get("timeZone") and not re.search(r"(Z|[+-]\d\d:\d\d)$",
                                                                             when["dateTime"]):
             raise ApiError(400, "required", f"Missing time zone definition for {name} time.")
+        if when.get("timeZone") and not _known_zone(when["timeZone"]):
+            raise ApiError(400, "invalid", f"Invalid time zone definition for {name} time.")
     if "date" in start and "date" in end and end["date"] <= start["date"]:
         raise ApiError(400, "timeRangeEmpty", "The specified time range is empty.")
     reminders = ev.get("reminders") or {}

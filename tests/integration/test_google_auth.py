@@ -157,9 +157,19 @@ def test_service_account_with_a_wrong_key_is_an_auth_error(fake: FakeGoogle, tmp
     ({"credentials": "missing.json"}, AuthError, "does not exist"),
     ({"subject": ""}, PermanentError, "subject"),
     ({"auth": "device"}, PermanentError, "service-account, oauth"),
+    ({"reminder_method": "sms"}, PermanentError, "reminder_method = 'sms' must be"),
+    ({"colors": {"soon": "99"}}, PermanentError, "colour id from 1 to 11"),
+    ({"send_updates": "everyone", "batch_size": 0}, PermanentError, "send_updates .* batch_size = 0"),
 ])
 def test_config_mistakes_are_explained(fake: FakeGoogle, tmp_path: Path, changes: dict[str, str],
                                        error: type[Exception], text: str) -> None:
     section = service_account_section(fake, tmp_path, **changes)
     with pytest.raises(error, match=text):
         GoogleConnector.from_config("jdoe-google", section, ConnectorContext(str(tmp_path)))
+
+
+def test_unknown_keys_are_warned_about_not_fatal(fake: FakeGoogle, tmp_path: Path,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    section = service_account_section(fake, tmp_path, calender_id="typo")
+    GoogleConnector.from_config("jdoe-google", section, ConnectorContext(str(tmp_path)))
+    assert "unknown key 'calender_id'" in caplog.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -63,8 +63,9 @@ def test_persistent_throttling_gives_up_in_time_and_keeps_the_op(fake: FakeGoogl
 
 
 def test_a_request_google_rejects_is_permanent_not_retried(fake: FakeGoogle, tmp_path: Path) -> None:
-    conn = connect(fake, tmp_path, colors={"normal": "99"})  # Google has colours 1-11 only
-    results = conn.apply([Op("create", make_entry().uid, make_entry())])
+    conn = connect(fake, tmp_path)
+    bad = make_entry(start_time=time(9, 0), timezone="America/Atlantis")  # a court with a mistyped zone
+    results = conn.apply([Op("create", bad.uid, bad)])
     assert isinstance(results[0].error, PermanentError)
     assert "rejected" in str(results[0].error)
     assert sum(1 for m, _, s in fake.calls if m == "POST") <= 2  # the batch part, then one careful try
