@@ -69,7 +69,7 @@ def federal_holidays(year: int) -> list[Holiday]:
         out += _fixed(y, 1, 1, "New Year's Day")
     out += [
         Holiday(nth_weekday(year, 1, 0, 3), "Birthday of Martin Luther King, Jr."),
-        Holiday(nth_weekday(year, 2, 0, 3), "Washington's Birthday"),
+        Holiday(nth_weekday(year, 2, 0, 3), "Washington's Birthday (Presidents' Day)"),
         Holiday(nth_weekday(year, 5, 0, -1), "Memorial Day"),
         Holiday(nth_weekday(year, 9, 0, 1), "Labor Day"),
         Holiday(nth_weekday(year, 10, 0, 2), "Columbus Day"),

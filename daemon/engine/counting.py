@@ -45,6 +45,41 @@ def count_court_days(day: date, n: int, view: DayView, forward: bool) -> date:
     return day
 
 
+def _holiday_words(day: date, view: DayView) -> str:
+    name = view.name(day)
+    return f"{fmt(day)} is {name}" if name[:1].isupper() else f"{fmt(day)}: {name}"
+
+
+def named_closures(a: date, b: date, view: DayView) -> str:
+    """The weekday holidays and closures from `a` to `b` (both included, in that order), as a clerk
+    notes them: "2026-02-16 (Mon) is Washington's Birthday (Presidents' Day)". Weekends go unnamed:
+    every date already shows Sat or Sun."""
+    step = ONE if b >= a else -ONE
+    out = []
+    day = a
+    while True:
+        if day.weekday() < 5 and view.closed(day):
+            out.append(_holiday_words(day, view))
+        if day == b:
+            return "; ".join(out)
+        day += step
+
+
+def _closed_note(a: date, b: date, view: DayView) -> str:
+    """Why a roll from `a` to `b` was needed: ", Lincoln Day, not a court day; 2026-02-16 (Mon) is ..."."""
+    head = view.name(a) if a.weekday() < 5 else ""
+    rest = named_closures(a + (ONE if b >= a else -ONE), b, view) if a != b else ""
+    return (f", {head}," if head else ",") + " not a court day" + (f"; {rest}" if rest else "")
+
+
+def court_days_line(start: date, end: date, view: DayView) -> str:
+    """The holidays a court-day count from `start` (excluded) to `end` left out ("" if none)."""
+    if start == end:
+        return ""
+    names = named_closures(start + (ONE if end > start else -ONE), end, view)
+    return f" (not counted: {names})" if names else ""
+
+
 def _days(n: int, unit: str) -> str:
     if unit == "court":
         return f"{n} court day" + ("" if n == 1 else "s")
@@ -60,7 +95,8 @@ def federal_forward(start: date, n: int, view: DayView, rule: str) -> tuple[date
     due = roll_forward(end, view)
     if due == end:
         return due, f"{_days(n, 'calendar')} after -> {fmt(end)} [{rule}(1)]."
-    return due, f"{_days(n, 'calendar')} after -> {fmt(end)}, not a court day -> {fmt(due)} [{rule}(1)(C)]."
+    return due, (f"{_days(n, 'calendar')} after -> {fmt(end)}{_closed_note(end, due, view)} -> {fmt(due)} "
+                 f"[{rule}(1)(C)].")
 
 
 def federal_backward(start: date, n: int, view: DayView, rule: str) -> tuple[date, str]:
@@ -71,7 +107,7 @@ def federal_backward(start: date, n: int, view: DayView, rule: str) -> tuple[dat
     if due == end:
         return due, f"{_days(n, 'calendar')} before -> {fmt(end)} [{rule}(1), {rule}(5)]."
     return due, (
-        f"{_days(n, 'calendar')} before -> {fmt(end)}, not a court day; counting backward -> "
+        f"{_days(n, 'calendar')} before -> {fmt(end)}{_closed_note(end, due, view)}; counting backward -> "
         f"{fmt(due)} [{rule}(1)(C), {rule}(5)]."
     )
 
@@ -84,27 +120,28 @@ def federal_service_days(due: date, k: int, label: str, view: DayView, rule: str
     line = f"{label}: +{k} days after the period expires -> {fmt(end)}"
     if out == end:
         return out, f"{line} [{cite}]."
-    return out, f"{line}, not a court day -> {fmt(out)} [{cite}, {rule}(1)(C)]."
+    return out, f"{line}{_closed_note(end, out, view)} -> {fmt(out)} [{cite}, {rule}(1)(C)]."
 
 
 def ccp_forward(start: date, n: int, unit: str, ext: int, ext_label: str, ext_cite: str,
-                view: DayView) -> tuple[date, date, str]:
+                view: DayView, roll: bool = True) -> tuple[date, date, str]:
     """CCP 12 / 12a: exclude the first day, include the last; a closed last day extends to the next
     court day. CCP 1013(a) calendar-day extensions lengthen the period before that roll.
 
-    Returns (due, unrolled end, line); the unrolled end is where CCP 1010.6 court days count from.
+    Returns (due, unrolled end, line); the unrolled end is where CCP 1010.6 court days count from, so
+    with `roll=False` (a court-day extension follows) the line stops at the unrolled end.
     """
     if unit == "court":
         end = count_court_days(start, n, view, True)
-        return end, end, f"{_days(n, 'court')} after -> {fmt(end)} [CCP 12]."
+        return end, end, f"{_days(n, 'court')} after -> {fmt(end)}{court_days_line(start, end, view)} [CCP 12]."
     end = start + timedelta(days=n + ext)
-    due = roll_forward(end, view)
+    due = roll_forward(end, view) if roll else end
     head = f"{_days(n, 'calendar')} after"
     if ext:
         head += f" + {ext} days for {ext_label} [{ext_cite}] = {n + ext} days"
     if due == end:
         return due, end, f"{head} -> {fmt(end)} [CCP 12]."
-    return due, end, f"{head} -> {fmt(end)}, not a court day -> {fmt(due)} [CCP 12, 12a]."
+    return due, end, f"{head} -> {fmt(end)}{_closed_note(end, due, view)} -> {fmt(due)} [CCP 12, 12a]."
 
 
 def ccp_court_day_extension(end: date, k: int, label: str, cite: str, view: DayView,
@@ -112,15 +149,16 @@ def ccp_court_day_extension(end: date, k: int, label: str, cite: str, view: DayV
     """CCP 1010.6(a)(3)(B) / 1013(c),(e): +k court days, counted from the unrolled end of the period
     (or, before a hearing, further backward from it)."""
     out = count_court_days(end, k, view, forward)
-    way = "" if forward else " earlier"
-    return out, f"{label}: {_days(k, 'court')}{way} -> {fmt(out)} [{cite}]."
+    way = "later" if forward else "earlier"
+    return out, (f"{label}: {_days(k, 'court')} {way}, counted from {fmt(end)} -> {fmt(out)}"
+                 f"{court_days_line(end, out, view)} [{cite}].")
 
 
 def ccp_backward(start: date, n: int, unit: str, view: DayView, cite: str) -> tuple[date, str]:
     """CCP 12c: count backward from the hearing, hearing day excluded (the roll comes later)."""
     if unit == "court":
         end = count_court_days(start, n, view, False)
-        return end, f"{_days(n, 'court')} before -> {fmt(end)} [{cite}, CCP 12c]."
+        return end, f"{_days(n, 'court')} before -> {fmt(end)}{court_days_line(start, end, view)} [{cite}, CCP 12c]."
     end = start - timedelta(days=n)
     return end, f"{_days(n, 'calendar')} before -> {fmt(end)} [{cite}, CCP 12c]."
 
@@ -136,7 +174,7 @@ def ccp_backward_roll(day: date, view: DayView) -> tuple[date, str]:
     out = roll_backward(day, view)
     if out == day:
         return out, ""
-    return out, f"{fmt(day)} is not a court day -> previous court day {fmt(out)} [CCP 12c]."
+    return out, f"{fmt(day)}{_closed_note(day, out, view)} -> previous court day {fmt(out)} [CCP 12c]."
 
 
 def ccp_2016_060(start: date, n: int, view: DayView, cite: str) -> tuple[date, str]:
@@ -147,7 +185,7 @@ def ccp_2016_060(start: date, n: int, view: DayView, cite: str) -> tuple[date, s
     if due == end:
         return due, f"{_days(n, 'calendar')} before -> {fmt(end)} [{cite}]."
     return due, (
-        f"{_days(n, 'calendar')} before -> {fmt(end)}, not a court day -> next court day toward "
+        f"{_days(n, 'calendar')} before -> {fmt(end)}{_closed_note(end, due, view)} -> next court day toward "
         f"trial {fmt(due)} [{cite}, CCP 2016.060]."
     )
 

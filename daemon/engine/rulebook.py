@@ -278,7 +278,7 @@ class RuleBook:
                 view = days.fwd_alt if alt else days.fwd
                 if rule.unit == "court":
                     due = C.count_court_days(start, n, view, True)
-                    line = f"{n} court days after -> {C.fmt(due)} [{name}]."
+                    line = f"{n} court days after -> {C.fmt(due)}{C.court_days_line(start, due, view)} [{name}]."
                 else:
                     due, line = C.federal_forward(start, n, view, name)
                 steps = [line]
@@ -290,7 +290,8 @@ class RuleBook:
             view = days.bwd_alt if alt else days.bwd
             if rule.unit == "court":
                 due = C.count_court_days(start, n, view, False)
-                return due, [f"{n} court days before -> {C.fmt(due)} [{name}(5)]."]
+                return due, [f"{n} court days before -> {C.fmt(due)}{C.court_days_line(start, due, view)} "
+                             f"[{name}(5)]."]
             due, line = C.federal_backward(start, n, view, name)
             return due, [line]
         # California: CCP 12, 12a, 12c, 1005(b), 1010.6, 1013, 2016.060
@@ -301,7 +302,7 @@ class RuleBook:
             if k and not in_court:
                 due, _end, line = C.ccp_forward(start, n, rule.unit, k, label, cite, view)
                 return due, [line]
-            due, end, line = C.ccp_forward(start, n, rule.unit, 0, label, cite, view)
+            due, end, line = C.ccp_forward(start, n, rule.unit, 0, label, cite, view, roll=not k)
             if k:
                 due, line2 = C.ccp_court_day_extension(end, k, label, cite, view, True)
                 return due, [line, line2]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from datetime import date
@@ -111,3 +112,40 @@ def test_unflagged_cases_carry_no_legal_doubt(preview: dict[str, Any]) -> None:
         if kinds:
             noisy.append((c["case"], kinds))
     assert noisy == []
+
+
+HOLIDAY_IN_WHY = re.compile(r"(\d{4}-\d\d-\d\d) (Mon|Tue|Wed|Thu|Fri) ([A-Z][A-Za-z' ]+)")
+
+
+def test_every_holiday_a_count_skips_is_named(preview: dict[str, Any]) -> None:
+    """A clerk names the holiday a roll or a court-day count passes over ("2026-02-16 (Mon) is ...")."""
+    unnamed = []
+    checked = 0
+    for c in CASES:
+        (d,) = _found(preview, c)
+        trace = " ".join(d["explanation"])
+        for day, wd, name in HOLIDAY_IN_WHY.findall(c["why"]):
+            checked += 1
+            if f"{day} ({wd})" not in trace:
+                unnamed.append(f"{c['case']}: {day} {name.strip()} not named in: {trace}")
+    assert checked >= 60
+    assert unnamed == [], "\n".join(unnamed)
+
+
+def test_trace_examples_read_like_a_clerk(preview: dict[str, Any]) -> None:
+    """Worked traces: named holidays, and a court-day extension counted from the unrolled end."""
+    def trace(case: str) -> list[str]:
+        (d,) = _found(preview, next(c for c in CASES if c["case"] == case))
+        return list(d["explanation"])
+
+    assert ("21 days after -> 2026-02-14 (Sat), not a court day; 2026-02-16 (Mon) is Washington's Birthday "
+            "(Presidents' Day) -> 2026-02-17 (Tue) [FRCP 6(a)(1)(C)].") in trace("AU001")
+    # CCP 1013(e): +2 court days from the unrolled end (Lincoln Day 2026-02-12), so no roll is shown first.
+    assert trace("AU118")[1:] == [
+        "30 days after -> 2026-02-12 (Thu) [CCP 12].",
+        "Fax service: 2 court days later, counted from 2026-02-12 (Thu) -> 2026-02-17 (Tue) (not counted: "
+        "2026-02-16 (Mon) is Washington's Birthday (Presidents' Day)) [CCP 1013(e)].",
+    ]
+    assert ("2026-02-16 (Mon), Washington's Birthday (Presidents' Day), not a court day -> previous court day "
+            "2026-02-13 (Fri) [CCP 12c].") in trace("AU161")
+    assert any("2026-11-11 (Wed) is Veterans Day" in line for line in trace("AU132"))
