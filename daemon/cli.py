@@ -167,6 +167,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     config = find_config(args, required=True)
     from daemon.store import Store
 
+    if not config.state.exists():
+        print(f"No state at {config.state} yet: docketd has not run with this config.")
+        return 0
     store = Store(config.state)
     db = store.db
     data = {
@@ -280,7 +283,19 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    _accept_global_options(sub)
     return p
+
+
+def _accept_global_options(sub: argparse._SubParsersAction) -> None:
+    """`docketd run --config FILE` reads as naturally as `docketd --config FILE run`: accept both."""
+    for command in sub.choices.values():
+        for name in ("--config", "--log-level"):
+            if not any(name in a.option_strings for a in command._actions):
+                command.add_argument(name, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _accept_global_options(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

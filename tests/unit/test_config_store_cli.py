@@ -177,3 +177,15 @@ def test_status_and_sync_once(tmp_path: Path) -> None:
     assert data["matters"] == 1 and data["outbox"] == {}
     p = _cli("--config", str(cfg), "status", cwd=tmp_path)
     assert "Every calendar is up to date." in p.stdout
+
+
+def test_config_option_after_the_command(tmp_path: Path) -> None:
+    cfg = tmp_path / "d.toml"
+    cfg.write_text('[daemon]\nstate = "s.db"\n', encoding="utf-8")
+    p = _cli("status", "--config", str(cfg), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "has not run with this config" in p.stdout
+    assert not (tmp_path / "s.db").exists()
+    p = _cli("rules", "list", "--config", str(cfg), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "frcp.answer" in p.stdout
