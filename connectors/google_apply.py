@@ -12,13 +12,15 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
-from connectors.base import ConnectorError, NotFound, Op, OpResult, TransientError, UnmanagedEvent
-from connectors.google_http import status_of
+from connectors.base import AuthError, ConnectorError, NotFound, Op, OpResult, TransientError, UnmanagedEvent
+from connectors.google_http import status_of, translate
 from connectors.google_map import is_current, is_managed
 from daemon.models import RemoteRef
 
@@ -32,16 +34,32 @@ def _needs_look(op: Op) -> bool:
     return op.kind == "delete" or (op.kind == "update" and op.ref is not None and op.force)
 
 
+@dataclass
+class _Pass:
+    """One apply(): its time budget, and the credentials failure that ends it early."""
+
+    deadline: float
+    auth: AuthError | None = None
+
+    def stopped(self, conn: GoogleConnector, op: Op) -> OpResult | None:
+        """The result for an op not worth trying any more in this pass, or None."""
+        if self.auth is not None:
+            return OpResult(op, None, self.auth)  # one refusal of the credentials is enough per pass
+        if time.monotonic() >= self.deadline:
+            return _out_of_time(conn, op)
+        return None
+
+
 def apply_ops(conn: GoogleConnector, ops: Sequence[Op]) -> list[OpResult]:
     """Run every op; each op's failure lands in its own OpResult."""
-    deadline = time.monotonic() + conn.retry_budget
+    run = _Pass(time.monotonic() + conn.retry_budget)
     results: list[OpResult] = []
     for start in range(0, len(ops), conn.batch_size):
         chunk = ops[start:start + conn.batch_size]
-        if time.monotonic() >= deadline:
-            results.extend(_out_of_time(conn, op) for op in chunk)
+        if run.auth is not None or time.monotonic() >= run.deadline:
+            results.extend(run.stopped(conn, op) or _out_of_time(conn, op) for op in chunk)
         else:
-            results.extend(_chunk(conn, chunk, deadline))
+            results.extend(_chunk(conn, chunk, run))
     return results
 
 
@@ -51,22 +69,28 @@ def _out_of_time(conn: GoogleConnector, op: Op) -> OpResult:
 
 
 def _run_batch(conn: GoogleConnector, requests: list[HttpRequest],
-               deadline: float) -> list[tuple[Any, BaseException | None]]:
+               run: _Pass) -> list[tuple[Any, BaseException | None]]:
     if not requests:
         return []
     with conn._lock:
         try:
-            return conn._caller.batch(requests, conn._batch_uri, deadline)
+            outcomes = conn._caller.batch(requests, conn._batch_uri, run.deadline)
         finally:
             conn._keeper.persist_if_refreshed()
+    refused = next((e for _, e in outcomes if isinstance(e, RefreshError)), None)
+    if refused is not None:
+        error = translate(refused, conn._where())
+        if isinstance(error, AuthError):
+            run.auth = error
+    return outcomes
 
 
-def _chunk(conn: GoogleConnector, ops: Sequence[Op], deadline: float) -> list[OpResult]:
+def _chunk(conn: GoogleConnector, ops: Sequence[Op], run: _Pass) -> list[OpResult]:
     done: dict[int, OpResult] = {}
     current: dict[int, dict[str, Any] | None] = {}
     # Phase 1: look at the events docketd is about to delete or overwrite.
     look = [i for i, op in enumerate(ops) if _needs_look(op)]
-    for i, (resp, exc) in zip(look, _run_batch(conn, [conn._get_req(ops[i].uid) for i in look], deadline),
+    for i, (resp, exc) in zip(look, _run_batch(conn, [conn._get_req(ops[i].uid) for i in look], run),
                               strict=True):
         if exc is None:
             current[i] = dict(resp)
@@ -87,9 +111,10 @@ def _chunk(conn: GoogleConnector, ops: Sequence[Op], deadline: float) -> list[Op
             done[i] = request
         elif request is not None:
             writes.append((i, request))
-    if time.monotonic() >= deadline:
-        return [done.get(i) or _out_of_time(conn, op) for i, op in enumerate(ops)]
-    outcomes = _run_batch(conn, [r for _, r in writes], deadline)
+    if run.auth is not None or time.monotonic() >= run.deadline:
+        return [done.get(i) or run.stopped(conn, op) or _out_of_time(conn, op) for i, op in enumerate(ops)]
+    outcomes = _run_batch(conn, [r for _, r in writes], run)
+    deadline = run.deadline
     for (i, _), (resp, exc) in zip(writes, outcomes, strict=True):
         op = ops[i]
         if exc is None:
@@ -98,12 +123,12 @@ def _chunk(conn: GoogleConnector, ops: Sequence[Op], deadline: float) -> list[Op
             done[i] = OpResult(op, None)
         elif isinstance(exc, HttpError) and status_of(exc) == 409 and i in bodies and op.kind != "delete":
             converge = functools.partial(conn._converge, op.uid, bodies[i], deadline)
-            done[i] = _careful(conn, op, deadline, converge)
+            done[i] = _careful(conn, op, run, converge)
         elif isinstance(exc, HttpError) and status_of(exc) == 412 and op.kind == "update" and not op.force:
             settle = functools.partial(conn._after_precondition_failed, op.uid, bodies[i], deadline)
-            done[i] = _careful(conn, op, deadline, settle)
+            done[i] = _careful(conn, op, run, settle)
     # Everything else: one by one, with retries.
-    return [done[i] if i in done else _careful(conn, op, deadline, _single(conn, op, deadline))
+    return [done[i] if i in done else _careful(conn, op, run, _single(conn, op, deadline))
             for i, op in enumerate(ops)]
 
 
@@ -144,10 +169,14 @@ def _single(conn: GoogleConnector, op: Op, deadline: float) -> Callable[[], Remo
     return lambda: conn._update(entry, ref, op.force, deadline)
 
 
-def _careful(conn: GoogleConnector, op: Op, deadline: float, fn: Callable[[], RemoteRef | None]) -> OpResult:
-    if time.monotonic() >= deadline:
-        return _out_of_time(conn, op)
+def _careful(conn: GoogleConnector, op: Op, run: _Pass, fn: Callable[[], RemoteRef | None]) -> OpResult:
+    stopped = run.stopped(conn, op)
+    if stopped is not None:
+        return stopped
     try:
         return OpResult(op, conn._guard(op.uid, fn))
+    except AuthError as exc:
+        run.auth = exc
+        return OpResult(op, None, exc)
     except ConnectorError as exc:
         return OpResult(op, None, exc)

@@ -33,6 +33,7 @@ class TokenIssuer:
         self._codes: dict[str, tuple[str, str]] = {}
         self._keys: dict[str, rsa.RSAPublicKey] = {}
         self.issued = 0
+        self.requests = 0  # every POST /token, granted or not
 
     def add_key(self, client_email: str, public_key_pem: bytes) -> None:
         """Verify this service account's assertions with its public key."""
@@ -81,6 +82,8 @@ class TokenIssuer:
     def token_endpoint(self, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         """POST /token: answer a grant with (status, JSON body)."""
         grant = form.get("grant_type", [""])[0]
+        with self._lock:
+            self.requests += 1
         if grant == JWT_BEARER:
             return self._jwt_grant(form.get("assertion", [""])[0])
         if grant == "authorization_code":

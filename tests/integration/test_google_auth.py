@@ -108,9 +108,12 @@ def test_revoked_refresh_token_is_an_auth_error_naming_the_fix(fake: FakeGoogle,
     section, _ = consent(fake, tmp_path, monkeypatch)
     conn = GoogleConnector.from_config("jdoe-google", section, ConnectorContext(str(tmp_path / "state")))
     fake.revoke_refresh_tokens()
-    results = conn.apply([Op("create", make_entry().uid, make_entry())])
-    assert isinstance(results[0].error, AuthError)
+    asked = fake.tokens.requests
+    entries = [make_entry(key=f"M-{i}|r|e|") for i in range(10)]
+    results = conn.apply([Op("create", e.uid, e) for e in entries])
+    assert all(isinstance(r.error, AuthError) for r in results)
     assert "docketd auth google" in str(results[0].error)
+    assert fake.tokens.requests - asked <= 2  # one refusal ends the pass; Google is not asked ten times
 
 
 def test_token_from_the_credentials_directory_is_used_read_only(fake: FakeGoogle, tmp_path: Path,
