@@ -57,6 +57,13 @@ def trigger_line(label: str, day: date, service: str | None, at: str | None) -> 
     return line + "."
 
 
+def no_extension(service: str, cite: str, note: str) -> str:
+    """The line a clerk adds when the row names a service method that this period ignores."""
+    words = SERVICE_WORDS.get(service, service)
+    line = f"Service by {words} adds no time to this period [{cite}]."
+    return f"{line} {note}" if "extend" in note else line
+
+
 def render(deadline: Deadline) -> str:
     """A deadline and its trace as `docketd explain` prints it: title line, steps, flags."""
     lines = [f"{deadline.matter}  {deadline.rule}  {deadline.title}: {fmt(deadline.due)}  [{deadline.label}]"]

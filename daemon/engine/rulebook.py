@@ -21,6 +21,7 @@ from daemon.engine.explain import (
     FEDERAL_LABELS,
     ambiguous_law,
     missing_service,
+    no_extension,
     trigger_line,
     uncertain_service,
 )
@@ -240,10 +241,12 @@ class RuleBook:
                 line, flag = ambiguous_law(named, earlier, later)
                 notes.append(line)
                 flags.append(flag)
-        lines += steps
-        lines += notes
         citation = version.citation or rule.citation
         cite_short = version.cite_short or rule.cite_short
+        if ext is None and not plan.chains and trigger.service and trigger.service != "personal":
+            notes.insert(0, no_extension(trigger.service, cite_short, rule.notes))
+        lines += steps
+        lines += notes
         main = Deadline(
             matter=trigger.matter, rule=rule.id, title=rule.title, due=due, court=court.id,
             citation=citation, trigger=trigger, explanation=tuple(lines), cite_short=cite_short,

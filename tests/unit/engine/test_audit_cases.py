@@ -149,3 +149,12 @@ def test_trace_examples_read_like_a_clerk(preview: dict[str, Any]) -> None:
     assert ("2026-02-16 (Mon), Washington's Birthday (Presidents' Day), not a court day -> previous court day "
             "2026-02-13 (Fri) [CCP 12c].") in trace("AU161")
     assert any("2026-11-11 (Wed) is Veterans Day" in line for line in trace("AU132"))
+
+
+def test_a_service_method_the_period_ignores_is_said_so(preview: dict[str, Any]) -> None:
+    """Mail service of a notice of entry does not extend the time to appeal, and the trace says why."""
+    (d,) = _found(preview, next(c for c in CASES if c["case"] == "AU167"))
+    assert ("Service by mail adds no time to this period [CRC 8.104(a)(1)(B)]. CCP 1013 does not extend "
+            "the time to appeal (CRC 8.104(b)).") in d["explanation"]
+    (d,) = _found(preview, next(c for c in CASES if c["case"] == "AU028"))
+    assert "Service by mail adds no time to this period [FRCP 50(b)]." in d["explanation"]
