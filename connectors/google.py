@@ -78,6 +78,7 @@ class GoogleConnector(Connector):
         self.batch_size = max(1, min(batch_size, MAX_BATCH))
         self.send_updates = send_updates
         self._keeper = keeper
+        self.auth_fix = keeper.fix or f"check the service account's key and its domain-wide delegation for {user}"
         self._lock = threading.RLock()  # httplib2 connections are not thread-safe
         self._http = google_auth_httplib2.AuthorizedHttp(
             keeper.creds, http=httplib2.Http(timeout=timeout_seconds))
@@ -261,7 +262,7 @@ class GoogleConnector(Connector):
         except ConnectorError:
             raise
         except Exception as exc:  # noqa: BLE001 - translated into the connector's error types
-            raise translate(exc, self._where(uid)) from exc
+            raise translate(exc, self._where(uid), self.auth_fix) from exc
 
     # -- Connector interface -----------------------------------------------------------------
     def create(self, entry: CalendarEntry) -> RemoteRef:

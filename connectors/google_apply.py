@@ -79,7 +79,7 @@ def _run_batch(conn: GoogleConnector, requests: list[HttpRequest],
             conn._keeper.persist_if_refreshed()
     refused = next((e for _, e in outcomes if isinstance(e, RefreshError)), None)
     if refused is not None:
-        error = translate(refused, conn._where())
+        error = translate(refused, conn._where(), conn.auth_fix)
         if isinstance(error, AuthError):
             run.auth = error
     return outcomes

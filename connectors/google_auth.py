@@ -82,8 +82,9 @@ def write_private(path: Path, text: str) -> None:
 class TokenKeeper:
     """Holds one connector's credentials and saves refreshed OAuth tokens (never logging them)."""
 
-    def __init__(self, creds: Credentials, save_to: Path | None) -> None:
+    def __init__(self, creds: Credentials, save_to: Path | None, fix: str = "") -> None:
         self.creds = creds
+        self.fix = fix  # what a person does when Google refuses these credentials
         self._save_to = save_to
         self._saved_token = getattr(creds, "token", None)
 
@@ -128,7 +129,9 @@ def _service_account(name: str, section: dict[str, Any], ctx: ConnectorContext) 
     except (ValueError, KeyError) as exc:
         raise AuthError(f"[calendars.{name}] credentials file {path} is not a service-account key "
                         f"({type(exc).__name__}); download a new JSON key from the Cloud console.") from None
-    return TokenKeeper(creds, None), str(subject)
+    fix = (f"check that the service account in {path} still has its key and that its client ID is allowed "
+           f"the scope {SCOPES[0]} under domain-wide delegation in the Admin console (acting as {subject})")
+    return TokenKeeper(creds, None, fix), str(subject)
 
 
 def _oauth(name: str, section: dict[str, Any], ctx: ConnectorContext) -> tuple[TokenKeeper, str]:
@@ -152,7 +155,8 @@ def _oauth(name: str, section: dict[str, Any], ctx: ConnectorContext) -> tuple[T
     if section.get("token_uri"):
         # google-auth always resets an authorized-user file's token_uri to Google's; tests point it elsewhere.
         creds = creds.with_token_uri(str(section["token_uri"]))
-    return TokenKeeper(creds, save_to), account
+    fix = f"run `docketd auth google --account {account} --calendar {name}` to sign in again"
+    return TokenKeeper(creds, save_to, fix), account
 
 
 class _PrintingFlow(InstalledAppFlow):

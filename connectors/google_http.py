@@ -71,23 +71,26 @@ def retry_after(exc: BaseException) -> float | None:
     return None
 
 
-def translate(exc: BaseException, where: str) -> ConnectorError:
+AUTH_FIX = ("re-authorise with `docketd auth google --account ...`, or check the service account's key "
+            "and domain-wide delegation")
+
+
+def translate(exc: BaseException, where: str, auth_fix: str = AUTH_FIX) -> ConnectorError:
     """Turn a Google or transport failure into the connector error a person can act on."""
     if isinstance(exc, ConnectorError):
         return exc
     if isinstance(exc, auth_exceptions.RefreshError):
         detail = exc.args[0] if exc.args else exc
-        return AuthError(f"Google refused docketd's credentials for {where} ({detail}); "
-                         "re-authorise (`docketd auth google --account ...`) or check the service account's "
-                         "domain-wide delegation.")
+        if getattr(exc, "retryable", False):  # the token endpoint itself failed (5xx): not the credentials
+            return TransientError(f"Google's sign-in service failed for {where} ({detail}); will retry.")
+        return AuthError(f"Google refused docketd's credentials for {where} ({detail}); {auth_fix}.")
     if is_transient(exc):
         return TransientError(f"Google Calendar was unavailable for {where} ({_short(exc)}); will retry.",
                               retry_after(exc))
     if isinstance(exc, HttpError):
         status = status_of(exc)
         if status == 401:
-            return AuthError(f"Google rejected docketd's credentials for {where}; run "
-                             "`docketd auth google --account ...` or fix the service-account key.")
+            return AuthError(f"Google rejected docketd's credentials for {where}; {auth_fix}.")
         if status == 403:
             return PermanentError(f"Google refused access to {where} ({_short(exc)}); share the calendar "
                                   "with the account docketd acts as, or grant the calendar scope.")

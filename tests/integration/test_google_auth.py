@@ -112,7 +112,7 @@ def test_revoked_refresh_token_is_an_auth_error_naming_the_fix(fake: FakeGoogle,
     entries = [make_entry(key=f"M-{i}|r|e|") for i in range(10)]
     results = conn.apply([Op("create", e.uid, e) for e in entries])
     assert all(isinstance(r.error, AuthError) for r in results)
-    assert "docketd auth google" in str(results[0].error)
+    assert "docketd auth google --account jdoe@firm.com --calendar jdoe-google" in str(results[0].error)
     assert fake.tokens.requests - asked <= 2  # one refusal ends the pass; Google is not asked ten times
 
 
