@@ -132,7 +132,7 @@ def test_sync_once_is_exactly_once_and_a_resync_writes_nothing(fake: FakeGoogle,
     assert fake.write_count == writes
 
 
-def test_docketd_auth_google_prints_the_url_then_sync_uses_the_token(fake: FakeGoogle, tmp_path: Path) -> None:
+def oauth_config(fake: FakeGoogle, tmp_path: Path) -> Path:
     secrets = make_client_secrets(tmp_path / "google-client.json", fake.auth_uri, fake.token_uri)
     section = f"""
 [calendars.jdoe-google]
@@ -144,26 +144,55 @@ token_uri = "{fake.token_uri}"
 api_endpoint = "{fake.url}"
 retry_base_seconds = 0.01
 """
-    config = daemon_config(tmp_path, section, jdoe_calendars=["jdoe-google"])
+    return daemon_config(tmp_path, section, jdoe_calendars=["jdoe-google"])
+
+
+def sign_in(config: Path) -> str:
+    """Run `docketd auth google` and play the person's browser on the URL it prints; its output."""
     env = {**os.environ, "OAUTHLIB_INSECURE_TRANSPORT": "1", "PYTHONUNBUFFERED": "1"}  # the fake is http
     proc = subprocess.Popen(
         [sys.executable, "-m", "daemon.cli", "--config", str(config), "auth", "google",
          "--account", "jdoe@firm.com", "--calendar", "jdoe-google"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=config.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert proc.stdout is not None
         url = next(line.strip() for line in proc.stdout if line.startswith("http"))
-        assert requests.get(url, timeout=10).status_code == 200  # the person's browser, consenting
+        assert requests.get(url, timeout=10).status_code == 200  # the person consents in a browser
         rest = proc.communicate(timeout=60)[0]
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, rest
+    return rest
+
+
+def test_docketd_auth_google_prints_the_url_then_sync_uses_the_token(fake: FakeGoogle, tmp_path: Path) -> None:
+    config = oauth_config(fake, tmp_path)
+    printed = sign_in(config)
     tokens = list(tmp_path.rglob("google-oauth-jdoe@firm.com.json"))
     assert len(tokens) == 1 and stat.S_IMODE(tokens[0].stat().st_mode) == 0o600
-    assert "ya29." not in rest
+    assert "ya29." not in printed
 
     drop(config, "intake-1.csv", date(2026, 1, 5))
+    run = docketd(config, "sync", "--once")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert [e["start"] for e in answers(fake)] == [{"date": "2026-01-26"}]
+
+
+def test_expired_grant_is_flagged_with_the_command_and_nothing_is_lost(fake: FakeGoogle, tmp_path: Path) -> None:
+    config = oauth_config(fake, tmp_path)
+    sign_in(config)
+    fake.revoke_refresh_tokens()  # what Google does to a "Testing" app's grant after 7 days
+    drop(config, "intake-1.csv", date(2026, 1, 5))
+    run = docketd(config, "sync", "--once")
+    assert fake.events(CAL) == []
+    status = docketd(config, "status", "--json")
+    assert "docketd auth google --account jdoe@firm.com --calendar jdoe-google" in status.stdout, (
+        run.stdout + run.stderr + status.stdout)
+
+    sign_in(config)  # the person runs the command the flag names
+    with sqlite3.connect(config.parent / "var" / "state.db") as db:
+        db.execute("UPDATE outbox SET next_at=0")  # the auth back-off, without waiting for it
     run = docketd(config, "sync", "--once")
     assert run.returncode == 0, run.stdout + run.stderr
     assert [e["start"] for e in answers(fake)] == [{"date": "2026-01-26"}]
