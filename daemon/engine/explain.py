@@ -60,7 +60,7 @@ def trigger_line(label: str, day: date, service: str | None, at: str | None) -> 
 def no_extension(service: str, cite: str, note: str) -> str:
     """The line a clerk adds when the row names a service method that this period ignores."""
     words = SERVICE_WORDS.get(service, service)
-    line = f"Service by {words} adds no time to this period [{cite}]."
+    line = f"The service method ({words}) adds no time to this period [{cite}]."
     return f"{line} {note}" if "extend" in note else line
 
 

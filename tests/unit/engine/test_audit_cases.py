@@ -154,7 +154,7 @@ def test_trace_examples_read_like_a_clerk(preview: dict[str, Any]) -> None:
 def test_a_service_method_the_period_ignores_is_said_so(preview: dict[str, Any]) -> None:
     """Mail service of a notice of entry does not extend the time to appeal, and the trace says why."""
     (d,) = _found(preview, next(c for c in CASES if c["case"] == "AU167"))
-    assert ("Service by mail adds no time to this period [CRC 8.104(a)(1)(B)]. CCP 1013 does not extend "
+    assert ("The service method (mail) adds no time to this period [CRC 8.104(a)(1)(B)]. CCP 1013 does not extend "
             "the time to appeal (CRC 8.104(b)).") in d["explanation"]
     (d,) = _found(preview, next(c for c in CASES if c["case"] == "AU028"))
-    assert "Service by mail adds no time to this period [FRCP 50(b)]." in d["explanation"]
+    assert "The service method (mail) adds no time to this period [FRCP 50(b)]." in d["explanation"]
