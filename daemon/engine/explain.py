@@ -82,7 +82,7 @@ def missing_service(assumed: str, later: date) -> tuple[str, Flag]:
         kind="missing-service",
         severity="warning",
         message=f"No service method was given, and this deadline depends on it; docketd assumed {words}, "
-        f"the earliest result.",
+        f"the earliest result; other methods give dates up to {later.isoformat()}.",
         action="Add the service method (personal, electronic, mail, ...) to the intake row so the date "
         "can be computed exactly.",
         alternative=later,

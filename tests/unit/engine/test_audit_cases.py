@@ -158,3 +158,28 @@ def test_a_service_method_the_period_ignores_is_said_so(preview: dict[str, Any])
             "the time to appeal (CRC 8.104(b)).") in d["explanation"]
     (d,) = _found(preview, next(c for c in CASES if c["case"] == "AU028"))
     assert "The service method (mail) adds no time to this period [FRCP 50(b)]." in d["explanation"]
+
+
+def test_missing_service_flag_names_the_latest_date(preview: dict[str, Any]) -> None:
+    """The calendar entry carries the flag message: it must say how late the date could be."""
+    (d,) = _found(preview, next(c for c in CASES if c["case"] == "AU141"))
+    (flag,) = [f for f in d["flags"] if f["kind"] == "missing-service"]
+    assert d["due"] == "2026-10-15" and flag["alternative"] == "2026-11-04"
+    assert "mail (international)" in flag["message"] and "2026-11-04" in flag["message"]
+
+
+def test_preview_reports_bad_rows_and_keeps_good_ones(tmp_path: Path) -> None:
+    """Exit 1 when a row is rejected; the good rows are still computed; errors name row and column."""
+    intake = tmp_path / "mixed.csv"
+    intake.write_text("matter,court,event,date,service\n"
+                      "A,federal,summons_served,2026-01-05,personal\n"
+                      "B,federal,summons_served,2026-13-05,personal\n"
+                      "C,federal,summons_served,2026-01-05,carrier-pigeon\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "daemon.cli", "preview", str(intake), "--json"],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                       env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)})
+    assert p.returncode == 1, p.stderr[-2000:]
+    out = json.loads(p.stdout)
+    assert [d["due"] for d in out["deadlines"] if d["rule"] == "frcp.answer"] == ["2026-01-26"]
+    assert [(e["row"], e["column"]) for e in out["errors"]] == [(3, "date"), (4, "service")]
+    assert all(e["message"].endswith(".") and e["file"] for e in out["errors"])
