@@ -22,12 +22,12 @@ CAL = "jdoe@firm.com"
 @pytest.fixture
 def fake() -> Iterator[FakeGoogle]:
     with FakeGoogle(rate_limit_per_minute=100_000) as server:
-        server.hang_seconds = 0.6
+        server.hang_seconds = 0.8  # longer than the client waits: the answer is lost, the work done
         yield server
 
 
 def connect(fake: FakeGoogle, tmp_path: Path, **overrides: object) -> GoogleConnector:
-    section = service_account_section(fake, tmp_path, timeout_seconds=0.3, **overrides)
+    section = service_account_section(fake, tmp_path, timeout_seconds=0.5, **overrides)
     return GoogleConnector.from_config("jdoe-google", section, ConnectorContext(str(tmp_path)))
 
 
@@ -97,7 +97,7 @@ def drain(conn: GoogleConnector, ops: list[Op], refs: dict[str, RemoteRef]) -> i
     passes = 0
     while ops:
         passes += 1
-        assert passes < 60, f"{len(ops)} ops never settled"
+        assert passes < 200, f"{len(ops)} ops never settled"
         results: list[OpResult] = conn.apply(ops[:100])
         retry: list[Op] = []
         for result in results:
