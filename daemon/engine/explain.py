@@ -52,8 +52,10 @@ def trigger_line(label: str, day: date, service: str | None, at: str | None) -> 
     if service and service in SERVICE_WORDS:
         if label.endswith(" set for"):  # a hearing: the service method is that of the papers
             line += f"; papers served by {SERVICE_WORDS[service]}"
-        else:
+        elif any(w in f"{label} " for w in (" served ", " sent ", " mailed ")):
             line += f" by {SERVICE_WORDS[service]}"
+        else:  # an entry or a filing is not served; the row's method is that of its notice
+            line += f"; notice served by {SERVICE_WORDS[service]}"
     return line + "."
 
 
