@@ -99,21 +99,38 @@ def ca_judicial_holidays(year: int) -> list[Holiday]:
     return [h for h in out if h.day.year == year]
 
 
+def _state_fixed(year: int, month: int, day: int, name: str, ambiguous: bool = False) -> list[Holiday]:
+    """A fixed-date California state holiday on its Gov. Code 6701 day: a Sunday holiday moves to the
+    Monday after; a Saturday one does not move (6701 moves only Nov 11 to the Friday before), so the
+    Friday before is a court day on one reading and, by analogy to CCP 135 and 5 U.S.C. 6103, a holiday
+    on the other: unsettled (docketd calendars the earlier date and flags the later)."""
+    actual = date(year, month, day)
+    wd = actual.weekday()
+    if wd == 6:
+        return [Holiday(actual + ONE_DAY, f"{name} (observed)", ambiguous)]
+    if wd == 5:
+        return [Holiday(actual - ONE_DAY, f"Friday before {name}, which falls on a Saturday (Gov. Code "
+                                          f"6701 does not move it)", True)]
+    return [Holiday(actual, name, ambiguous)]
+
+
 def ca_state_holidays(year: int) -> list[Holiday]:
     """California state holidays that FRCP 6(a)(6)(C) adds to forward counts in California districts.
 
     Gov. Code 6700 days beyond the federal list: Lincoln Day, Cesar Chavez Day, Native American Day
-    (since 2015, AB 1973). Two days read two ways and are marked ambiguous: the day after Thanksgiving
-    (a judicial holiday under CCP 135 but not named in Gov. Code 6700) and Admission Day, Sept 9
-    (named in Gov. Code 6700, yet state offices and courts stay open); likewise Genocide Remembrance
-    Day (Apr 24, from 2025). Lunar New Year and Diwali (lunar dates) are not modelled: see docs/rules.md.
+    (since 2015, AB 1973), on their Gov. Code 6701 days (Sunday -> Monday; a Saturday one is not moved,
+    so the Friday before is unsettled). Days that read two ways are marked ambiguous: the day after
+    Thanksgiving (a judicial holiday under CCP 135 but not named in Gov. Code 6700), Admission Day,
+    Sept 9 (named in Gov. Code 6700, yet CCP 135 excepts it and state courts stay open), and Genocide
+    Remembrance Day, Apr 24 (AB 1801, Stats. 2022, from 2023; also not a judicial holiday). Lunar New
+    Year and Diwali (lunar dates) are not modelled: see docs/rules.md.
     """
-    out = _fixed(year, 2, 12, "Lincoln Day") + _fixed(year, 3, 31, "Cesar Chavez Day")
+    out = _state_fixed(year, 2, 12, "Lincoln Day") + _state_fixed(year, 3, 31, "Cesar Chavez Day")
     if year >= 2015:
         out.append(Holiday(nth_weekday(year, 9, 4, 4), "Native American Day"))
-    out += [Holiday(h.day, h.name, True) for h in _fixed(year, 9, 9, "Admission Day")]
-    if year >= 2025:  # AB 1801 (2024): a state holiday, yet not a judicial holiday (CCP 135)
-        out += [Holiday(h.day, h.name, True) for h in _fixed(year, 4, 24, "Genocide Remembrance Day")]
+    out += _state_fixed(year, 9, 9, "Admission Day", True)
+    if year >= 2023:
+        out += _state_fixed(year, 4, 24, "Genocide Remembrance Day", True)
     out.append(Holiday(nth_weekday(year, 11, 3, 4) + ONE_DAY, "Day after Thanksgiving", True))
     return [h for h in out if h.day.year == year]
 
