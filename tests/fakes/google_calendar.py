@@ -255,8 +255,10 @@ class FakeGoogle:
             raise ApiError(404, "notFound", f"No such API path {req.path}.")
         cal = req.user if parts[3] == "primary" else parts[3]
         if_match = req.headers.get("if-match")
-        body = json.loads(req.body) if req.body else {}
-        q = {k: v[-1] for k, v in req.query.items()}
+        try:
+            body = json.loads(req.body) if req.body else {}
+        except ValueError:
+            raise ApiError(400, "parseError", "This API does not support parsing form-encoded input.") from None
         if len(parts) == 5:
             if req.method == "POST":
                 return Response(200, self.store.insert(cal, body))
@@ -273,7 +275,6 @@ class FakeGoogle:
             if req.method == "DELETE":
                 self.store.delete(cal, eid, if_match)
                 return Response(204)
-        del q
         raise ApiError(405, "badRequest", f"{req.method} is not supported on {req.path}.")
 
 

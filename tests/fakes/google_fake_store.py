@@ -69,7 +69,7 @@ class CalendarStore:
                 raise ApiError(400, "invalid", "Invalid resource id value.")
             if eid in self._cal(cal):
                 raise ApiError(409, "duplicate", "The requested identifier already exists.")
-            _validate(body, creating=True)
+            _validate(body)
             now = _now()
             ev = copy.deepcopy(body)
             ev.update({"kind": "calendar#event", "id": eid, "etag": self._etag(), "created": now,
@@ -99,7 +99,7 @@ class CalendarStore:
                 merged = {**keep, "status": "confirmed", **copy.deepcopy(body)}
             else:
                 _merge(merged, body)
-            _validate(merged, creating=False)
+            _validate(merged)
             merged.update({"etag": self._etag(), "updated": _now(), "sequence": ev.get("sequence", 0) + 1})
             self._cal(cal)[eid] = merged
             return copy.deepcopy(merged)
@@ -174,7 +174,7 @@ def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
             target[key] = copy.deepcopy(value)
 
 
-def _validate(ev: dict[str, Any], creating: bool) -> None:
+def _validate(ev: dict[str, Any]) -> None:
     """The checks Google makes that a client can get wrong."""
     start, end = ev.get("start"), ev.get("end")
     if not start or not end:
@@ -207,4 +207,3 @@ def _validate(ev: dict[str, Any], creating: bool) -> None:
         raise ApiError(400, "invalid", "Invalid color id.")
     if ev.get("status") not in (None, "confirmed", "tentative", "cancelled"):
         raise ApiError(400, "invalid", "Invalid status value.")
-    del creating
