@@ -28,9 +28,10 @@ class Notifier:
         message = "\n".join(f"{k}={v}" for k, v in fields.items()).encode("utf-8")
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
             try:
-                sock.sendto(message, self.address)
+                # Never block: a notify socket nobody drains must not stall the main loop.
+                sock.sendto(message, socket.MSG_DONTWAIT, self.address)
             except OSError:
-                pass  # systemd went away (or never listened); the daemon's work matters more
+                pass  # systemd went away, never listened, or its queue is full; the work matters more
 
     def ready(self, status: str) -> None:
         """Tell systemd start-up is done."""

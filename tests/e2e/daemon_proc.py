@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -74,13 +75,30 @@ class DaemonProcess:
         self.sock.bind(self.sock_path)
         self.sock.settimeout(0.1)
         self.log_path = cwd / "daemon.log"
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._reader = threading.Thread(target=self._drain_forever, daemon=True)
+        self._reader.start()
+
+    def _drain_forever(self) -> None:
+        # Read notify messages as systemd would, so the daemon's datagrams never pile up unread.
+        while not self._closing.is_set():
+            try:
+                data = self.sock.recv(4096)
+            except (TimeoutError, BlockingIOError):
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self.notifications.append(data.decode())
 
     def start(self, timeout: float = 60.0) -> None:
         """Start the daemon and wait for READY=1."""
         env = dict(os.environ)
         env.update({"NOTIFY_SOCKET": self.sock_path, "PYTHONUNBUFFERED": "1"})
         env.update(self.env)
-        self.notifications.clear()
+        with self._lock:
+            self.notifications.clear()
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "daemon.cli", "--config", str(self.config), "run"],
@@ -92,19 +110,17 @@ class DaemonProcess:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             self.poll_notify()
-            if any(needle in n for n in self.notifications):
+            with self._lock:
+                seen = any(needle in n for n in self.notifications)
+            if seen:
                 return
             if self.proc is not None and self.proc.poll() is not None:
                 raise AssertionError(f"docketd exited with {self.proc.returncode} before {needle}:\n{self.log}")
         raise AssertionError(f"no {needle} from docketd within {timeout} s:\n{self.log}")
 
     def poll_notify(self) -> None:
-        """Collect notify messages received so far."""
-        while True:
-            try:
-                self.notifications.append(self.sock.recv(4096).decode())
-            except (TimeoutError, BlockingIOError):
-                return
+        """Notify messages are collected by a reader thread; this just lets it catch up."""
+        time.sleep(0.05)
 
     @property
     def log(self) -> str:
@@ -133,6 +149,8 @@ class DaemonProcess:
         """Stop if running and remove the socket."""
         if self.proc is not None and self.proc.poll() is None:
             self.stop()
+        self._closing.set()
+        self._reader.join(timeout=2)
         self.sock.close()
         try:
             os.unlink(self.sock_path)

@@ -189,3 +189,13 @@ def test_config_option_after_the_command(tmp_path: Path) -> None:
     p = _cli("rules", "list", "--config", str(cfg), cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert "frcp.answer" in p.stdout
+
+
+def test_sd_notify_never_blocks_on_a_full_socket(tmp_path: Path) -> None:
+    path = str(tmp_path / "full.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(path)  # bound but never read: its queue fills up
+    n = Notifier(path)
+    for _ in range(5000):
+        n.watchdog()  # would hang forever on a blocking send
+    server.close()
