@@ -122,8 +122,9 @@ def ca_state_holidays(year: int) -> list[Holiday]:
     so the Friday before is unsettled). Days that read two ways are marked ambiguous: the day after
     Thanksgiving (a judicial holiday under CCP 135 but not named in Gov. Code 6700), Admission Day,
     Sept 9 (named in Gov. Code 6700, yet CCP 135 excepts it and state courts stay open), and Genocide
-    Remembrance Day, Apr 24 (AB 1801, Stats. 2022, from 2023; also not a judicial holiday). Lunar New
-    Year and Diwali (lunar dates) are not modelled: see docs/rules.md.
+    Remembrance Day, Apr 24 (AB 1801, Stats. 2022, from 2023; also not a judicial holiday), Lunar New
+    Year (AB 2596, Stats. 2022, from 2023) and Diwali (AB 268, Stats. 2025, from 2026), both state
+    holidays that CCP 135 excepts from the judicial holidays, on the dates of the tables below.
     """
     out = _state_fixed(year, 2, 12, "Lincoln Day") + _state_fixed(year, 3, 31, "Cesar Chavez Day")
     if year >= 2015:
@@ -131,8 +132,30 @@ def ca_state_holidays(year: int) -> list[Holiday]:
     out += _state_fixed(year, 9, 9, "Admission Day", True)
     if year >= 2023:
         out += _state_fixed(year, 4, 24, "Genocide Remembrance Day", True)
+    for table, first, name in ((_LUNAR_NEW_YEAR, 2023, "Lunar New Year"), (_DIWALI, 2026, "Diwali")):
+        if 0 <= year - first < len(table):
+            out.append(Holiday(date(year, int(table[year - first][:2]), int(table[year - first][2:])), name,
+                               True))
     out.append(Holiday(nth_weekday(year, 11, 3, 4) + ONE_DAY, "Day after Thanksgiving", True))
     return [h for h in out if h.day.year == year]
+
+
+# Gov. Code 6700(a)(4): Lunar New Year is "the second new moon following the winter solstice, or the
+# third ... should an intercalary month intervene"; Diwali is the 15th day of Kartik. Month-day per year
+# from 2023 and 2026, taken from the Chinese and Hindu lunisolar tables of the `holidays` package
+# (0.109) and checked against published dates; years past the tables are not flagged.
+_LNY_TEXT = (
+    "0122 0210 0129 0217 0206 0126 0213 0203 0123 0211 0131 0219 0208 0128 0215 0204 0124 0212 0201 0122 "
+    "0210 0130 0217 0206 0126 0214 0202 0123 0211 0201 0219 0208 0128 0215 0204 0124 0212 0202 0121 0209 "
+    "0129 0217 0205 0126 0214 0203 0123 0211 0131 0219 0207 0127 0215"
+)
+_DIWALI_TEXT = (
+    "1108 1028 1115 1105 1026 1114 1102 1022 1110 1030 1117 1106 1027 1115 1104 1024 1112 1101 1118 1108 "
+    "1028 1116 1105 1026 1113 1102 1120 1109 1030 1118 1106 1027 1115 1104 1023 1111 1031 1119 1108 1028 "
+    "1116 1106 1025 1113 1102 1121 1109 1030 1118 1107"
+)
+_LUNAR_NEW_YEAR = _LNY_TEXT.split()
+_DIWALI = _DIWALI_TEXT.split()
 
 
 def no_holidays(year: int) -> list[Holiday]:
