@@ -22,7 +22,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 run: $(VENV)/.installed
 	$(BIN)/docketd run --config $(CONFIG)
 
-## system-deps: Debian packages the tests use (headless Chromium for the agenda page)
+## system-deps: Debian packages the tests use (headless Chromium for the agenda page, faketime for clock tests)
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -30,6 +30,14 @@ system-deps:
 	    apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null || \
 	      echo "warning: could not install chromium; the browser test will be skipped"; \
 	  else echo "warning: chromium missing and not root; the browser test will be skipped"; fi; \
+	fi
+	@if ! ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's faketime for the midnight/DST reliability tests..."; \
+	    apt-get install -y -qq faketime >/dev/null 2>&1 || \
+	      (apt-get update -qq >/dev/null && apt-get install -y -qq faketime >/dev/null) || \
+	      echo "warning: could not install faketime; the clock tests will be skipped"; \
+	  else echo "warning: faketime missing and not root; the clock tests will be skipped"; fi; \
 	fi
 
 lint: $(VENV)/.installed-test
