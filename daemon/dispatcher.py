@@ -142,7 +142,9 @@ class Dispatcher:
         return report
 
     def _ops(self, target: str, rows: list[OutboxRow]) -> list[Op]:
-        synced = self.store.sync_rows(target)
+        # Only the batch's own rows: reading the whole calendar's sync state per batch made every
+        # dispatch grow with the docket (make bench: 29% of a drop's dispatch time at 400 matters).
+        synced = self.store.sync_rows_for_uids(target, [r.uid for r in rows])
         ops = []
         for r in rows:
             s = synced.get(r.uid)

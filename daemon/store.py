@@ -206,6 +206,16 @@ class Store:
         rows = self.db.execute("SELECT * FROM sync WHERE target=?", (target,))
         return {r["uid"]: _sync_row(r) for r in rows}
 
+    def sync_rows_for_uids(self, target: str, uids: list[str]) -> dict[str, SyncRow]:
+        """What docketd last wrote to one calendar for these uids only (a primary-key lookup each)."""
+        out: dict[str, SyncRow] = {}
+        for start in range(0, len(uids), 500):  # stay far below SQLite's limit on bound variables
+            chunk = uids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(f"SELECT * FROM sync WHERE target=? AND uid IN ({marks})", (target, *chunk)):
+                out[r["uid"]] = _sync_row(r)
+        return out
+
     def sync_rows_for_matter(self, matter: str) -> list[SyncRow]:
         """Sync state of every entry of one matter, in every calendar (keys start with 'matter|')."""
         rows = self.db.execute("SELECT * FROM sync WHERE key >= ? AND key < ?", (matter + "|", matter + "}"))
