@@ -33,7 +33,7 @@ class FakeGoogleOnPort(FakeGoogle):
 
 
 def google_config(tmp: Path, fake: FakeGoogle, calendar_id: str, *, root: str | None = None,
-                  extra: str = "", sync: str = "") -> Path:
+                  extra: str = "", sync: str = "", calendars: tuple[str, ...] = ("jdoe-google",)) -> Path:
     """A config routing jdoe's deadlines to one Google calendar on the fake (fast retries for tests)."""
     base = root or fake.root
     key = tmp / "google-sa.json"
@@ -51,7 +51,7 @@ retry_base_seconds = 0.01
 retry_budget_seconds = 1
 timeout_seconds = 5
 """
-    return plain_config(tmp, section + extra, jdoe_calendars=["jdoe-google"], sync=sync)
+    return plain_config(tmp, section + extra, jdoe_calendars=list(calendars), sync=sync)
 
 
 def live_events(fake: FakeGoogle, calendar_id: str) -> dict[str, dict[str, Any]]:
