@@ -3,7 +3,8 @@
 Runs every benchmark (never part of `make test`), prints the table, and writes bench/results.json
 (one object per metric: name, value, unit, goal, met, growth) and docs/benchmarks.md.
 
-    python -m bench            # everything, growth at 1x / 4x / 16x (about 10-15 minutes)
+    python -m bench            # everything, growth at 1x / 4x / 16x (store footprint 1x / 4x), ~15 minutes
+    python -m bench --big      # the same plus the store footprint at 16x (80,000 matters; ~15 min more)
     python -m bench --quick    # 1x only, fewer repeats (a few minutes); results are not written
 """
 
@@ -29,9 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="1x only, fewer repeats; do not write results")
     p.add_argument("--only", action="append", default=[], choices=sorted(SUITES),
                    help="run only this suite (repeatable)")
+    p.add_argument("--big", action="store_true", help="also measure the store footprint at 16x (80,000 matters; "
+                   "about 15 more minutes)")
     p.add_argument("--write", action="store_true", help="write results even with --quick/--only")
     args = p.parse_args(argv)
     settings = Settings.quick() if args.quick else Settings()
+    if args.big:
+        settings = settings.big()
     today = datetime.now().astimezone().date()
     metrics: list[Metric] = []
     started = time.perf_counter()

@@ -1,8 +1,9 @@
 """Drop -> .ics latency: `docketd run` (embedded default) as a subprocess, files dropped one at a time.
 
-Each drop is one new matter (5 rows, 10 deadlines) written with open/write/close straight into the
-inbox. The clock starts right after close() and stops when the attorney's .ics file (written after
-all.ics) holds the matter: the file is replaced atomically, so a changed inode means a new version.
+Each drop is one new matter (4-5 rows, 10 deadlines) for one of ten attorneys in turn, written with
+open/write/close straight into the inbox. The clock starts right after close() and stops when that
+attorney's .ics file (written after all.ics) holds the matter: the file is replaced atomically, so a
+changed inode means a new version.
 """
 
 from __future__ import annotations
@@ -82,21 +83,21 @@ def run(today: date, drops: int = 50, preload_matters: int = 0, pause: float = 0
     """
     with tempfile.TemporaryDirectory(prefix="docketd-bench-drop-") as tmp_name:
         tmp = Path(tmp_name)
-        attorney = people(1)
+        attorneys = people(10)
         cfg = write_config(tmp)
         inbox = tmp / "var" / "inbox"
-        person_ics = tmp / "var" / "calendars" / f"{attorney[0]}.ics"
         daemon = DaemonProcess(cfg, tmp)
         try:
             if preload_matters:
-                (inbox / "preload.csv").write_text(csv_text(rows_for(preload_matters, today, attorney, prefix="P")),
+                (inbox / "preload.csv").write_text(csv_text(rows_for(preload_matters, today, attorneys, prefix="P")),
                                                    encoding="utf-8")
             daemon.start(timeout=600)
             if preload_matters:
                 wait_until(lambda: _preloaded(tmp, daemon), timeout=1800, interval=0.2, what="the preload")
             latencies: list[float] = []
             for i in range(drops):
-                rows = rows_for(1, today, attorney, start=i, prefix="D")
+                rows = rows_for(1, today, attorneys, start=i, prefix="D")
+                person_ics = tmp / "var" / "calendars" / f"{rows[0].attorney}.ics"
                 text = csv_text(rows).encode("utf-8")
                 with open(inbox / f"drop-{i:03d}.csv", "wb") as f:
                     f.write(text)

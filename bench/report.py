@@ -20,7 +20,7 @@ class Metric:
     name: str
     value: float | None
     unit: str
-    goal: str  # e.g. ">= 100000", "<= 0.1"
+    goal: str  # e.g. ">= 100000", "<= 0.1"; "" for a number reported without a goal
     met: bool | None = None
     growth: dict[str, float | None] = field(default_factory=dict)  # "1x"/"4x"/"16x" -> value
     growth_class: str = "n/a"
@@ -33,8 +33,8 @@ class Metric:
 
 
 def meets(value: float | None, goal: str) -> bool | None:
-    """Whether value satisfies a goal like '<= 0.1' or '>= 100000' (None if there is no value)."""
-    if value is None:
+    """Whether value satisfies a goal like '<= 0.1' or '>= 100000' (None without a value or a goal)."""
+    if value is None or not goal:
         return None
     op, _, number = goal.partition(" ")
     target = float(number)
@@ -98,6 +98,8 @@ def _fmt(value: float | None) -> str:
 
 
 def _met(m: Metric) -> str:
+    if not m.goal:
+        return "(no goal)"
     return {True: "yes", False: "MISSED", None: "not measured"}[m.met]
 
 
@@ -110,7 +112,7 @@ def _growth(m: Metric) -> str:
 def table(metrics: Sequence[Metric]) -> str:
     """A fixed-width console table."""
     rows = [("metric", "value", "unit", "goal", "met", "growth 1x / 4x / 16x", "class")]
-    rows += [(m.name, _fmt(m.value), m.unit, m.goal, _met(m), _growth(m), m.growth_class) for m in metrics]
+    rows += [(m.name, _fmt(m.value), m.unit, m.goal or "—", _met(m), _growth(m), m.growth_class) for m in metrics]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -131,7 +133,7 @@ def markdown(metrics: Sequence[Metric], context: dict[str, object], findings: Se
     out += ["", "| metric | value | unit | goal | met | growth (1x / 4x / 16x) | growth class |",
             "|---|---|---|---|---|---|---|"]
     for m in metrics:
-        out.append(f"| {m.name} | {_fmt(m.value)} | {m.unit} | {m.goal} | {_met(m)} | {_growth(m)} | "
+        out.append(f"| {m.name} | {_fmt(m.value)} | {m.unit} | {m.goal or '—'} | {_met(m)} | {_growth(m)} | "
                    f"{m.growth_class} |")
     out += ["", "## How each number was measured", ""]
     out += [f"- **{m.name}**: {m.notes}" for m in metrics if m.notes]

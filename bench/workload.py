@@ -1,7 +1,7 @@
 """Synthetic intake for the benchmarks: matters whose rows yield exactly 10 deadlines each.
 
-Dates are spread over the year after `today`, so every deadline is live (none missed at intake);
-matters are routed round-robin to `people` attorneys.
+Service dates lie in the three weeks before `today` and hearings in the year after it, so every
+deadline is still ahead (none missed at intake); matters are routed round-robin to the attorneys.
 """
 
 from __future__ import annotations
@@ -61,9 +61,14 @@ def matter_rows(index: int, today: date, attorneys: Sequence[str], rnd: random.R
     attorney = attorneys[index % len(attorneys)] if attorneys else ""
     rows = []
     for event in mix:
-        # Hearings and trials are set a few months out so their backward counts are still ahead.
-        offset = rnd.randrange(60, 365) if event in ("motion_hearing", "msj_hearing", "trial") \
-            else rnd.randrange(0, 30)
+        # Papers were served in the last week or three (in the past: no "future trigger" flag, and the
+        # responses are still ahead); hearings and trials are set months out so backward counts are ahead.
+        if event in ("motion_hearing", "msj_hearing", "trial"):
+            offset = rnd.randrange(60, 365)
+        elif event == "summons_served":
+            offset = -rnd.randrange(0, 8)
+        else:
+            offset = -rnd.randrange(0, 21)
         rows.append(Row(matter, title, court, event, today + timedelta(days=offset), rnd.choice(_SERVICE),
                         attorney))
     return rows
