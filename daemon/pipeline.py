@@ -106,8 +106,18 @@ def _unique(dest_dir: Path, name: str) -> Path:
     return candidate
 
 
+def as_text(name: str) -> str:
+    """A file name or path as storable text: bytes that are not UTF-8 (possible on Linux) show as U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def display_name(path: Path) -> str:
+    """The file's name as storable text (see `as_text`)."""
+    return as_text(path.name)
+
+
 def _report_text(report: FileReport, path: Path) -> str:
-    lines = [f"docketd could not use all of {path.name}.", ""]
+    lines = [f"docketd could not use all of {display_name(path)}.", ""]
     if report.accepted:
         rows = ", ".join(str(r) for r in report.accepted)
         lines.append(f"Rows accepted and docketed: {rows}.")
@@ -117,7 +127,7 @@ def _report_text(report: FileReport, path: Path) -> str:
     for e in report.errors:
         where = f"row {e.row}" if e.row is not None else "file"
         col = f", column {e.column}" if e.column else ""
-        lines.append(f"- {path.name}, {where}{col}: {e.message}")
+        lines.append(f"- {display_name(path)}, {where}{col}: {e.message}")
     return "\n".join(lines) + "\n"
 
 
@@ -144,13 +154,13 @@ def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True
     prior = store.file_status(checksum)
     if prior is not None:
         # Committed before (a crash before the move, or the same file dropped again): move only.
-        report = FileReport(path.name, "duplicate")
+        report = FileReport(display_name(path), "duplicate")
         move_done(docket, path, report)
         return report
     result = read_intake(path, header_aliases=docket.config.header_aliases, check_event=event_checker(docket))
     good, late_errors = resolve_rows(docket, result, now.date())
     errors = sorted([*result.errors, *late_errors], key=lambda e: (e.row or 0, e.column or ""))
-    report = FileReport(path.name, "processed", rows=result.rows,
+    report = FileReport(display_name(path), "processed", rows=result.rows,
                         accepted=sorted({t.provenance.row for t in good if t.provenance}), errors=errors)
     if errors:
         report.status = "partial" if good else "rejected"
@@ -161,10 +171,10 @@ def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True
         if not cross:
             docket.store.set_kv(db, CROSS_DIRTY, "1")
         db.execute("INSERT INTO files (checksum, name, received_at, status, rows, errors) VALUES (?, ?, ?, ?, ?, ?)",
-                   (checksum, path.name, stamp, report.status, result.rows, len(errors)))
+                   (checksum, display_name(path), stamp, report.status, result.rows, len(errors)))
     move_done(docket, path, report)
     with store.transaction() as db:
-        db.execute("UPDATE files SET moved_to=? WHERE checksum=?", (str(report.moved_to), checksum))
+        db.execute("UPDATE files SET moved_to=? WHERE checksum=?", (as_text(str(report.moved_to)), checksum))
     return report
 
 

@@ -43,7 +43,7 @@ def read_intake(path: Path, *, header_aliases: Mapping[str, str] | None = None,
     `check_event(court, event)` returns None when the court's rules know the event, else a
     sentence saying what is wrong. `sheet` picks a workbook's sheet (default: Intake, else the first).
     """
-    source = path.name
+    source = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # non-UTF-8 names
     suffix = path.suffix.lower()
     if suffix not in EXTENSIONS:
         hint = (" Old .xls workbooks are not read; open it in Excel and save it as .xlsx."
