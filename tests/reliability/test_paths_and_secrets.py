@@ -30,6 +30,7 @@ def test_symlinks_out_of_the_inbox_are_not_followed_and_odd_names_work(tmp_path:
     secret.write_text(HEADER + intake_row("2099-0001", spread_day(1)), encoding="utf-8")
     (outside / "dir").mkdir()
     os.symlink(secret, var / "inbox" / "link-out.csv")  # present at start-up: the scan must skip it
+    raw_name = os.fsencode(str(var / "inbox")) + b"/bad-utf8-\xff.csv"  # a name that is not UTF-8
     d = daemon(cfg)
     try:
         d.start()
@@ -38,19 +39,22 @@ def test_symlinks_out_of_the_inbox_are_not_followed_and_odd_names_work(tmp_path:
         os.symlink(Path("..") / ".." / "outside" / "not-intake.csv", var / "inbox" / "relative.csv")
         for i, name in enumerate(ODD_NAMES):
             (var / "inbox" / name).write_text(HEADER + intake_row(f"2026-{i:04d}", spread_day(i)), encoding="utf-8")
-        # Not covered: a name that is not valid UTF-8 (b"bad-\xff.csv") fails today; see docs/reliability.md.
-        wait_until(lambda: count(var / "state.db", "files") == len(ODD_NAMES), what="the odd names processed")
+        with open(raw_name, "wb") as f:
+            f.write((HEADER + intake_row("2026-0100", spread_day(100))).encode())
+        wait_until(lambda: count(var / "state.db", "files") == len(ODD_NAMES) + 1, what="the odd names processed")
         wait_until(lambda: "passwd.csv" in d.log and "relative.csv" in d.log, what="the symlink warnings")
         clean_stop(d)
     finally:
         d.close()
     state = var / "state.db"
     assert count(state, "matters", "matter LIKE '2099-%'") == 0  # the linked file was never read
-    assert count(state, "matters") == len(ODD_NAMES)
+    assert count(state, "matters") == len(ODD_NAMES) + 1
     assert secret.exists() and (var / "inbox" / "link-out.csv").is_symlink()  # left alone, not moved
     assert sorted(os.listdir(outside)) == ["dir", "not-intake.csv"]  # nothing written outside
     processed = set(os.listdir(var / "processed"))
     assert set(ODD_NAMES) <= processed
+    assert os.fsdecode(b"bad-utf8-\xff.csv") in processed
+    assert count(state, "files", "name='bad-utf8-\ufffd.csv'") == 1
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
     assert re.search(r"Skipping link-out\.csv: it is a symbolic link to .*outside the inbox", d.log)
     assert "Traceback" not in d.log
