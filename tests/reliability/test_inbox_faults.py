@@ -115,7 +115,7 @@ def test_slow_writers_and_renames_into_place(tmp_path: Path) -> None:
 def test_kill_9_mid_ingest_then_restart_processes_each_file_once(tmp_path: Path) -> None:
     cfg = plain_config(tmp_path)
     var = tmp_path / "var"
-    rounds, per_round = 8, 60
+    rounds, per_round = 8, 150
     names = [f"batch-{i:03d}.csv" for i in range(rounds * per_round)]
     rng = random.Random(7)
     busy_kills = 0
@@ -127,7 +127,7 @@ def test_kill_9_mid_ingest_then_restart_processes_each_file_once(tmp_path: Path)
                 text = intake_csv([f"2026-{i:04d}", f"2026-{i:04d}-b"], first=2 * i)
                 write_atomically(var / "inbox" / names[i], text)
             spawn(d)
-            time.sleep(rng.uniform(0.4, 1.2))  # start-up takes ~0.6 s; then files are being ingested
+            time.sleep(rng.uniform(0.3, 1.0))  # start-up takes ~0.6 s; then files are being ingested
             busy_kills += bool(_names(var / "inbox"))
             d.kill()
         d.start()
