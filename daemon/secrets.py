@@ -49,7 +49,8 @@ def has_inline_secrets(config: Config) -> bool:
 
 def secret_paths(config: Config) -> list[Path]:
     """Every file the config says holds a secret (plus the config itself if it holds one inline)."""
-    paths = _section_paths(config.calendars, config.base_dir) + _section_paths(config.sources, config.base_dir)
+    base = config.base_dir
+    paths = _section_paths(config.calendars, base) + _section_paths(config.sources, base)
     if has_inline_secrets(config):
         paths.append(config.path)
     state_dir = config.state_dir

@@ -42,7 +42,8 @@ def spread_day(n: int) -> date:
 
 def intake_csv(matters: list[str], served: date | None = None, first: int = 0) -> str:
     """A CSV with one summons_served row per matter (served dates spread unless one is given)."""
-    return HEADER + "".join(intake_row(m, served or spread_day(first + i), attorney=f"atty{(first + i) % 40}@firm.com")
+    return HEADER + "".join(intake_row(m, served or spread_day(first + i),
+                                       attorney=f"atty{(first + i) % 40}@firm.com")
                             for i, m in enumerate(matters))
 
 
@@ -127,7 +128,8 @@ def clean_stop(d: DaemonProcess, timeout: float = 30.0) -> None:
     except subprocess.TimeoutExpired:
         d.proc.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER=1 prints the stacks
         d.stop()
-        raise AssertionError(f"docketd did not stop within {timeout} s of SIGTERM:\n{d.log[-8000:]}") from None
+        raise AssertionError(f"docketd did not stop within {timeout} s of SIGTERM:\n{d.log[-8000:]}") \
+            from None
     d.stop()
     assert code == 0, f"docketd exited with {code}:\n{d.log[-4000:]}"
 

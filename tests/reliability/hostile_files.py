@@ -46,6 +46,15 @@ def formula_rows() -> str:
             + f"@SUM(1+1),x,federal,summons_served,{day},personal,+jdoe@firm.com,,open\n")
 
 
+def _laughs() -> bytes:
+    """YAML 'billion laughs': each alias list repeats the previous one nine times."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(8):
+        prev, name = chr(97 + i), chr(98 + i)
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    return ("\n".join(lines) + "\n").encode()
+
+
 def hostile_files(folder: Path) -> dict[str, Path]:
     """Write one file per hostile class into `folder`; returns {class: path}."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -58,19 +67,17 @@ def hostile_files(folder: Path) -> dict[str, Path]:
         "bomb.xlsx": zip_bomb(),
         "nested.json": b"[" * 200_000 + b"]" * 200_000,
         "nested.yaml": b"a:\n" + b"".join(b"  " * i + b"- \n" for i in range(1, 300)),
-        "laughs.yaml": (b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-                        + b"".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
-                                   f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
-                                   f"*{chr(97 + i)}]\n".encode() for i in range(8))),
+        "laughs.yaml": _laughs(),
         "python-tag.yaml": b"- !!python/object/apply:os.system ['touch /tmp/docketd-pwned']\n",
         "nul.csv": (HEADER + row).replace(",federal,", ",fed\x00eral,").encode() + b"\x00\x00\n",
         "bom-utf16.csv": (HEADER + row).encode("utf-16"),
         "bom-utf8.csv": b"\xef\xbb\xbf" + (HEADER + row).encode("utf-8"),
-        "mixed-encoding.csv": (HEADER + row).encode() + "2026-0010,Caf\u00e9 v. M\u00fcller,federal,".encode("latin-1")
+        "mixed-encoding.csv": (HEADER + row).encode()
+        + "2026-0010,Caf\u00e9 v. M\u00fcller,federal,".encode("latin-1")
         + f"summons_served,{spread_day(10)},personal,jdoe@firm.com,,open\n".encode(),
         "formulas.csv": formula_rows().encode(),
-        "huge-rows.csv": (HEADER + "".join(intake_row(f"2027-{i:06d}", spread_day(i)) for i in range(200_000)))
-        .encode(),
+        "huge-rows.csv": (HEADER + "".join(intake_row(f"2027-{i:06d}", spread_day(i))
+                                           for i in range(200_000))).encode(),
         "empty.json": b"",
         "not-a-list.json": b'{"matter": {"$ref": "#"}}',
     }

@@ -20,8 +20,10 @@ from daemon.models import TriggerEvent
 from tests.e2e.daemon_proc import wait_until, write_config
 from tests.reliability.helpers import HEADER, TZ, clean_stop, daemon, db_rows, intake_row
 
-LIBS = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1") + glob.glob("/usr/lib/faketime/libfaketime.so.1"))
-pytestmark = pytest.mark.skipif(not LIBS, reason="libfaketime missing: run `make system-deps` (Debian faketime)")
+LIBS = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
+              + glob.glob("/usr/lib/faketime/libfaketime.so.1"))
+pytestmark = pytest.mark.skipif(not LIBS,
+                                reason="libfaketime missing: run `make system-deps` (Debian faketime)")
 
 
 def _fake_clock_env(clock_file: Path) -> dict[str, str]:
@@ -44,7 +46,8 @@ def _day(state: Path) -> str | None:
 
 
 def _answer(served: date) -> date:
-    out = load_rulebook().compute(TriggerEvent("M", "summons_served", served, court="federal", service="personal"))
+    trigger = TriggerEvent("M", "summons_served", served, court="federal", service="personal")
+    out = load_rulebook().compute(trigger)
     return next(d.due for d in out if d.rule == "frcp.answer")
 
 

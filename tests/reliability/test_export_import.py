@@ -99,7 +99,8 @@ def test_import_refuses_damaged_or_foreign_files(tmp_path: Path) -> None:
         "badcol.json": json.dumps({"format": "docketd-export", "version": 1, "schema_version": 2,
                                    "tables": {"kv": [{"key": "a", "value": "b", "evil": 1}]}}),
         "badrow.json": json.dumps({"format": "docketd-export", "version": 1, "schema_version": 2,
-                                   "tables": {"kv": [{"key": "a", "value": "b"}, {"key": "a", "value": "c"}]}}),
+                                   "tables": {"kv": [{"key": "a", "value": "b"},
+                                                     {"key": "a", "value": "c"}]}}),
     }
     for name, text in cases.items():
         path = tmp_path / name

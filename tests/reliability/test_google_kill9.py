@@ -88,7 +88,8 @@ def test_kill_9_twenty_times_during_google_sync(tmp_path: Path) -> None:
                         _drop(var / "inbox", name, text, order)
                 spawn(d)
                 time.sleep(rng.uniform(0.5, 2.0))
-                kills.append({"outbox": count(state, "outbox"), "inbox": len(list((var / "inbox").glob("*.csv"))),
+                kills.append({"outbox": count(state, "outbox"),
+                              "inbox": len(list((var / "inbox").glob("*.csv"))),
                               "events": len(live_events(fake, KILLED_CAL))})
                 d.kill()
             d.start()
@@ -121,7 +122,8 @@ def test_kill_9_twenty_times_during_google_sync(tmp_path: Path) -> None:
     assert count(state, "outbox") == 0
     assert sorted(p.name for p in (var / "processed").iterdir()) == sorted(n for _, n, _ in files)
     assert not list((var / "rejected").iterdir())
-    rows_sql = "SELECT matter, event, ref, json_extract(payload, '$.date'), json_extract(payload, '$.status') " \
+    rows_sql = "SELECT matter, event, ref, json_extract(payload, '$.date'), " \
+               "json_extract(payload, '$.status') " \
                "FROM triggers ORDER BY 1, 2, 3"
     assert db_rows(state, rows_sql) == db_rows(ref_state, rows_sql)
     assert count(state, "triggers") == ROUNDS * MATTERS_PER_FILE

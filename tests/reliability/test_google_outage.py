@@ -37,7 +37,8 @@ def _waiting(config: Path) -> int:
 def test_outage_refused_then_503_then_back_drains_without_a_manual_step(tmp_path: Path) -> None:
     port = _free_port()
     fake = FakeGoogleOnPort(rate_limit_per_minute=10**9)
-    cfg = google_config(tmp_path, fake, CAL, root=f"http://127.0.0.1:{port}/", sync="max_backoff_seconds = 1\n")
+    cfg = google_config(tmp_path, fake, CAL, root=f"http://127.0.0.1:{port}/",
+                        sync="max_backoff_seconds = 1\n")
     state = tmp_path / "var" / "state.db"
     rows = "".join(intake_row(f"2026-{n:04d}", spread_day(n)) for n in range(MATTERS))
     d = daemon(cfg)

@@ -88,8 +88,8 @@ def test_fuzz_random_bytes_in_every_format(tmp_path: Path, data: bytes, ext: str
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ext=st.sampled_from(sorted(SEEDS)), cuts=st.lists(st.tuples(st.integers(0, 10**6), st.binary(max_size=8)),
-                                                         min_size=1, max_size=6),
+@given(ext=st.sampled_from(sorted(SEEDS)),
+       cuts=st.lists(st.tuples(st.integers(0, 10**6), st.binary(max_size=8)), min_size=1, max_size=6),
        truncate=st.one_of(st.none(), st.integers(0, 10**6)))
 def test_fuzz_mutated_valid_files(tmp_path: Path, ext: str, cuts: list[tuple[int, bytes]],
                                   truncate: int | None) -> None:
@@ -139,8 +139,10 @@ def test_daemon_rejects_hostile_drops_and_keeps_working(tmp_path: Path) -> None:
             os.replace(staging / name, var / "inbox" / name)
         wait_until(lambda: not [p for p in (var / "inbox").iterdir()], timeout=90, interval=0.2,
                    what="every hostile file set aside")
-        (var / "inbox" / "good.csv").write_text(HEADER + intake_row("2026-0777", spread_day(7)), encoding="utf-8")
-        wait_until(lambda: (var / "processed" / "good.csv").exists(), what="a good file after the hostile ones")
+        good = HEADER + intake_row("2026-0777", spread_day(7))
+        (var / "inbox" / "good.csv").write_text(good, encoding="utf-8")
+        wait_until(lambda: (var / "processed" / "good.csv").exists(),
+                   what="a good file after the hostile ones")
         assert d.proc is not None and d.proc.poll() is None
         clean_stop(d)
     finally:

@@ -82,7 +82,8 @@ def test_slow_writers_and_renames_into_place(tmp_path: Path) -> None:
         d.start()
         writers = [
             threading.Thread(target=_write_slowly, args=(inbox / "slow.csv", intake_csv(big))),
-            threading.Thread(target=_write_slowly, args=(inbox / "slow-2.csv", intake_csv(["2027-0001"]), 3, 0.6)),
+            threading.Thread(target=_write_slowly,
+                             args=(inbox / "slow-2.csv", intake_csv(["2027-0001"]), 3, 0.6)),
         ]
         for w in writers:
             w.start()
@@ -170,7 +171,8 @@ def test_committed_but_not_moved_is_moved_not_reapplied(tmp_path: Path) -> None:
         d.close()
     state = var / "state.db"
     assert _names(var / "processed") == ["a.csv", "b.csv", "c.csv"]
-    after = db_rows(state, "SELECT matter, updated_at FROM triggers WHERE matter != '2026-0004' ORDER BY matter")
+    after = db_rows(state, "SELECT matter, updated_at FROM triggers WHERE matter != '2026-0004' "
+                           "ORDER BY matter")
     assert after == stamps  # a.csv's rows were not applied a second time
     assert count(state, "triggers") == 4 and count(state, "files") == 3
     assert "a.csv: duplicate" in d.log

@@ -31,7 +31,8 @@ def _write_v1(state: Path) -> str:
         con.execute("INSERT INTO matters VALUES (?, ?, ?)",
                     ("2025-0007", json.dumps(matter), "2025-01-01T00:00:00"))
         con.execute("INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) VALUES "
-                    "('jdoe-google', 'auth', 'critical', 'kept across the migration', '', NULL, '2025-01-01')")
+                    "('jdoe-google', 'auth', 'critical', 'kept across the migration', '', NULL, "
+                    "'2025-01-01')")
         con.execute("INSERT INTO kv VALUES ('marker', 'v1')")
     con.close()
     return served
@@ -53,7 +54,8 @@ def test_v1_state_is_migrated_on_daemon_start_with_a_backup(tmp_path: Path) -> N
     try:
         d.start()
         # The migrated store is used at once: the v1 trigger's deadlines are computed and calendared.
-        wait_until(lambda: count(state, "deadlines", "matter='2025-0007'") >= 1, what="deadlines from v1 rows")
+        wait_until(lambda: count(state, "deadlines", "matter='2025-0007'") >= 1,
+                   what="deadlines from v1 rows")
         wait_until(lambda: count(state, "outbox") == 0, what="the .ics calendars written")
         assert d.stop() == 0
     finally:

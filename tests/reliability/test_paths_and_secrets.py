@@ -38,10 +38,12 @@ def test_symlinks_out_of_the_inbox_are_not_followed_and_odd_names_work(tmp_path:
         os.symlink(outside / "dir", var / "inbox" / "dir-link.csv")
         os.symlink(Path("..") / ".." / "outside" / "not-intake.csv", var / "inbox" / "relative.csv")
         for i, name in enumerate(ODD_NAMES):
-            (var / "inbox" / name).write_text(HEADER + intake_row(f"2026-{i:04d}", spread_day(i)), encoding="utf-8")
+            text = HEADER + intake_row(f"2026-{i:04d}", spread_day(i))
+            (var / "inbox" / name).write_text(text, encoding="utf-8")
         with open(raw_name, "wb") as f:
             f.write((HEADER + intake_row("2026-0100", spread_day(100))).encode())
-        wait_until(lambda: count(var / "state.db", "files") == len(ODD_NAMES) + 1, what="the odd names processed")
+        wait_until(lambda: count(var / "state.db", "files") == len(ODD_NAMES) + 1,
+                   what="the odd names processed")
         wait_until(lambda: "passwd.csv" in d.log and "relative.csv" in d.log, what="the symlink warnings")
         clean_stop(d)
     finally:
@@ -66,7 +68,8 @@ def test_group_or_world_readable_secret_files_are_named_with_the_chmod(tmp_path:
     pw = tmp_path / "caldav-pw"
     pw.write_text("hunter2\n", encoding="utf-8")
     extra = (f'[calendars.g]\nkind = "google"\ncredentials = "{key}"\n'
-             f'[calendars.c]\nkind = "caldav"\nurl = "http://127.0.0.1:9/"\nusername = "u"\npassword_file = "{pw}"\n')
+             f'[calendars.c]\nkind = "caldav"\nurl = "http://127.0.0.1:9/"\nusername = "u"\n'
+             f'password_file = "{pw}"\n')
     cfg = load_config(plain_config(tmp_path, extra), tmp_path)
     os.chmod(key, 0o644)
     os.chmod(pw, 0o640)
