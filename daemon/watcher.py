@@ -267,8 +267,10 @@ class InboxWatcher:
                         continue
                     if signature != item.signature:
                         self._pending[path] = _Pending(now + self.settle[item.kind], signature, item.kind)
-                    elif item.kind != FAST and not self.polling and signature[0] == 0:
-                        continue  # an empty file still open for writing; its close event will come
+                    elif item.kind == SLOW and not self.polling and signature[0] == 0:
+                        # Maybe still open for writing: give it the long wait. If it is still empty and
+                        # unchanged then, report it anyway, so an empty drop is rejected, not ignored.
+                        self._pending[path] = _Pending(now + self.settle[WRITING], signature, WRITING)
                     elif self._reported.get(path) != signature:
                         self._reported[path] = signature
                         ready.append(path)

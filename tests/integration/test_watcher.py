@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -207,3 +208,14 @@ def test_periodic_rescan_finds_files_whose_events_were_lost(inbox: Path, seen: S
         calls = seen.wait_for(1)
         time.sleep(0.6)  # several more rescans
     assert [name for name, _ in calls] == ["missed.csv"] and seen.names == ["missed.csv"]
+
+
+def test_an_empty_file_moved_in_is_reported_so_it_can_be_rejected(watcher: InboxWatcher, inbox: Path,
+                                                                  seen: Seen, tmp_path: Path) -> None:
+    # An empty drop must reach the pipeline (which rejects it with a report), never sit unseen.
+    elsewhere = Path("/dev/shm") if Path("/dev/shm").is_dir() else tmp_path
+    src = Path(tempfile.mkdtemp(dir=elsewhere)) / "empty.csv"
+    src.write_bytes(b"")
+    shutil.move(str(src), str(inbox / "empty.csv"))
+    assert seen.wait_for(1) == [("empty.csv", b"")]
+    shutil.rmtree(src.parent, ignore_errors=True)
