@@ -185,6 +185,10 @@ def _parse_row(
         bad("matter", "The matter number is missing; every row needs one, e.g. 2026-0142.")
     elif "|" in matter or any(ord(ch) < 32 for ch in matter):
         bad("matter", f"The matter number '{matter}' contains '|' or a control character; remove it.")
+    elif matter[0] in "=+-@":
+        # A cell starting like a spreadsheet formula would be evaluated by whoever opens an export later.
+        bad("matter", f"The matter number '{matter}' starts with '{matter[0]}' and looks like a spreadsheet "
+                      "formula; type the matter number itself, e.g. 2026-0142.")
 
     court = text.get("court", "").lower()
     if court:
