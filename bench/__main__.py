@@ -18,7 +18,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bench.report import Metric, markdown, table, write_json
+from bench.report import Metric, markdown, read_json, table, write_json
 from bench.suite import FINDINGS, SUITES, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         print(f"== {name} ...", file=sys.stderr, flush=True)
         got = suite(settings, today)
+        for m in got:
+            m.suite = name
         metrics.extend(got)
         print(table(got), file=sys.stderr)
         print(f"== {name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
@@ -61,8 +63,15 @@ def main(argv: list[str] | None = None) -> int:
         "load": "the machine is shared with other engineers' test runs; wall-clock numbers are noisy, "
                 "so each value is the median of repeated runs where the issue asks for medians",
     }
+    results = ROOT / "bench" / "results.json"
+    if args.only and args.write and results.exists():
+        # Re-running some suites: keep the other suites' metrics from the previous full run.
+        kept = [m for m in read_json(results) if m.suite not in args.only]
+        order = list(SUITES)
+        metrics = sorted(kept + metrics, key=lambda m: order.index(m.suite) if m.suite in order else len(order))
+        context["suites re-run"] = f"{', '.join(args.only)} on {context['date']}; the rest from the previous run"
     if (not args.quick and not args.only) or args.write:
-        write_json(ROOT / "bench" / "results.json", metrics, context)
+        write_json(results, metrics, context)
         (ROOT / "docs").mkdir(exist_ok=True)
         (ROOT / "docs" / "benchmarks.md").write_text(markdown(metrics, context, FINDINGS), encoding="utf-8")
         print("wrote bench/results.json and docs/benchmarks.md")

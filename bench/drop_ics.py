@@ -9,7 +9,6 @@ changed inode means a new version.
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.report import percentile
+from bench.state import settled
 from bench.workload import csv_text, people, rows_for
 from tests.e2e.daemon_proc import DaemonProcess, wait_until, write_config
 
@@ -67,11 +67,7 @@ def _preloaded(tmp: Path, daemon: DaemonProcess) -> bool:
     daemon.poll_notify()
     if not (tmp / "var" / "processed" / "preload.csv").exists():
         return False
-    db = sqlite3.connect(f"file:{tmp / 'var' / 'state.db'}?mode=ro", uri=True, timeout=30)
-    try:
-        return int(db.execute("SELECT COUNT(*) FROM outbox WHERE dead=0").fetchone()[0]) == 0
-    finally:
-        db.close()
+    return settled(tmp / "var" / "state.db")
 
 
 def run(today: date, drops: int = 50, preload_matters: int = 0, pause: float = 0.0) -> DropResult:

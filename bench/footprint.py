@@ -1,7 +1,7 @@
 """Footprint of a loaded daemon: building the store, start-up to READY, peak RSS and idle CPU.
 
-The store is built through the real pipeline (`docketd sync --once` on one intake file holding
-every matter); then `docketd run` starts on it as a subprocess with a real NOTIFY_SOCKET.
+The store is built through the real pipeline (`docketd sync --once` on intake files of 10,000
+matters each); then `docketd run` starts on it as a subprocess with a real NOTIFY_SOCKET.
 Calendars: none configured and no [ics] section, so the measurement is of docketd itself (the
 store, the loop, the watcher), not of a calendar backend.
 """
@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bench.state import count
 from bench.workload import PER_MATTER, people, rows_for, write_csv
 from tests.e2e.daemon_proc import DaemonProcess, write_config
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+FILE_MATTERS = 10_000
 
 
 @dataclass
@@ -81,13 +83,21 @@ def build_store(folder: Path, matters: int, today: date) -> tuple[Path, float]:
     """Build a store of `matters` matters through `docketd sync --once`; returns (config, seconds)."""
     folder.mkdir(parents=True, exist_ok=True)
     cfg = config_without_calendars(folder)
-    write_csv(folder / "var" / "inbox" / "bulk.csv", rows_for(matters, today, people(10)))
-    start = time.perf_counter()
+    # Intake files hold at most 100,000 rows (daemon/intake/limits.py): 10,000 matters (~47,000 rows) each.
+    for start in range(0, matters, FILE_MATTERS):
+        write_csv(folder / "var" / "inbox" / f"bulk-{start // FILE_MATTERS:03d}.csv",
+                  rows_for(min(FILE_MATTERS, matters - start), today, people(10), start=start))
+    start_time = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(cfg), "sync", "--once"],
                           cwd=folder, capture_output=True, text=True, timeout=3600)
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - start_time
     if done.returncode != 0:
         raise RuntimeError(f"sync --once failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    state = folder / "var" / "state.db"
+    got = (count(state, "SELECT COUNT(*) FROM matters"), count(state, "SELECT COUNT(*) FROM deadlines"))
+    if got != (matters, matters * PER_MATTER):
+        raise RuntimeError(f"the store holds {got[0]} matters and {got[1]} deadlines, not {matters} and "
+                           f"{matters * PER_MATTER}:\n{done.stdout[-2000:]}")
     return cfg, seconds
 
 

@@ -1,7 +1,7 @@
 """Google cost and speed: `docketd run` against the local Calendar v3 fake, 50 ms added per request.
 
-The fake enforces Google's per-user quota (600 calls per user per minute, batch parts counted one by
-one, as Google does); the connector keeps its own defaults (600/minute, 50 calls per batch request).
+The fake enforces a per-user quota (its default, 600 calls per user per minute, batch parts counted one
+by one, as Google does); the connector keeps its own defaults (600/minute, up to 100 calls per batch).
 Every HTTP request reaching the fake is counted at its front door, by kind: OAuth token, batch, or
 single API call. Ten people, each with their own Google calendar reached through one service account
 with domain-wide delegation (one token per person).
@@ -9,7 +9,6 @@ with domain-wide delegation (one token per person).
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench.state import settled
 from bench.workload import PER_MATTER, csv_text, people, rows_for, write_csv
 from tests.e2e.daemon_proc import DaemonProcess, write_config
 from tests.fakes.google_calendar import FakeGoogle, _HttpHandler
@@ -78,19 +78,11 @@ def google_config(folder: Path, fake: FakeGoogle, persons: list[str]) -> Path:
     return cfg
 
 
-def _count(db_path: Path, sql: str) -> int:
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
-    try:
-        return int(db.execute(sql).fetchone()[0])
-    finally:
-        db.close()
-
-
 def _settled(folder: Path, name: str) -> bool:
-    """The file was processed and the outbox is empty."""
+    """The file was processed and everything it caused was written."""
     if not (folder / "var" / "processed" / name).exists():
         return False
-    return _count(folder / "var" / "state.db", "SELECT COUNT(*) FROM outbox WHERE dead=0") == 0
+    return settled(folder / "var" / "state.db")
 
 
 def _wait(daemon: DaemonProcess, done: Any, timeout: float, what: str, interval: float = 0.005) -> float:

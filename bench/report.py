@@ -25,6 +25,7 @@ class Metric:
     growth: dict[str, float | None] = field(default_factory=dict)  # "1x"/"4x"/"16x" -> value
     growth_class: str = "n/a"
     notes: str = ""
+    suite: str = ""  # which bench suite measured it (engine, drop_ics, google, footprint)
 
     def check(self) -> Metric:
         """Set `met` from the value and the goal."""
@@ -127,6 +128,13 @@ def write_json(path: Path, metrics: Sequence[Metric], context: dict[str, object]
     run = {k: context[k] for k in ("date", "machine") if k in context}
     doc = [{**asdict(m), "run": run} for m in metrics]
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+def read_json(path: Path) -> list[Metric]:
+    """The metrics of an earlier results.json (for re-running one suite and keeping the others)."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    fields = set(Metric.__dataclass_fields__)
+    return [Metric(**{k: v for k, v in d.items() if k in fields}) for d in doc]
 
 
 def markdown(metrics: Sequence[Metric], context: dict[str, object], findings: Sequence[str]) -> str:
