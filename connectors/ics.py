@@ -10,6 +10,7 @@ import hashlib
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,23 @@ def _etag(event: icalendar.Event) -> str:
 
 
 _LOCKS: dict[Path, threading.Lock] = {}
+
+# Rendered VEVENT bytes by (entry, SEQUENCE), shared by every .ics file in the process: the embedded
+# default writes each entry to a person's file and to all.ics, and serialising VEVENTs was the largest
+# part of a drop's dispatch (make bench). render_vevent is deterministic in (entry, sequence), and
+# CalendarEntry is frozen, so the key compares every field.
+_RENDERED: OrderedDict[tuple[CalendarEntry, int], bytes] = OrderedDict()
+_RENDERED_MAX = 4096
+
+
+def _rendered_bytes(entry: CalendarEntry, sequence: int, comp: icalendar.Event) -> bytes:
+    key = (entry, sequence)
+    data = _RENDERED.get(key)
+    if data is None:
+        data = _RENDERED[key] = bytes(comp.to_ical())
+        if len(_RENDERED) > _RENDERED_MAX:
+            _RENDERED.popitem(last=False)
+    return data
 
 
 class IcsConnector(Connector):
@@ -157,7 +175,7 @@ class IcsConnector(Connector):
         seq = int(previous.decoded("SEQUENCE", 0)) + 1 if previous is not None else 0
         comp = render_vevent(entry, seq)
         self._load()[entry.uid] = comp
-        self._bytes.pop(entry.uid, None)
+        self._bytes[entry.uid] = _rendered_bytes(entry, seq, comp)
         self._starts.pop(entry.uid, None)
         self._save()
         return RemoteRef(ical_uid(entry.uid), _etag(comp))
