@@ -18,7 +18,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bench.report import Metric, markdown, read_json, table, write_json
+from bench.report import Metric, markdown, read_context, read_json, table, write_json
 from bench.suite import FINDINGS, SUITES, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--big", action="store_true", help="also measure the store footprint at 16x (80,000 matters; "
                    "about 15 more minutes)")
     p.add_argument("--write", action="store_true", help="write results even with --quick/--only")
+    p.add_argument("--render", action="store_true", help="measure nothing: write docs/benchmarks.md again from "
+                   "bench/results.json (after editing the findings)")
     args = p.parse_args(argv)
+    if args.render:
+        results = ROOT / "bench" / "results.json"
+        stored = read_json(results)
+        (ROOT / "docs" / "benchmarks.md").write_text(markdown(stored, read_context(results), FINDINGS),
+                                                     encoding="utf-8")
+        print(table(stored))
+        return 0
     settings = Settings.quick() if args.quick else Settings()
     if args.big:
         settings = settings.big()

@@ -123,10 +123,10 @@ def table(metrics: Sequence[Metric]) -> str:
 def write_json(path: Path, metrics: Sequence[Metric], context: dict[str, object]) -> None:
     """bench/results.json: a list with one object per metric (name, value, unit, goal, met, growth...).
 
-    Each object also carries the run's date and machine, so a single entry still says where it came from.
+    Each object also carries the run's context (date, machine, settings), so one entry says where it came
+    from and docs/benchmarks.md can be rendered again from the file alone (`python -m bench --render`).
     """
-    run = {k: context[k] for k in ("date", "machine") if k in context}
-    doc = [{**asdict(m), "run": run} for m in metrics]
+    doc = [{**asdict(m), "run": dict(context)} for m in metrics]
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 
 
@@ -135,6 +135,12 @@ def read_json(path: Path) -> list[Metric]:
     doc = json.loads(path.read_text(encoding="utf-8"))
     fields = set(Metric.__dataclass_fields__)
     return [Metric(**{k: v for k, v in d.items() if k in fields}) for d in doc]
+
+
+def read_context(path: Path) -> dict[str, object]:
+    """The run context stored with the first metric of a results.json."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return dict(doc[0].get("run", {})) if doc else {}
 
 
 def markdown(metrics: Sequence[Metric], context: dict[str, object], findings: Sequence[str]) -> str:

@@ -203,35 +203,45 @@ SUITES: dict[str, Callable[[Settings, date], list[Metric]]] = {
 
 # What profiling showed, what was fixed (commit subjects say what the profile showed) and what was not.
 FINDINGS: list[str] = [
-    "Worst first: drop -> .ics was the furthest from its goal (p50 0.55 s back to back, goal 0.1 s). "
-    "The profile showed watchdog holding every inotify event 0.5 s behind the unpaired IN_MOVED_FROM of the "
-    "previous file leaving the inbox; daemon/watcher.py now uses a 20 ms pairing wait (commit fb87ea7). With "
-    "the dispatcher and .ics fixes below, p50 went from 0.55 s to about 0.1-0.2 s depending on machine load.",
+    "Worst first: drop -> .ics was the furthest from its goal (p50 0.55 s back to back, goal 0.1 s). The "
+    "profile showed watchdog holding every inotify event 0.5 s behind the unpaired IN_MOVED_FROM of the "
+    "previous file leaving the inbox; daemon/watcher.py now waits 20 ms to pair a rename (fb87ea7). With the "
+    "dispatcher and .ics fixes below, p50 is about 0.1 s; the inbox watcher's 50 ms settle after close() "
+    "(its guard against half-written files, left as it is) is half of that budget.",
     "Fixed: `sync --once` of 2,000 matters took 3.5 minutes: three per-matter flag queries scanned the whole "
     "flags table (quadratic). An index on flags(matter) (29a3872) brought it to 14 s; the store footprint "
-    "rows could not have been measured at 5,000 matters without it.",
+    "rows could not have been measured at 5,000 matters and up without it.",
     "Fixed: the Google initial load spent 60% of its time in googleapiclient rebuilding the events resource "
-    "(every method and docstring) per request; it is built once per connector now (dc9b276): 12 s -> 3-7 s.",
+    "(every method and docstring) per request; it is built once per connector now (dc9b276): 12 s -> 3 s.",
     "Fixed: 1,000 deadlines for 10 people took 31 HTTP requests (10 tokens + 20 batches of 50). Calendar's "
     "documented batch limit is 1,000 calls, not 50; Google batches now carry up to 100 calls and the "
-    "dispatcher hands a connector 100 ops at a time (4267031): 21 requests (10 tokens, 10 batches, 1 "
+    "dispatcher hands a connector 100 ops at a time (4267031): 21-22 requests (10 tokens, 10 batches, the "
     "events.list of the first hand-edit check). Each batch part still counts against the per-user quota, "
     "so 100 keeps a margin.",
     "Fixed: each dispatch read and JSON-decoded the whole calendar's sync state (464651b), and every .ics "
     "write re-serialised every DTSTART to sort the file (5afc463): dispatch per drop on a 400-matter docket "
-    "went 444 -> 215 ms.",
-    "Not fixed — drop latency still grows with the docket (see the growth columns): every drop rewrites the "
-    "whole all.ics (one file holding every entry) and refreshes cross-matter flags over every stored deadline "
-    "before dispatching. Keeping latency flat needs all.ics written less often than per drop, or sharded, and "
-    "cross flags refreshed only for the days a drop touched.",
-    "Not fixed — conflict flags name every deadline of a busy day, so one new deadline on such a day rewrites "
-    "every entry of that person's day: on a 400-matter docket with 10 attorneys a 10-deadline drop caused "
-    "about 60 further calendar updates. On Google each is an API write against the per-user quota.",
+    "went 444 -> 215 ms. Entries written to both a person's file and all.ics are now serialised once "
+    "(see the .ics connector's shared render cache).",
+    "Fixed: peak RSS of the new-day recompute was 229 MB at 5,000 matters and 2.2 GB at 20,000: every "
+    "conflict flag of a busy day named all of that day's deadlines, so flag text grew with the square of "
+    "the day's load. Conflict flags now name five and count the rest (54ef35c); the in-process recompute of "
+    "5,000 matters peaks at 116 MB and takes 8 s instead of 16 s.",
+    "Not fixed — drop latency still grows with the docket (p95 growth column): every drop rewrites the "
+    "whole all.ics (one file holding every entry) and refreshes cross-matter flags over every stored "
+    "deadline before dispatching. Keeping it flat needs all.ics written less often than per drop (or "
+    "sharded) and cross flags refreshed only for the days a drop touched.",
+    "Not fixed — a conflict flag states how many deadlines share the day, so one new deadline on a busy day "
+    "rewrites every entry of that person's day: on a 400-matter docket with 10 attorneys a 10-deadline drop "
+    "caused about 60 further calendar updates; on Google each is a write against the per-user quota.",
     "Not fixed — the first start on a new day (and the midnight turn of a running daemon) recomputes every "
     "matter before doing anything else; see the new-day start-up row and its growth: drops wait that long.",
-    "Initial loads beyond 600 entries per person are bound by Google's per-user quota (600 calls a minute, "
-    "batch parts counted one by one), which is why the 16x load takes minutes: the connector's throttle "
-    "waits, and ops it cannot send within its 30 s budget go back to the outbox with Retry-After.",
+    "Initial loads beyond 600 entries per person are paced by the per-user quota (600 calls a minute, batch "
+    "parts counted one by one), which is why the 16x load takes minutes: the connector's throttle waits, and "
+    "ops it cannot send within its 30 s budget go back to the outbox with the wait as Retry-After.",
+    "Harness lessons: an earlier run counted 12 writes in the no-op resync because the daemon was stopped "
+    "before its once-a-second cross-flag refresh had run (the refresh is kept across restarts, so the resync "
+    "did real pending work); the bench now waits for that refresh. The 16x store first came out empty: one "
+    "intake file over the 100,000-row limit is refused whole; the bench now splits files and checks counts.",
     "Noise: the machine is shared with other engineers' test runs; wall-clock rows (engine rate, drop "
     "latency, load time) moved by up to 40% between runs. The engine's CPU-time rate (in its notes) is "
     "the steadier number.",
