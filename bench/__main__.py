@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         kept = [m for m in read_json(results) if m.suite not in args.only]
         order = list(SUITES)
         metrics = sorted(kept + metrics, key=lambda m: order.index(m.suite) if m.suite in order else len(order))
-        context["suites re-run"] = f"{', '.join(args.only)} on {context['date']}; the rest from the previous run"
+        rerun = f"{', '.join(args.only)} on {context['date']} ({context['bench wall time']}); the rest as above"
+        context = {**read_context(results), "suites re-run": rerun}
     if (not args.quick and not args.only) or args.write:
         write_json(results, metrics, context)
         (ROOT / "docs").mkdir(exist_ok=True)

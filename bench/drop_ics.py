@@ -40,7 +40,7 @@ class DropResult:
         return percentile(self.latencies, 95)
 
 
-def _wait_for(path: Path, needle: bytes, daemon: DaemonProcess, timeout: float = 30.0) -> float:
+def _wait_for(path: Path, needle: bytes, timeout: float = 30.0) -> float:
     """Poll the file's inode until a new version contains needle; returns perf_counter() at that moment."""
     end = time.perf_counter() + timeout
     last: tuple[int, int] | None = None
@@ -57,14 +57,11 @@ def _wait_for(path: Path, needle: bytes, daemon: DaemonProcess, timeout: float =
                     return time.perf_counter()
             except FileNotFoundError:
                 last = None
-        else:
-            daemon.poll_notify()  # keep the notify socket drained, as systemd does, or the daemon blocks
         time.sleep(POLL_SECONDS)
     raise TimeoutError(f"{path} did not show {needle!r} within {timeout} s")
 
 
-def _preloaded(tmp: Path, daemon: DaemonProcess) -> bool:
-    daemon.poll_notify()
+def _preloaded(tmp: Path) -> bool:
     if not (tmp / "var" / "processed" / "preload.csv").exists():
         return False
     return settled(tmp / "var" / "state.db")
@@ -89,7 +86,7 @@ def run(today: date, drops: int = 50, preload_matters: int = 0, pause: float = 0
                                                    encoding="utf-8")
             daemon.start(timeout=600)
             if preload_matters:
-                wait_until(lambda: _preloaded(tmp, daemon), timeout=1800, interval=0.2, what="the preload")
+                wait_until(lambda: _preloaded(tmp), timeout=1800, interval=0.2, what="the preload")
             latencies: list[float] = []
             for i in range(drops):
                 rows = rows_for(1, today, attorneys, start=i, prefix="D")
@@ -99,7 +96,7 @@ def run(today: date, drops: int = 50, preload_matters: int = 0, pause: float = 0
                     f.write(text)
                 t0 = time.perf_counter()
                 try:
-                    t1 = _wait_for(person_ics, f"[{rows[0].matter}]".encode(), daemon)
+                    t1 = _wait_for(person_ics, f"[{rows[0].matter}]".encode())
                 except TimeoutError as exc:
                     raise TimeoutError(f"{exc}; daemon log:\n{daemon.log[-3000:]}") from None
                 latencies.append(t1 - t0)
@@ -107,7 +104,6 @@ def run(today: date, drops: int = 50, preload_matters: int = 0, pause: float = 0
                     print(i, round(t1 - t0, 4), flush=True)
                 end = time.perf_counter() + pause
                 while time.perf_counter() < end:
-                    daemon.poll_notify()
                     time.sleep(0.01)
             assert daemon.stop() == 0, daemon.log
         finally:

@@ -90,8 +90,7 @@ def _wait(daemon: DaemonProcess, done: Any, timeout: float, what: str, interval:
     while time.perf_counter() < end:
         if done():
             return time.perf_counter()
-        daemon.poll_notify()  # drain the notify socket as systemd would
-        time.sleep(interval)
+        time.sleep(interval)  # DaemonProcess drains the notify socket in its own thread
     raise TimeoutError(f"timed out after {timeout} s waiting for {what}:\n{daemon.log[-3000:]}")
 
 
