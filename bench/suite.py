@@ -206,8 +206,8 @@ FINDINGS: list[str] = [
     "Worst first: drop -> .ics was the furthest from its goal (p50 0.55 s back to back, goal 0.1 s). The "
     "profile showed watchdog holding every inotify event 0.5 s behind the unpaired IN_MOVED_FROM of the "
     "previous file leaving the inbox; daemon/watcher.py now waits 20 ms to pair a rename (fb87ea7). With the "
-    "dispatcher and .ics fixes below, p50 is about 0.1 s; the inbox watcher's 50 ms settle after close() "
-    "(its guard against half-written files, left as it is) is half of that budget.",
+    "dispatcher and .ics fixes below, p50 is about 0.075 s, of which the inbox watcher's 50 ms settle after "
+    "close() (its guard against half-written files, left as it is) is two thirds.",
     "Fixed: `sync --once` of 2,000 matters took 3.5 minutes: three per-matter flag queries scanned the whole "
     "flags table (quadratic). An index on flags(matter) (29a3872) brought it to 14 s; the store footprint "
     "rows could not have been measured at 5,000 matters and up without it.",
@@ -234,11 +234,18 @@ FINDINGS: list[str] = [
     "rewrites every entry of that person's day: on a 400-matter docket with 10 attorneys a 10-deadline drop "
     "caused about 60 further calendar updates; on Google each is a write against the per-user quota.",
     "Not fixed — the first start on a new day (and the midnight turn of a running daemon) recomputes every "
-    "matter before doing anything else; see the new-day start-up row and its growth: drops wait that long.",
+    "matter in one transaction before doing anything else: 9 s at 5,000 matters, 160 s at 80,000, and drops "
+    "wait that long. Its memory grows with the store too (peak RSS 117 MB at 5,000 matters, 299 MB at "
+    "20,000, 1 GB at 80,000), so the 150 MB goal holds at the 1x size only.",
     "Initial loads beyond 600 entries per person are paced by the per-user quota (600 calls a minute, batch "
     "parts counted one by one), which is why the 16x load takes minutes: the connector's throttle waits, and "
     "ops it cannot send within its 30 s budget go back to the outbox with the wait as Retry-After.",
-    "Harness lessons: an earlier run counted 12 writes in the no-op resync because the daemon was stopped "
+    "Resolution: idle CPU comes from /proc clock ticks (0.01 s), so a 20 s window scaled to a minute moves "
+    "in steps of 0.03 s (the 4x value); start-up times are read through DaemonProcess.wait_notify, which "
+    "polls every 50 ms.",
+    "Harness lessons: DaemonProcess.poll_notify became a 50 ms sleep (a reader thread drains the socket "
+    "now); calling it inside the latency loops had quantised drop latencies to 0.1 s, and the bench no "
+    "longer calls it. An earlier run counted 12 writes in the no-op resync because the daemon was stopped "
     "before its once-a-second cross-flag refresh had run (the refresh is kept across restarts, so the resync "
     "did real pending work); the bench now waits for that refresh. The 16x store first came out empty: one "
     "intake file over the 100,000-row limit is refused whole; the bench now splits files and checks counts.",
