@@ -85,20 +85,21 @@ def translate(exc: BaseException, where: str, auth_fix: str = AUTH_FIX) -> Conne
             return TransientError(f"Google's sign-in service failed for {where} ({detail}); will retry.")
         return AuthError(f"Google refused docketd's credentials for {where} ({detail}); {auth_fix}.")
     if is_transient(exc):
-        return TransientError(f"Google Calendar was unavailable for {where} ({_short(exc)}); will retry.",
+        return TransientError(f"Google Calendar was unavailable for {where} ({short_reason(exc)}); will retry.",
                               retry_after(exc))
     if isinstance(exc, HttpError):
         status = status_of(exc)
         if status == 401:
             return AuthError(f"Google rejected docketd's credentials for {where}; {auth_fix}.")
         if status == 403:
-            return PermanentError(f"Google refused access to {where} ({_short(exc)}); share the calendar "
+            return PermanentError(f"Google refused access to {where} ({short_reason(exc)}); share the calendar "
                                   "with the account docketd acts as, or grant the calendar scope.")
-        return PermanentError(f"Google rejected the request for {where} ({_short(exc)}).")
+        return PermanentError(f"Google rejected the request for {where} ({short_reason(exc)}).")
     return TransientError(f"Unexpected failure talking to Google for {where}: {exc!r}; will retry.")
 
 
-def _short(exc: BaseException) -> str:
+def short_reason(exc: BaseException) -> str:
+    """'HTTP 403 rateLimitExceeded' (or the exception's type) for messages about a failed call."""
     if isinstance(exc, HttpError):
         return f"HTTP {status_of(exc)} {error_reason(exc) or exc.reason}".strip()
     return type(exc).__name__

@@ -34,7 +34,7 @@ from googleapiclient.http import HttpRequest
 
 from connectors.base import AuthError, ConnectorContext, ConnectorError, PermanentError, TransientError
 from connectors.google_auth import TokenKeeper, resolve
-from connectors.google_http import Caller, error_reason, is_transient, retry_after, shared_throttle, status_of
+from connectors.google_http import Caller, is_transient, retry_after, shared_throttle, short_reason, status_of
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def translate(exc: BaseException, where: str) -> ConnectorError:
         return AuthError(f"Google refused docketd's credentials for {where}; check the key file, or the "
                          "service account's domain-wide delegation if `subject` is set.")
     if is_transient(exc):
-        return TransientError(f"Google Sheets was unavailable for {where} ({_short(exc)}); docketd will "
+        return TransientError(f"Google Sheets was unavailable for {where} ({short_reason(exc)}); docketd will "
                               "try again at the next poll.", retry_after(exc))
     if isinstance(exc, HttpError):
         status = status_of(exc)
@@ -157,19 +157,13 @@ def translate(exc: BaseException, where: str) -> ConnectorError:
             return AuthError(f"Google rejected docketd's credentials for {where}; fix the key or token file.")
         if status in (403, 404):
             return PermanentError(f"Google says {where} does not exist or is not shared with docketd "
-                                  f"({_short(exc)}); check spreadsheet_id and share the sheet with the "
+                                  f"({short_reason(exc)}); check spreadsheet_id and share the sheet with the "
                                   "service account's e-mail (Editor, for the status column).")
         if status == 400:
-            return PermanentError(f"Google refused the range of {where} ({_short(exc)}); check `range` "
+            return PermanentError(f"Google refused the range of {where} ({short_reason(exc)}); check `range` "
                                   "(the tab name, e.g. \"Intake\").")
-        return PermanentError(f"Google rejected the request for {where} ({_short(exc)}).")
+        return PermanentError(f"Google rejected the request for {where} ({short_reason(exc)}).")
     return TransientError(f"Unexpected failure talking to Google for {where}: {exc!r}; will retry.")
-
-
-def _short(exc: BaseException) -> str:
-    if isinstance(exc, HttpError):
-        return f"HTTP {status_of(exc)} {error_reason(exc) or exc.reason}".strip()
-    return type(exc).__name__
 
 
 class SheetsClient:
