@@ -34,6 +34,7 @@ from daemon.watcher import InboxWatcher, is_candidate
 log = logging.getLogger("docketd")
 
 DRAIN_SECONDS = 10.0
+DAY_CHUNK = 250  # matters recomputed per loop turn on a new day
 MAX_FILE_ATTEMPTS = 3
 # Optional modules that add periodic work; each exposes make_ticker(service) -> callable | None.
 TICKER_MODULES = ("daemon.sources", "daemon.digest")
@@ -52,6 +53,8 @@ class Service:
         self.reload_requested = False
         self.attempts: dict[Path, int] = {}
         self.last_day: date | None = None
+        self.day_backlog: list[str] = []
+        self.day_total = 0
         self.last_verify = 0.0
         self.last_cross = 0.0
         self.feed: FeedServer | None = None
@@ -103,6 +106,8 @@ class Service:
         with self.store.transaction() as db:
             # Fixed credentials or settings: retry waiting changes now, not after their backoff.
             db.execute("UPDATE outbox SET next_at=0 WHERE dead=0")
+            # New people, calendars or reminders change entries: recompute every matter, in chunks.
+            db.execute("DELETE FROM kv WHERE key='last_recompute_day'")
         log.info("Config reloaded from %s", self.config_path)
 
     # -- work -----------------------------------------------------------------------------------
@@ -153,19 +158,36 @@ class Service:
             self.handle_file(path)
 
     def recompute_if_new_day(self) -> None:
-        """Time-relative flags (missed, due soon) change with the date: recompute every matter once a day."""
+        """Time-relative flags (missed, due soon) change with the date: recompute every matter once a day.
+
+        The work goes in chunks, one per loop turn, so drops and calendar pushes are not held up for
+        the whole docket; the day counts as done (kv last_recompute_day) only after the last chunk,
+        so a crash part-way starts the day's recompute again.
+        """
         today = self.now().date()
-        if self.last_day == today:
+        if self.last_day != today:
+            self.last_day = today
+            if self.store.get_kv("last_recompute_day") == today.isoformat():
+                self.day_backlog = []
+                return
+            self.day_backlog = self.docket.all_matters()
+            self.day_total = 0
+            if not self.day_backlog:
+                with self.store.transaction() as db:
+                    self.store.set_kv(db, "last_recompute_day", today.isoformat())
+                return
+        if not self.day_backlog:
             return
-        stored = self.store.get_kv("last_recompute_day")
-        if stored != today.isoformat():
-            matters = self.docket.all_matters()
-            with self.store.transaction() as db:
-                report = self.docket.recompute(db, matters, today, now_iso(self.now()))
+        chunk, self.day_backlog = self.day_backlog[:DAY_CHUNK], self.day_backlog[DAY_CHUNK:]
+        last = not self.day_backlog
+        with self.store.transaction() as db:
+            # Cross-matter flags need every deadline current: refresh them with the last chunk only.
+            report = self.docket.recompute(db, chunk, today, now_iso(self.now()), cross=last)
+            if last:
                 self.store.set_kv(db, "last_recompute_day", today.isoformat())
-            log.info("Recomputed %d matters for %s (%d calendar changes queued)", report.matters, today,
-                     report.queued)
-        self.last_day = today
+        self.day_total += report.queued
+        if last:
+            log.info("Recomputed every matter for %s (%d calendar changes queued)", today, self.day_total)
 
     def refresh_cross_if_dirty(self, min_interval: float = 1.0) -> None:
         """Refresh cross-matter flags (conflicts, out of office...) after intake changed, at most once a second."""
@@ -282,7 +304,7 @@ class Service:
         while not self.stop_event.is_set():
             if self.reload_requested:
                 self.reload()
-            wait = tick
+            wait = 0.0 if self.day_backlog else tick
             nxt = self.store.next_due()
             if nxt is not None:
                 wait = max(0.0, min(tick, nxt - time.time()))
