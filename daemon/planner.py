@@ -36,20 +36,29 @@ class MatterFacts:
     paralegals: tuple[str, ...] = ()
     status: str = "open"
     notes: str = ""
+    closed_on: str | None = None  # ISO day the matter was closed (the closing row's receipt day)
 
 
 def merge_facts(matter: str, previous: MatterFacts | None, rows: Iterable[TriggerEvent]) -> MatterFacts:
     """Fold intake rows (in arrival order) into a matter's facts; empty cells keep earlier values."""
     f = previous or MatterFacts(matter)
     for t in rows:
+        status = t.status or f.status
+        closed_on = f.closed_on
+        if status != "closed":
+            closed_on = None
+        elif f.status != "closed" or closed_on is None:
+            received = t.provenance.received if t.provenance else None
+            closed_on = (received or t.date).isoformat()
         f = MatterFacts(
             matter=matter,
             title=t.title or f.title,
             court=t.court or f.court,
             attorneys=t.attorneys or f.attorneys,
             paralegals=t.paralegals or f.paralegals,
-            status=t.status or f.status,
+            status=status,
             notes=t.notes or f.notes,
+            closed_on=closed_on,
         )
     return f
 
@@ -68,8 +77,10 @@ def plan_matter(triggers: Sequence[TriggerEvent], facts: MatterFacts, rules: Rul
     for t in triggers:
         out.extend(rules.compute(with_court(t, facts)))
     if facts.status == "closed":
-        # A closed matter's future deadlines are withdrawn; its history stays where it was.
-        out = [d for d in out if d.due < today]
+        # A closed matter's deadlines after the day it was closed are withdrawn for good (they must not
+        # come back once that day has passed); its history before that stays where it was.
+        cutoff = date.fromisoformat(facts.closed_on) if facts.closed_on else today
+        out = [d for d in out if d.due < min(cutoff, today)]
     return out
 
 

@@ -264,3 +264,22 @@ def test_unrouted_matters_go_to_firm_docket_ics(tmp_path: Path, who: str) -> Non
     name = "docket.ics" if not who else f"{who}.ics"
     assert (tmp_path / "cals" / name).exists()
     assert (tmp_path / "cals" / "all.ics").exists()
+
+
+def test_closed_matter_entries_never_come_back_after_their_due_date(tmp_path: Path) -> None:
+    h = Harness(tmp_path)
+    h.drop(row(served="2026-01-05"))
+    h.sync()
+    h.drop(row(served="2026-01-05", status="closed"))  # closed on 2026-01-06, before the 01-26 answer
+    h.sync()
+    assert h.answers() == []
+    # Weeks later the answer date is in the past; the daily recompute must not bring it back.
+    with h.store.transaction() as db:
+        h.docket.recompute(db, h.docket.all_matters(), date(2026, 3, 1), "later")
+    h.sync()
+    assert h.answers() == []
+    # Reopening the matter brings its deadlines back (a new file: the first one's exact bytes would be
+    # recognised as already processed).
+    h.drop(row(served="2026-01-05", status="open"), "")
+    h.sync()
+    assert h.answers() == [date(2026, 1, 26)]
