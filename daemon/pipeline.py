@@ -152,8 +152,11 @@ def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True
     store = docket.store
     checksum = file_checksum(path)
     prior = store.file_status(checksum)
-    if prior is not None:
-        # Committed before (a crash before the move, or the same file dropped again): move only.
+    if prior == "processed":
+        # Fully applied before (a crash before the move, or the same file dropped again): move only, so
+        # an old file dropped again cannot undo a later correction. A file that had problems is read
+        # again: the user may have fixed the config (a court, a header alias) and re-dropped it; its good
+        # rows are the same facts and change nothing.
         report = FileReport(display_name(path), "duplicate")
         move_done(docket, path, report)
         return report
@@ -170,7 +173,9 @@ def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True
         report.recompute = docket.recompute(db, matters, now.date(), stamp, cross=cross)
         if not cross:
             docket.store.set_kv(db, CROSS_DIRTY, "1")
-        db.execute("INSERT INTO files (checksum, name, received_at, status, rows, errors) VALUES (?, ?, ?, ?, ?, ?)",
+        db.execute("INSERT INTO files (checksum, name, received_at, status, rows, errors) VALUES (?, ?, ?, ?, ?, ?) "
+                   "ON CONFLICT(checksum) DO UPDATE SET name=excluded.name, received_at=excluded.received_at, "
+                   "status=excluded.status, rows=excluded.rows, errors=excluded.errors, moved_to=NULL",
                    (checksum, display_name(path), stamp, report.status, result.rows, len(errors)))
     move_done(docket, path, report)
     with store.transaction() as db:

@@ -283,3 +283,25 @@ def test_closed_matter_entries_never_come_back_after_their_due_date(tmp_path: Pa
     h.drop(row(served="2026-01-05", status="open"), "")
     h.sync()
     assert h.answers() == [date(2026, 1, 26)]
+
+
+def test_rejected_file_dropped_again_after_a_config_fix_is_read_again(tmp_path: Path) -> None:
+    body = HEADER + "2026-0700,Firm v. Court,firm-court,summons_served,2026-01-05,personal,jdoe@firm.com,,\n"
+    h = Harness(tmp_path)
+    first = h.config.inbox / "a.csv"
+    first.write_text(body, encoding="utf-8")
+    assert ingest_file(h.docket, first, NOW).status == "rejected"
+    # The firm adds its court to the config and drops the very same file again.
+    rules_dir = tmp_path / "rules" / "courts"
+    rules_dir.mkdir(parents=True)
+    (rules_dir / "firm-court.yaml").write_text(
+        (Path(__file__).resolve().parents[2] / "config" / "courts" / "federal.yaml").read_text()
+        .replace("court: federal", "court: firm-court"), encoding="utf-8")
+    h2 = Harness(tmp_path, extra={"rules": {"dirs": [str(tmp_path / "rules")]}})
+    h2.docket = type(h.docket)(h2.config, h2.store, load_rulebook(h2.config.rule_dirs))
+    again = h2.config.inbox / "a.csv"
+    again.write_text(body, encoding="utf-8")
+    report = ingest_file(h2.docket, again, NOW)
+    assert report.status == "processed", report.errors
+    h2.sync()
+    assert h2.answers() == [date(2026, 1, 26)]
