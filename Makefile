@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/docketd.example.toml
 
-.PHONY: run test lint typecheck unit bench clean system-deps
+.PHONY: run test test-days lint typecheck unit bench clean system-deps
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,9 +46,20 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-## test: ruff, mypy and the whole pytest suite (pytest exit 5, "no tests", counts as failure-free)
+## test: ruff, mypy, the whole pytest suite, then the date-sensitive tests on each hard day
+## (pytest exit 5, "no tests", counts as failure-free)
 test: $(VENV)/.installed-test system-deps lint typecheck
 	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+	$(MAKE) --no-print-directory test-days
+
+## test-days: the tests that depend on the day (marker pinned_day), pinned in turn to each of the
+## hard days listed in tests/clock.py (around holidays and the year end), through libfaketime
+test-days: $(VENV)/.installed-test system-deps
+	@for day in $$($(BIN)/python -c 'from tests.clock import HARD_DAYS; print(*HARD_DAYS)'); do \
+	  echo "== date-sensitive tests on $$day"; \
+	  DOCKETD_TEST_DAY=$$day $(BIN)/python -m pytest -q -p no:cacheprovider -m pinned_day; rc=$$?; \
+	  if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; \
+	done
 
 ## bench: speed, cost and footprint (never part of make test)
 bench: $(VENV)/.installed-test
