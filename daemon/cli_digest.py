@@ -86,9 +86,9 @@ def _view(config: Config, s: DigestSettings, person: str) -> str:
     return who
 
 
-def _when(day: date, now: datetime, s: DigestSettings) -> str:
+def _when(day: date, now: datetime, s: DigestSettings, handled: bool) -> str:
     at = s.at.strftime("%H:%M")
-    if day == now.date() and now.timetz().replace(tzinfo=None) >= s.at:
+    if day == now.date() and now.timetz().replace(tzinfo=None) >= s.at and not handled:
         return f"today, {day:%A} {day.isoformat()} (past {at}: a running daemon sends it at once)"
     return f"on {day:%A} {day.isoformat()} at {at}"
 
@@ -142,18 +142,23 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if state is not None:
         _note(f"the digest for {who} on {day.isoformat()} was already handled ({state}); it is not sent again "
               "that day. This is how it would look composed now.")
+    when = _when(day, now, s, state is not None)
+    nothing = "" if d.upcoming else (f"Nothing is due for {who} in the next {s.days} days"
+                                     + (", and no flags are open." if not d.flags else
+                                        f"; {len(d.flags)} flags are open."))
     if args.html:
         from daemon.cli_agenda import _write_atomic
 
         _write_atomic(Path(args.html), d.html)
-        print(f"Wrote the digest for {who} as it would be sent {_when(day, now, s)} to {args.html} "
+        print(f"Wrote the digest for {who} as it would be sent {when} to {args.html} "
               f"(subject: {d.subject}). Nothing was sent or marked.")
+        if nothing:
+            print(nothing)
         return 0
-    print(f"Preview of the daily digest for {who} as it would be sent {_when(day, now, s)}; nothing is "
-          "sent and nothing is marked.")
-    if not d.upcoming:
-        print(f"Nothing is due for {who} in the next {s.days} days"
-              + (", and no flags are open." if not d.flags else f"; {len(d.flags)} flags are open."))
+    print(f"Preview of the daily digest for {who} as it would be sent {when}; nothing is sent and nothing "
+          "is marked.")
+    if nothing:
+        print(nothing)
     print(f"From: {s.sender}\nTo: {s.docket if view == FIRM_DOCKET else view}\nSubject: {d.subject}\n")
     sys.stdout.write(d.text)
     return 0
