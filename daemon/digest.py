@@ -150,8 +150,8 @@ def view_name(config: Config, person: str) -> str:
 
 def compose_for(store: Store | None, config: Config, s: DigestSettings, person: str, day: date,
                 agenda: Agenda | None = None) -> Digest:
-    """The digest `person` (or FIRM_DOCKET) gets on `day`: THE function the scheduled send and
-    `docketd digest` both compose with; it only reads the store (None: an empty docket)."""
+    """The digest `person` (or FIRM_DOCKET) gets on `day`; only reads the store (None: an empty docket)."""
+    # The scheduled send and `docketd digest` both compose here, so a preview is what gets sent.
     if agenda is None:
         agenda = load_agenda(store.db, config) if store is not None else Agenda([], {}, [])
     raw = store.get_kv(f"digest:snapshot:{person}") if store is not None else None
