@@ -162,22 +162,25 @@ def _login(smtp: _SMTP, s: DigestSettings, say: Say) -> None:
     say(AUTHENTICATION, f"logged in as {s.username}; the server said \"{said(code, reply)}\".")
 
 
+def _step(step: str, s: DigestSettings, run: Callable[[], object]) -> None:
+    """Run one step; a dropped connection or an unexpected reply becomes that step's sentence."""
+    try:
+        run()
+    except smtplib.SMTPServerDisconnected as exc:
+        raise SmtpStepError(step, f"the server closed the connection ({exc}). Fix: try again; if it persists, "
+                                  "the server's log says why.") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise SmtpStepError(step, f"talking to {s.smtp_host}:{s.smtp_port} failed ({exc}). Fix: check [digest] "
+                                  "smtp_host and smtp_port.") from exc
+
+
 def open_smtp(s: DigestSettings, say: Say = _quiet) -> smtplib.SMTP:
     """Connect, STARTTLS (verifying the certificate) and log in, as configured; SmtpStepError names a failed step."""
     smtp = _connect(s)
     try:
         say(CONNECTION, f"connected to {s.smtp_host}:{s.smtp_port}; the server said \"{said(*smtp.greeting)}\".")
-        try:
-            smtp.ehlo()
-            _starttls(smtp, s, say)
-        except smtplib.SMTPServerDisconnected as exc:
-            raise SmtpStepError(STARTTLS if s.starttls else CONNECTION,
-                                f"the server closed the connection ({exc}). Fix: try again; if it persists, "
-                                "the server's log says why.") from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            raise SmtpStepError(STARTTLS if s.starttls else CONNECTION,
-                                f"talking to {s.smtp_host}:{s.smtp_port} failed ({exc}). Fix: check [digest] "
-                                "smtp_host and smtp_port.") from exc
+        _step(CONNECTION, s, smtp.ehlo)
+        _step(STARTTLS, s, lambda: _starttls(smtp, s, say))
         try:
             _login(smtp, s, say)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
