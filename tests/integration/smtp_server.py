@@ -78,17 +78,22 @@ class _FreePortController(Controller):
 
 
 class SmtpServer:
-    """aiosmtpd on 127.0.0.1 with required STARTTLS and AUTH (one user, one password)."""
+    """aiosmtpd on 127.0.0.1 with required STARTTLS and AUTH (one user, one password).
 
-    def __init__(self, folder: Path, user: str = "docketd", password: str = "s3cret") -> None:
+    `starttls=False` gives a server that offers no STARTTLS at all (AUTH in clear text), as some
+    misconfigured relays do.
+    """
+
+    def __init__(self, folder: Path, user: str = "docketd", password: str = "s3cret",
+                 starttls: bool = True) -> None:
         self.cert, key = self_signed(folder)
         self.user, self.password = user, password
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(self.cert, key)
         self.inbox = Inbox()
         self.controller = _FreePortController(
-            self.inbox, hostname="127.0.0.1", port=0, tls_context=ctx, require_starttls=True,
-            auth_require_tls=True, authenticator=self._auth)
+            self.inbox, hostname="127.0.0.1", port=0, tls_context=ctx if starttls else None,
+            require_starttls=starttls, auth_require_tls=starttls, authenticator=self._auth)
 
     def _auth(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.user \
