@@ -9,8 +9,13 @@ nor create processed/ beside a root-owned inbox.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import stat
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from tests.e2e.daemon_proc import wait_until
 from tests.reliability.helpers import HEADER, count, intake_row, today
@@ -76,3 +81,32 @@ def test_install_gives_the_owners_and_modes_the_docs_name(root: Path, accounts: 
     assert "ReadWritePaths=-/srv/docket" in text and "LimitNOFILE=" in text
     wants = root / "etc" / "systemd" / "system" / "multi-user.target.wants" / "docketd.service"
     assert os.readlink(wants) == "/etc/systemd/system/docketd.service"  # enabled, as systemctl enable does
+
+
+def _analyze(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["systemd-analyze", *args], capture_output=True, text=True, timeout=60, check=False,
+                          env={"PATH": "/usr/bin:/bin", "SYSTEMD_COLORS": "0", "SYSTEMD_PAGER": ""})
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed "
+                    "(make system-deps installs Debian's systemd)")
+def test_installed_unit_verifies_and_stays_hardened(root: Path, accounts: Accounts) -> None:
+    secret = root / "etc" / "docketd" / "caldav-jdoe"
+    replay_readme(root, accounts)
+    secret.write_text("pw\n")
+    config = root / "etc" / "docketd" / "docketd.toml"
+    config.write_text(config.read_text() + '\n[calendars.jdoe-caldav]\nkind = "caldav"\n'
+                      'url = "https://caldav.example.com/dav/jdoe/"\nusername = "jdoe"\n'
+                      'password_credential = "caldav-jdoe"\n')
+    replay_readme(root, accounts)  # run again after a config change, as the README says
+    unit = root / "etc" / "systemd" / "system" / "docketd.service"
+    text = unit.read_text()
+    assert "LoadCredential=caldav-jdoe:/etc/docketd/caldav-jdoe" in text
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and secret.stat().st_uid == 0 and secret.stat().st_gid == 0
+    out = _analyze("verify", "--man=no", str(unit))
+    problems = [line for line in (out.stdout + out.stderr).splitlines() if line.strip()]
+    assert problems == [], problems
+    out = _analyze("security", "--offline=true", "--no-pager", str(unit))
+    found = re.search(r"Overall exposure level for docketd\.service: (\d+\.\d+)", out.stdout + out.stderr)
+    assert found, out.stdout + out.stderr
+    assert float(found.group(1)) <= 2.0, out.stdout
