@@ -6,11 +6,12 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 
 from daemon.config import Config
 from daemon.errors import ConfigError, DocketdError
-from daemon.preflight import Finding, blocking_parent, check_readable, run_checks, shared_group
+from daemon.preflight import Finding, blocking_parent, check_calendars, check_readable, run_checks, shared_group
 
 log = logging.getLogger("docketd")
 
@@ -102,15 +103,23 @@ def startup_config(args: argparse.Namespace) -> Config:
     except ConfigError as exc:
         Notifier().status(f"Not started: {str(exc).splitlines()[0]}")
         raise
-    findings = run_checks(config, fresh=bool(getattr(args, "fresh_state", False)))
+    findings = run_checks(config, fresh=bool(getattr(args, "fresh_state", False)), network=False)
     fatal = [f for f in findings if not f.ok and f.fatal]
-    for f in findings:
-        if not f.ok and not f.fatal:
-            log.warning("%s", f.text)
+    _log_problems(findings)
     if fatal:
         Notifier().status(f"Not started: {fatal[0].text}")
         raise StartupRefused("Not started:\n" + "\n".join(f"  - {f.text}" for f in fatal))
+    # Calendars are probed beside the start, never before it: a slow DNS or a dead server must not
+    # hold up READY or the inbox (issue 18 B6); their changes wait in the outbox either way.
+    threading.Thread(target=lambda: _log_problems(check_calendars(config)), name="calendar-check",
+                     daemon=True).start()
     return config
+
+
+def _log_problems(findings: list[Finding]) -> None:
+    for f in findings:
+        if not f.ok and not f.fatal:
+            log.warning("%s", f.text)
 
 
 def cmd_install(args: argparse.Namespace) -> int:
