@@ -109,6 +109,11 @@ def startup_config(args: argparse.Namespace) -> Config:
     if fatal:
         Notifier().status(f"Not started: {fatal[0].text}")
         raise StartupRefused("Not started:\n" + "\n".join(f"  - {f.text}" for f in fatal))
+    if getattr(args, "fresh_state", False) and os.path.isfile(config.state) and not os.path.getsize(config.state):
+        from daemon.store import Store
+
+        Store(config.state, allow_empty=True).close()  # asked for: a new, empty docket in the empty file
+        log.warning("Started a new, empty docket in the empty state database %s (--fresh-state).", config.state)
     # Calendars are probed beside the start, never before it: a slow DNS or a dead server must not
     # hold up READY or the inbox (issue 18 B6); their changes wait in the outbox either way.
     threading.Thread(target=lambda: _log_problems(check_calendars(config)), name="calendar-check",

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from daemon.config import Config
+from daemon.store import empty_state_message
 
 OVERFLOW_GID = 65534  # 'nogroup': how an unmapped group looks inside a user namespace
 SHARED_GROUP = "docket"  # the group `docketd install` creates for the people and the service
@@ -154,11 +155,7 @@ def check_state(state: Path, fresh: bool = False) -> list[Finding]:
         return out
     size = state.stat().st_size
     if size == 0 and not fresh:
-        out.append(Finding("state", False, f"The state database {state} is empty (0 bytes) while docketd "
-                           "expected its docket there; an empty file is a lost or truncated database, not a new "
-                           "one. Fix: stop docketd and restore the latest backup, or load the last export "
-                           "with `docketd import FILE`; to start an empty docket on purpose, start once with "
-                           "`docketd run --fresh-state`.", True))
+        out.append(Finding("state", False, empty_state_message(state), True))
     for path in (state, state.with_name(state.name + "-wal"), state.with_name(state.name + "-shm")):
         if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
             owner = _user_name(path.parent.stat().st_uid)
