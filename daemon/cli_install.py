@@ -144,6 +144,9 @@ def install(args: argparse.Namespace) -> int:
         _dir(_in(root, folder), gid, SHARED_MODE, folder)
     credentials, advice = _credentials(config, root)
     docketd = Path(sys.executable).parent / "docketd"
+    if not docketd.is_file():
+        advice.append(f"{docketd} does not exist, so ExecStart= points there anyway; install docketd into that "
+                      "virtual environment (make .venv/.installed) before starting the service.")
     unit = _in(root, Path("/etc/systemd/system") / UNIT_NAME)
     unit.parent.mkdir(parents=True, exist_ok=True)
     unit.write_text(unit_text(template.read_text(encoding="utf-8"), args.group, shared, docketd, credentials),

@@ -210,3 +210,31 @@ def test_start_up_refuses_an_empty_state_file_unless_told_to_start_fresh(root: P
         wait_until(lambda: (root / "srv" / "docket" / "processed" / "a.csv").exists(), what=d.log)
     finally:
         d.close()
+
+
+def test_check_names_a_credential_the_unit_does_not_hand_over(root: Path, accounts: Accounts) -> None:
+    config, unit = installed(root, accounts)
+    config.write_text(config.read_text() + '\n[calendars.jdoe-caldav]\nkind = "caldav"\n'
+                      'url = "http://127.0.0.1:9/dav/jdoe/"\nusername = "jdoe"\npassword_credential = "caldav-jdoe"\n')
+    creds = root / "run-credentials"
+    creds.mkdir(mode=0o755)
+    out = check_as_service(root, accounts, unit, config, "--no-network", env={"CREDENTIALS_DIRECTORY": str(creds)})
+    text = out.stdout + out.stderr
+    assert out.returncode == 1, text
+    line = next(line for line in text.splitlines() if "caldav-jdoe" in line and "PROBLEM" in line)
+    assert "LoadCredential=caldav-jdoe:/etc/docketd/caldav-jdoe" in line, line
+    (creds / "caldav-jdoe").write_text("pw\n")
+    out = check_as_service(root, accounts, unit, config, "--no-network", env={"CREDENTIALS_DIRECTORY": str(creds)})
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_install_as_a_normal_user_says_to_run_it_as_root(root: Path, accounts: Accounts) -> None:
+    site = next((ROOT / ".venv" / "lib").glob("python3.*/site-packages"))
+    out = subprocess.run([SETPRIV or "setpriv", f"--reuid={accounts.person_uid}", f"--regid={accounts.person_gid}",
+                          "--clear-groups", *service_python(accounts.person_uid, accounts.person_gid), "-m",
+                          "daemon.cli", "install", "--root", str(root), "--group", accounts.group],
+                         cwd=root, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{ROOT}:{site}",
+                                        "PYTHONDONTWRITEBYTECODE": "1"},
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 2 and "run it as root" in out.stderr and "Traceback" not in out.stderr, out.stderr
+    assert not (root / "etc" / "docketd").exists()
