@@ -125,6 +125,9 @@ def install(args: argparse.Namespace) -> int:
         raise UsageError(f"docketd install needs the source checkout ({example} and {template}); run it from "
                          "the clone, e.g. cd /opt/docketd && sudo .venv/bin/docketd install")
     gid = ensure_group(args.group, root)
+    if gid == 0:
+        raise UsageError(f"--group {args.group} is gid 0: the service and every person in it would get root's group; "
+                         "use a group of their own, e.g. --group docket.")
     _say(f"Installing docketd into {root} for the group {args.group}:")
     _dir(_in(root, CONFIG.parent), gid, DIR_MODE_CONFIG, CONFIG.parent)
     config = _in(root, CONFIG)
