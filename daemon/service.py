@@ -120,7 +120,7 @@ class Service:
             return None
         try:
             report = ingest_file(self.docket, path, self.now(), cross=False)
-        except (sqlite3.Error, StoreError) as exc:
+        except (sqlite3.OperationalError, StoreError) as exc:  # read-only, locked, full: ours, not the file's
             self._storage_failed(path, exc)
             return None
         except OSError as exc:
@@ -147,7 +147,6 @@ class Service:
         retry = threading.Timer(STORAGE_RETRY_SECONDS, self.files.put, args=(path,))
         retry.daemon = True
         retry.start()
-        return None
 
     def _retry_or_reject(self, path: Path, exc: BaseException) -> FileReport | None:
         n = self.attempts.get(path, 0) + 1
