@@ -68,7 +68,8 @@ def accounts() -> Iterator[Accounts]:
     finally:
         for name in (service, person):
             subprocess.run(["userdel", name], capture_output=True, check=False)
-        subprocess.run(["groupdel", group], capture_output=True, check=False)
+        for name in (group, service, person):  # the user groups go with userdel where USERGROUPS_ENAB is set
+            subprocess.run(["groupdel", name], capture_output=True, check=False)
 
 
 @pytest.fixture
