@@ -127,6 +127,12 @@ def check_folder(path: Path, what: str, topic: str, fatal: bool = True) -> Findi
         return Finding(topic, False, f"docketd cannot create and move files in {what} {path} ({describe(path)}) "
                        f"as {whoami()}; fix: chgrp {group} {path} && chmod 2770 {path}, and give the service "
                        f"SupplementaryGroups={group} (`sudo docketd install` does both).", fatal)
+    st = os.stat(path)
+    if st.st_mode & stat.S_ISVTX and st.st_uid != os.geteuid():
+        # Sticky: only a file's owner may rename it, and people's files are theirs, not docketd's.
+        return Finding(topic, False, f"docketd cannot move files other people drop out of {what} {path} "
+                       f"({describe(path)}) as {whoami()}: the sticky bit lets only a file's owner move it; "
+                       f"fix: chmod -t {path}.", fatal)
     return Finding(topic, True, f"{what.capitalize()} {path} can be written.")
 
 

@@ -91,6 +91,7 @@ BREAKS: dict[str, tuple[Callable[[Path], None], str, str]] = {
                           "0600"),
     "config folder closed": (lambda r: _chmod(r / "etc/docketd", 0o700), "etc/docketd", "0700"),
     "inbox not writable": (lambda r: _chmod(r / "srv/docket/inbox", 0o2750), "srv/docket/inbox", "2750"),
+    "inbox sticky": (lambda r: _chmod(r / "srv/docket/inbox", 0o3770), "srv/docket/inbox", "3770"),
     "processed not writable": (lambda r: _chmod(r / "srv/docket/processed", 0o2750), "srv/docket/processed",
                                "2750"),
     "rejected owned by root": (lambda r: _chown_root(r / "srv/docket/rejected"), "srv/docket/rejected", "2770"),
@@ -238,3 +239,18 @@ def test_install_as_a_normal_user_says_to_run_it_as_root(root: Path, accounts: A
                          capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 2 and "run it as root" in out.stderr and "Traceback" not in out.stderr, out.stderr
     assert not (root / "etc" / "docketd").exists()
+
+
+def test_start_up_refuses_an_unreadable_config_and_says_why_in_status(root: Path, accounts: Accounts) -> None:
+    config, unit = installed(root, accounts)
+    config.chmod(0o600)  # what the README's old `install -m 0640` as root gave the service: nothing
+    d = ServiceProcess(root, accounts, unit)
+    try:
+        with pytest.raises(AssertionError, match="before READY=1"):
+            d.start()
+        assert d.proc is not None and d.proc.returncode == 2
+        assert f"docketd cannot read its config file {config} (owner root:{accounts.group}, mode 0600)" in d.log
+        assert "Traceback" not in d.log
+        assert any(s.startswith("Not started: ") and str(config) in s for s in d.statuses()), d.statuses()
+    finally:
+        d.close()
