@@ -102,7 +102,8 @@ def replay_readme(root: Path, acc: Accounts) -> None:
 
     The clone and the venv already exist (this checkout); systemctl and journalctl need systemd as
     PID 1 and are replaced by `start_as_unit`; sudoedit is `edit_config_as_readme_says`; adding the
-    people to the group was done when the accounts were created.
+    people to the group was done when the accounts were created. `docketd install` gets `--root` and
+    `--group` so that it installs into the temporary root for the throwaway group.
     """
     for line in readme_install_lines():
         command = line.split("#", 1)[0].strip()
