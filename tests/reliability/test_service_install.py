@@ -8,6 +8,7 @@ nor create processed/ beside a root-owned inbox.
 
 from __future__ import annotations
 
+import grp
 import os
 import re
 import shutil
@@ -110,3 +111,19 @@ def test_installed_unit_verifies_and_stays_hardened(root: Path, accounts: Accoun
     found = re.search(r"Overall exposure level for docketd\.service: (\d+\.\d+)", out.stdout + out.stderr)
     assert found, out.stdout + out.stderr
     assert float(found.group(1)) <= 2.0, out.stdout
+
+
+def test_install_creates_the_group_on_the_running_system_only() -> None:
+    from daemon.cli_install import ensure_group
+    from daemon.errors import UsageError
+
+    name = f"dk{os.getpid() % 100000}new"
+    subprocess.run(["groupdel", name], capture_output=True, check=False)
+    try:
+        with pytest.raises(UsageError, match=f"groupadd --system {name}"):
+            ensure_group(name, Path("/tmp/some-root"))  # another root: never touch this machine's groups
+        gid = ensure_group(name, Path("/"))
+        assert grp.getgrnam(name).gr_gid == gid and gid < 1000  # a system group
+        assert ensure_group(name, Path("/")) == gid  # run again: the same group
+    finally:
+        subprocess.run(["groupdel", name], capture_output=True, check=False)
