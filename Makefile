@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/docketd.example.toml
 
-.PHONY: run test test-days lint typecheck unit bench clean system-deps
+.PHONY: run test test-days lint typecheck unit bench clean system-deps install-service
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 run: $(VENV)/.installed
 	$(BIN)/docketd run --config $(CONFIG)
 
-## system-deps: Debian packages the tests use (headless Chromium for the agenda page, faketime for clock tests)
+## install-service: set docketd up as a systemd service (as root); DESTDIR=/some/root installs into another root
+install-service: $(VENV)/.installed
+	$(BIN)/docketd install --root "$(or $(DESTDIR),/)"
+
+## system-deps: Debian packages the tests use (headless Chromium for the agenda page, faketime for clock tests,
+## systemd-analyze for the unit's verify/security tests)
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -38,6 +43,14 @@ system-deps:
 	      (apt-get update -qq >/dev/null && apt-get install -y -qq faketime >/dev/null) || \
 	      echo "warning: could not install faketime; the clock tests will be skipped"; \
 	  else echo "warning: faketime missing and not root; the clock tests will be skipped"; fi; \
+	fi
+	@if ! command -v systemd-analyze >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's systemd (systemd-analyze) for the unit tests..."; \
+	    apt-get install -y -qq systemd >/dev/null 2>&1 || \
+	      (apt-get update -qq >/dev/null && apt-get install -y -qq systemd >/dev/null) || \
+	      echo "warning: could not install systemd; the unit tests will be skipped"; \
+	  else echo "warning: systemd-analyze missing and not root; the unit tests will be skipped"; fi; \
 	fi
 
 lint: $(VENV)/.installed-test

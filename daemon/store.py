@@ -7,6 +7,7 @@ migration). Every change that causes calendar work writes its outbox rows in the
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -92,12 +93,24 @@ class OutboxRow:
     dead: bool
 
 
+def empty_state_message(path: Path) -> str:
+    """The sentence for a 0-byte state database (issue 18 B10): never silently a new, empty docket."""
+    return (f"The state database {path} is empty (0 bytes) while docketd expected its docket there; an empty "
+            "file is a lost or truncated database, not a new one. Fix: stop docketd and restore the latest "
+            "backup, or load the last export with `docketd import FILE`; to start an empty docket on purpose, "
+            "start once with `docketd run --fresh-state` (or delete the empty file).")
+
+
 class Store:
     """A connection to the state database; use `transaction()` for every write."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, allow_empty: bool = False) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        # SQLite would take a 0-byte file as a new database: every matter forgotten without a word,
+        # while their entries stay in the calendars, unmanaged. Only `import` and --fresh-state may.
+        if not allow_empty and os.path.isfile(path) and os.path.getsize(path) == 0:
+            raise StoreError(empty_state_message(path))
         try:
             self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
