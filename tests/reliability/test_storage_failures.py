@@ -7,11 +7,15 @@ the file opens", blaming the file. Here the real Service's real SQLite connectio
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 from daemon.service import MAX_FILE_ATTEMPTS, Service
-from tests.reliability.helpers import HEADER, count, intake_row, plain_config, run_cli
+from daemon.store import SCHEMA_VERSION, Store
+from tests.reliability.helpers import HEADER, ROOT, count, intake_row, plain_config, run_cli
 
 
 def test_a_file_waits_in_the_inbox_while_the_state_cannot_be_written(tmp_path: Path) -> None:
@@ -57,3 +61,34 @@ def test_an_empty_state_file_is_refused_by_every_command_and_import_restores_int
     out = run_cli(config, "import", str(export))
     assert out.returncode == 0, out.stderr
     assert count(state, "triggers", "matter='2026-0142'") == 1
+
+
+# Killed the moment SQLite has opened the new state file, before any schema is written: the audit
+# event fires right after sqlite3.connect() created the file on disk.
+_KILL_AT_FIRST_OPEN = """
+import os, signal, sys
+from pathlib import Path
+def hook(event, args):
+    if event == "sqlite3.connect/handle":
+        os.kill(os.getpid(), signal.SIGKILL)
+sys.addaudithook(hook)
+from daemon.store import Store
+Store(Path(sys.argv[1]))
+"""
+
+
+def test_a_kill_while_the_first_state_is_created_leaves_nothing_the_next_start_refuses(tmp_path: Path) -> None:
+    # Found by the kill -9 test once B10 refused 0-byte state files: a daemon killed during its very
+    # first start left the 0-byte file SQLite creates before the schema, and never started again.
+    # A new state database now appears whole (built beside it, then linked into place) or not at all.
+    state = tmp_path / "var" / "state.db"
+    state.parent.mkdir(parents=True)
+    killed = subprocess.run([sys.executable, "-c", _KILL_AT_FIRST_OPEN, str(state)], cwd=ROOT,
+                            capture_output=True, text=True, check=False, timeout=60)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not state.exists() or state.stat().st_size > 0
+    store = Store(state)  # the next start: a new docket, not a refusal
+    assert store.schema_version() == SCHEMA_VERSION
+    store.close()
+    leftovers = sorted(p.name for p in state.parent.iterdir() if p.name != "state.db")
+    assert all(name.startswith(".state.db.new-") for name in leftovers), leftovers
