@@ -17,7 +17,7 @@ from connectors.base import Capabilities, connector_class
 from daemon.config import Config
 from daemon.conflicts import CROSS_FLAG_KINDS
 from daemon.flag_store import refresh_cross_flags, with_cross_flags
-from daemon.flags import all_flags
+from daemon.flags import TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_scope
 from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
 from daemon.planner import FIRM_DOCKET, MatterFacts, desired_entries, merge_facts, plan_matter, route
 from daemon.reconciler import TargetPlan, exceeds_delete_guard, reconcile
@@ -175,7 +175,7 @@ class Docket:
                                                          "Correct the intake row or the rule pack."))
             report.deadlines += len(deadlines)
             self._write_deadlines(db, matter, deadlines, flags_of, stamp)
-            shown = self._unacked(db, matter, flags_of)
+            shown = self._unacked(db, matter, deadlines, flags_of)
             shown = with_cross_flags(db, matter, shown, [d.key for d in deadlines])
             desired = self._desired(deadlines, facts, today, soon, shown)
             self._plan_targets(db, matter, desired, plans)
@@ -198,7 +198,7 @@ class Docket:
             try:
                 deadlines += plan_matter([t], facts, self.rules, today)
             except Exception as exc:  # noqa: BLE001 - one bad trigger must not stop its matter
-                errors.append((f"{t.matter}|{t.event}|{t.ref or ''}",
+                errors.append((trigger_scope(t),
                                f"Matter {t.matter}: {t.event} on {t.date} could not be computed: {exc}"))
         return deadlines, errors
 
@@ -212,12 +212,13 @@ class Docket:
                        (d.key, matter, d.rule, d.due.isoformat(), json.dumps(payload), stamp))
         kinds = tuple(SYNC_FLAG_KINDS | CROSS_FLAG_KINDS)
         marks = ",".join("?" * len(kinds))
-        keep = {(key, f.kind) for key, fl in flags_of.items() for f in fl}
+        stored = stored_flags(deadlines, flags_of)
+        keep = {(key, f.kind) for key, fl in stored.items() for f in fl}
         for row in db.execute(f"SELECT scope, kind FROM flags WHERE matter=? AND kind NOT IN ({marks})",
                               (matter, *kinds)).fetchall():
             if (row[0], row[1]) not in keep:
                 db.execute("DELETE FROM flags WHERE scope=? AND kind=?", (row[0], row[1]))
-        for key, fl in flags_of.items():
+        for key, fl in stored.items():
             for f in fl:
                 db.execute(
                     "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
@@ -225,11 +226,15 @@ class Docket:
                     "severity=excluded.severity, message=excluded.message, action=excluded.action",
                     (key, f.kind, f.severity, f.message, f.action, matter, stamp))
 
-    def _unacked(self, db: sqlite3.Connection, matter: str,
+    def _unacked(self, db: sqlite3.Connection, matter: str, deadlines: Sequence[Deadline],
                  flags_of: dict[str, list[Flag]]) -> dict[str, list[Flag]]:
         acked = {(r[0], r[1]) for r in db.execute(
             "SELECT scope, kind FROM flags WHERE matter=? AND acked_at IS NOT NULL", (matter,))}
-        return {k: [f for f in fl if (k, f.kind) not in acked] for k, fl in flags_of.items()}
+        trig = {d.key: trigger_scope(d.trigger) for d in deadlines}
+
+        def scope(key: str, f: Flag) -> str:  # a trigger's own flag is acknowledged once, for all its entries
+            return trig.get(key, key) if f.kind in TRIGGER_FLAG_KINDS else key
+        return {k: [f for f in fl if (scope(k, f), f.kind) not in acked] for k, fl in flags_of.items()}
 
     def _desired(self, deadlines: Sequence[Deadline], facts: MatterFacts, today: date, soon: int,
                  flags_of: dict[str, list[Flag]]) -> dict[str, dict[str, CalendarEntry]]:

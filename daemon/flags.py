@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import holidays
 
-from daemon.models import Deadline, Flag
+from daemon.models import Deadline, Flag, TriggerEvent
 
 # Events that are set for a future day by nature; a future date on anything else is likely a typo.
 SCHEDULED_EVENTS = frozenset({
@@ -15,6 +15,8 @@ SCHEDULED_EVENTS = frozenset({
     "rule26f_conference", "discovery_closed",
 })
 FAR_PAST_DAYS = 730
+# Flags about an intake row's date, not about any one deadline: stored once per trigger.
+TRIGGER_FLAG_KINDS = frozenset({"future-trigger", "far-past-trigger"})
 # "Due soon" counts court days conservatively: weekends and every US federal and California holiday
 # (a superset of the shipped courts' closures) are skipped, so a holiday in the window makes the flag
 # come a day early, never late. The table is computed data, not I/O.
@@ -80,4 +82,27 @@ def all_flags(deadlines: Iterable[Deadline], today: date, soon_court_days: int =
         flags = deadline_flags(d, today, soon_court_days)
         flags += trigger_flags(d.matter, d.trigger.event, d.trigger.date, today)
         out[d.key] = flags
+    return out
+
+
+def trigger_scope(t: TriggerEvent) -> str:
+    """Where a flag about a trigger row itself is stored: the trigger's identity, matter|event|ref."""
+    matter, event, ref = t.instance
+    return f"{matter}|{event}|{ref}"
+
+
+def stored_flags(deadlines: Iterable[Deadline], flags_of: dict[str, list[Flag]]) -> dict[str, list[Flag]]:
+    """Flags by the scope they are stored under: a trigger's own flags once under the trigger.
+
+    Every deadline of a trigger shows its trigger's flags (on its calendar entry), but the fact behind
+    them is one row's date: one fact, one flag in `docketd flags` and `status`.
+    """
+    trig = {d.key: trigger_scope(d.trigger) for d in deadlines}
+    out: dict[str, list[Flag]] = {}
+    for key, flags in flags_of.items():
+        for f in flags:
+            scope = trig.get(key, key) if f.kind in TRIGGER_FLAG_KINDS else key
+            bucket = out.setdefault(scope, [])
+            if all(g.kind != f.kind for g in bucket):
+                bucket.append(f)
     return out
