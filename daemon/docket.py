@@ -199,7 +199,8 @@ class Docket:
                 deadlines += plan_matter([t], facts, self.rules, today)
             except Exception as exc:  # noqa: BLE001 - one bad trigger must not stop its matter
                 errors.append((trigger_scope(t),
-                               f"Matter {t.matter}: {t.event} on {t.date} could not be computed: {exc}"))
+                               f"No deadlines could be computed from the {t.event} row of matter {t.matter} "
+                               f"dated {t.date.isoformat()}: {_sentence(exc)}"))
         return deadlines, errors
 
     def _write_deadlines(self, db: sqlite3.Connection, matter: str, deadlines: Sequence[Deadline],
@@ -316,6 +317,14 @@ def same_facts(stored: dict[str, Any], t: TriggerEvent) -> bool:
     """True when a stored trigger says exactly what a new row says (provenance aside)."""
     new = trigger_to_dict(t)
     return all(stored.get(k) == v for k, v in new.items() if k not in PROVENANCE_FIELDS)
+
+
+def _sentence(exc: Exception) -> str:
+    """An error's text as the end of a sentence: without a leading 'Matter X: ' the caller already said."""
+    text = str(exc).strip() or type(exc).__name__
+    if text.startswith("Matter ") and ": " in text:
+        text = text.split(": ", 1)[1]
+    return text if text.endswith(".") else text + "."
 
 
 def _enqueue(db: sqlite3.Connection, target: str, uid: str, key: str, op: str, entry: str, stamp: str) -> None:

@@ -23,6 +23,10 @@ TRIGGER_FLAG_KINDS = frozenset({"future-trigger", "far-past-trigger"})
 CLOSED_DAYS: Container[date] = holidays.country_holidays("US", subdiv="CA")
 
 
+def _day(d: date) -> str:
+    return f"{d.isoformat()} ({d:%a})"
+
+
 def court_days_between(start: date, end: date, closed: Container[date] = CLOSED_DAYS) -> int:
     """Court days after `start` up to and including `end`: weekdays not in `closed`."""
     if end <= start:
@@ -46,14 +50,14 @@ def deadline_flags(d: Deadline, today: date, soon_court_days: int = 5) -> list[F
     if d.due < received:
         flags.append(Flag(
             "missed", "critical",
-            f"{d.title} for matter {d.matter} was due {d.due.isoformat()}, before docketd received the "
-            f"trigger on {received.isoformat()}.",
+            f"Matter {d.matter}: the deadline “{d.title}” fell on {_day(d.due)}, before docketd received "
+            f"its trigger on {received.isoformat()}.",
             "Tell the responsible attorney today; check whether relief (extension, stipulation, "
             "motion for leave) is available."))
     elif today <= d.due and court_days_between(today, d.due) <= soon_court_days:
         flags.append(Flag(
             "due-soon", "warning",
-            f"{d.title} for matter {d.matter} is due {d.due.isoformat()} ({d.due:%a}), within "
+            f"Matter {d.matter}: the deadline “{d.title}” falls on {_day(d.due)}, within "
             f"{soon_court_days} court days.",
             "Confirm the work is on track and the responsible attorney knows."))
     return flags
@@ -65,12 +69,12 @@ def trigger_flags(matter: str, event: str, when: date, today: date) -> list[Flag
     if when > today and event not in SCHEDULED_EVENTS:
         flags.append(Flag(
             "future-trigger", "warning",
-            f"Matter {matter}: {event} is dated {when.isoformat()}, which is in the future.",
+            f"Matter {matter}: the {event} row is dated {_day(when)}, which is in the future.",
             "Check the date in the intake row; correct it by dropping a row with the right date."))
     if (today - when).days > FAR_PAST_DAYS:
         flags.append(Flag(
             "far-past-trigger", "warning",
-            f"Matter {matter}: {event} is dated {when.isoformat()}, more than two years ago.",
+            f"Matter {matter}: the {event} row is dated {_day(when)}, more than two years ago.",
             "Check the year in the intake row; a typo here moves every deadline."))
     return flags
 
