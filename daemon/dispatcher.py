@@ -11,7 +11,7 @@ import logging
 import random
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from connectors.base import (
 from connectors.ics import IcsConnector
 from daemon.config import Config, credentials_dir
 from daemon.models import RemoteEvent, RemoteRef
-from daemon.serial import entry_from_dict
+from daemon.serial import entry_from_dict, parse_stamp
 from daemon.store import OutboxRow, Store
 
 log = logging.getLogger("docketd.dispatch")
@@ -154,6 +154,8 @@ class Dispatcher:
             else:
                 assert r.entry is not None
                 entry = entry_from_dict(r.entry)
+                if entry.changed_at is None and s is not None:  # queued before changed_at was kept
+                    entry = replace(entry, changed_at=parse_stamp(s.changed_at))
                 ops.append(Op("update" if ref else "create", r.uid, entry, ref, r.force))
         return ops
 
@@ -265,12 +267,15 @@ class Dispatcher:
 def _write_sync(db: sqlite3.Connection, target: str, row: OutboxRow, ref: RemoteRef, state: str,
                 stamp: str) -> None:
     entry: dict[str, Any] = dict(row.entry or {})
+    # changed_at: when the content last changed (the entry's DTSTAMP), kept when the op did not say.
     db.execute(
-        "INSERT INTO sync VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(target, uid) DO UPDATE SET "
+        "INSERT INTO sync (target, uid, key, remote_id, etag, hash, state, last_sync, entry, changed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(target, uid) DO UPDATE SET "
         "key=excluded.key, remote_id=excluded.remote_id, etag=excluded.etag, hash=excluded.hash, "
-        "state=excluded.state, last_sync=excluded.last_sync, entry=excluded.entry",
+        "state=excluded.state, last_sync=excluded.last_sync, entry=excluded.entry, "
+        "changed_at=CASE WHEN excluded.changed_at = '' THEN sync.changed_at ELSE excluded.changed_at END",
         (target, row.uid, row.key, ref.remote_id, ref.etag, entry.get("_hash", ""), state, stamp,
-         json.dumps(entry)))
+         json.dumps(entry), str(entry.get("changed_at") or "")))
 
 
 def _flag(db: sqlite3.Connection, scope: str, kind: str, severity: str, message: str, action: str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -21,7 +21,7 @@ from daemon.flags import TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_sc
 from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
 from daemon.planner import FIRM_DOCKET, MatterFacts, desired_entries, merge_facts, plan_matter, route
 from daemon.reconciler import TargetPlan, exceeds_delete_guard, reconcile
-from daemon.serial import deadline_to_dict, entry_to_dict, trigger_from_dict, trigger_to_dict
+from daemon.serial import deadline_to_dict, entry_to_dict, parse_stamp, trigger_from_dict, trigger_to_dict
 from daemon.store import OutboxRow, Store, SyncRow
 
 ICS_ALL = "ics:all"
@@ -278,8 +278,11 @@ class Docket:
         for target, plan in plans.items():
             for uid in plan.drops:
                 db.execute("DELETE FROM outbox WHERE target=? AND uid=?", (target, uid))
+            changed = parse_stamp(stamp)
             for e in plan.upserts:
-                payload = entry_to_dict(e)
+                # Reconcile queues an upsert only when the content hash changed: `stamp` (the recompute's
+                # clock) is when this entry's content last changed, its DTSTAMP (RFC 5545 3.8.7.2).
+                payload = entry_to_dict(replace(e, changed_at=changed) if changed else e)
                 payload["_hash"] = e.content_hash()
                 _enqueue(db, target, e.uid, e.key, "upsert", json.dumps(payload), stamp)
                 queued += 1
