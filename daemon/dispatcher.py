@@ -210,8 +210,10 @@ class Dispatcher:
             report.retrying += 1
             return
         db.execute("UPDATE outbox SET attempts=attempts+1, dead=1, last_error=? WHERE id=?", (str(err), row.id))
+        reason = str(err).rstrip(".")
         _flag(db, f"{target}|{row.uid}", "sync-failed", "critical",
-              f"Calendar {target} refused the entry for {row.key}: {err}",
+              f"Matter {row.key.split('|', 1)[0]}: calendar {target} refused the entry {entry_name(row)}: "
+              f"{reason}.",
               "Check the calendar's settings and permissions, then run `docketd sync --once --retry-failed`.",
               stamp, matter=row.key.split("|", 1)[0])
         report.failed += 1
@@ -236,7 +238,8 @@ class Dispatcher:
             action = "docketd restored its computed entry; if the change was a real extension, enter it as " \
                      "an intake row (e.g. a new trigger) instead of editing the calendar."
         _flag(db, row.key, "drift", "warning",
-              f"The calendar entry for {row.key} in {target} was {what} by hand.", action, stamp, matter=matter)
+              f"Matter {matter}: the entry {entry_name(row)} in calendar {target} was {what} by hand.", action,
+              stamp, matter=matter)
 
     def verify(self, target: str) -> int:
         """Compare a calendar with the sync state; hand edits and deletions go through the edit policy."""
@@ -262,6 +265,14 @@ class Dispatcher:
                 row = next(r for r in self.store.pending(target, include_dead=True) if r.uid == uid)
                 self._conflict(db, target, row, ev, stamp)
         return drifted
+
+
+def entry_name(row: OutboxRow) -> str:
+    """How a clerk names a calendar entry in a sentence: its title as docketd wrote it, flag marks aside."""
+    summary = str((row.entry or {}).get("summary") or "")
+    for mark in ("MISSED: ", "⚑ "):
+        summary = summary.removeprefix(mark)
+    return f"“{summary}”" if summary else f"for {row.key.split('|')[1] if '|' in row.key else row.key}"
 
 
 def _write_sync(db: sqlite3.Connection, target: str, row: OutboxRow, ref: RemoteRef, state: str,

@@ -3,7 +3,9 @@
 Issue 19 item 3: messages were built as "<rule title> for matter X was due D", which breaks when the
 title is itself a sentence ("Rule 26(f) conference must be held for matter 2026-0157 was due ...").
 A rule title is now always quoted as the name of a deadline. Kinds raised by calendar and source I/O
-(drift, auth, sync-failed, mass-delete, source-*) are worded where they are raised and tested there.
+are pinned where they are raised: drift and sync-failed (which named docketd's internal key) in
+tests/unit/test_sync_flow.py, source-vanished in tests/integration/test_sheets_source.py; auth carries
+the connector's own sentence, mass-delete names the calendar and the counts.
 """
 
 from __future__ import annotations
