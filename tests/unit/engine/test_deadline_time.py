@@ -88,6 +88,16 @@ def test_a_rule_at_the_event_itself_keeps_its_date_and_time(tmp_path: Path) -> N
     assert hearing.time is None and hearing.due == date(2026, 9, 18)
 
 
+def test_rules_show_says_what_an_at_rule_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from daemon.cli import main
+
+    firm = _firm(tmp_path / "firm")
+    cfg = tmp_path / "docketd.toml"
+    cfg.write_text(f'[daemon]\ninbox = "in"\nstate = "s.db"\n[rules]\ndirs = ["{firm}"]\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "rules", "show", "firm.motion-hearing"]) == 0
+    assert "motion_hearing: the event itself, at its time" in capsys.readouterr().out
+
+
 def test_at_takes_no_days_and_no_service(tmp_path: Path) -> None:
     bad = HEARING_PACK.replace("    direction: at\n", "    direction: at\n    days: 3\n")
     (_firm(tmp_path) / "rules" / "firm.yaml").write_text(bad, encoding="utf-8")
