@@ -19,7 +19,6 @@ import argparse
 import logging
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, cast
 from urllib.parse import urljoin
@@ -172,7 +171,7 @@ class CaldavConnector(Connector):
     # -- writing ----------------------------------------------------------------------------------
 
     def _body(self, entry: CalendarEntry, sequence: int) -> bytes:
-        vevent = render_vevent(entry, sequence, stamp=datetime.now(UTC))
+        vevent = render_vevent(entry, sequence)  # DTSTAMP: entry.changed_at, from the sync state
         return bytes(render_calendar([vevent]).to_ical())
 
     def _put(self, entry: CalendarEntry, url: str, current: RemoteEvent | None) -> RemoteRef:

@@ -7,8 +7,9 @@ Public and stable (other connectors import these):
 - `parse_vevent(component, remote_id="", etag="") -> RemoteEvent`
 - `ical_uid(uid)` / `entry_uid(ical_uid)` map docketd's 32-hex identity to the UID `<hex>@docketd`.
 
-No I/O and no clock: DTSTAMP comes in as `stamp` (a fixed epoch stamp when omitted, so re-rendering
-the same entry gives the same bytes).
+No I/O and no clock: DTSTAMP is when the entry's content last changed (`entry.changed_at`, kept with
+the sync state), or `stamp` when given, or a fixed epoch stamp when neither is known; so re-rendering
+the same entry gives the same bytes.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ UID_SUFFIX = "@docketd"
 PRODID = "-//docketd//docketd 0.1//EN"
 KEY_PROP = "X-DOCKETD-KEY"
 HASH_PROP = "X-DOCKETD-HASH"
-# RFC 5545 3.8.7.2 makes DTSTAMP required; without a caller's stamp we use a constant, not the clock.
+# RFC 5545 3.8.7.2 makes DTSTAMP required; when no change time is known we use a constant, not the clock.
 EPOCH_STAMP = datetime(1970, 1, 1, tzinfo=UTC)
 
 # RFC 5545 3.8.1.9: 1 is the highest priority, 0 is "undefined".
@@ -69,7 +70,8 @@ def render_vevent(entry: CalendarEntry, sequence: int, stamp: datetime | None = 
     """The VEVENT for an entry: all-day (DTEND exclusive) or timed with TZID, plus one VALARM per reminder."""
     event = icalendar.Event()
     event.add("uid", ical_uid(entry.uid))
-    event.add("dtstamp", (stamp or EPOCH_STAMP).astimezone(UTC))
+    # RFC 5545 3.8.7.2: DTSTAMP is when the object was created or last revised, in UTC.
+    event.add("dtstamp", (stamp or entry.changed_at or EPOCH_STAMP).astimezone(UTC))
     if entry.start_time is None:
         # RFC 5545 3.6.1: for all-day events DTEND is the day after (exclusive).
         event.add("dtstart", entry.start)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from daemon.flag_store import FlagRow, flag_rows, load_deadlines, load_facts
+from daemon.flags import trigger_scope
 from daemon.models import Deadline
 from daemon.planner import FIRM_DOCKET, MatterFacts, route
 
@@ -66,7 +67,9 @@ def build_agenda(deadlines: Sequence[Deadline], facts: dict[str, MatterFacts], f
     items = []
     for d in deadlines:
         mf = facts.get(d.matter) or MatterFacts(d.matter)
-        items.append(AgendaItem(d, people_for(d, mf, default_people), tuple(by_scope.get(d.key, []))))
+        # A trigger's own flags (a future-dated row) are stored once, under the trigger: show them on each.
+        mine = (*by_scope.get(d.key, ()), *by_scope.get(trigger_scope(d.trigger), ()))
+        items.append(AgendaItem(d, people_for(d, mf, default_people), mine))
     return Agenda(items, facts, list(flags), dict(names or {}))
 
 

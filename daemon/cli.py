@@ -25,7 +25,7 @@ log = logging.getLogger("docketd")
 
 DEFAULT_CONFIG_PLACES = ("docketd.toml", "/etc/docketd/docketd.toml")
 CLI_MODULES = ("daemon.cli_rules", "daemon.cli_agenda", "daemon.cli_sources", "daemon.cli_admin",
-               "daemon.cli_digest", "daemon.cli_service")
+               "daemon.cli_digest", "daemon.cli_service", "daemon.cli_example")
 
 
 def find_config(args: argparse.Namespace, required: bool) -> Config:
@@ -203,8 +203,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     for e in data["last_errors"]:
         print(f"  {e['target']}: {e['key']} (attempt {e['attempts']}): {e['last_error']}")
     print(f"{data['open_flags']} open flags.")
-    for f in data["flags"]:
-        print(f"  #{f['id']} {f['severity']}: {f['message']} {f['action']}")
+    from daemon.flag_store import flag_rows, group_flags
+
+    # One line per distinct flag, with every id it sits under (a conflict is on each deadline of the day),
+    # as `docketd flags` lists them.
+    for f, ids in group_flags(flag_rows(db))[:20]:
+        print(f"  {', '.join(f'#{i}' for i in ids)} {f.severity}: {f.message} {f.action}")
     return 0
 
 

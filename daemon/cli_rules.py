@@ -85,6 +85,9 @@ def _period(rule: Rule) -> str:
     unit = " court" if rule.unit == "court" else ""
     parts = []
     for event, days in rule.triggers.items():
+        if rule.direction == "at":
+            parts.append(f"{event}: the event itself, at its time")
+            continue
         n = str(days) if days >= 0 else "/".join(str(v.days) for v in rule.versions)
         parts.append(f"{event}: {n}{unit} days {rule.direction}")
     return "; ".join(parts)

@@ -138,11 +138,11 @@ def absence_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterF
             who = person_name(email, people)
             if span is not None:
                 first, last = span
-                sentences.append(f"{who} is out of office {first.isoformat()} to {last.isoformat()}, and "
-                                 f"{d.title} for matter {d.matter} is due {_day(d.due)}.")
+                sentences.append(f"{who} is out of office from {first.isoformat()} to {last.isoformat()}; "
+                                 f"matter {d.matter}'s deadline “{d.title}” falls on {_day(d.due)}.")
             elif d.due in busy_sets.get(email, set()):
-                sentences.append(f"{who}'s calendar shows them out or busy all day on {_day(d.due)}, when "
-                                 f"{d.title} for matter {d.matter} is due.")
+                sentences.append(f"The calendar of {who} shows them out or busy all day on {_day(d.due)}, "
+                                 f"when matter {d.matter}'s deadline “{d.title}” falls.")
         if sentences:
             out.append(ScopedFlag(d.key, d.matter, Flag(
                 "out-of-office", "warning", " ".join(sentences),
@@ -179,7 +179,7 @@ def matter_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFa
             out.append(ScopedFlag(matter, matter, Flag(
                 "no-upcoming", "info",
                 f"Open matter {matter}" + (f" ({f.title})" if f.title else "")
-                + " has no upcoming deadline: what happens next?",
+                + " has no upcoming deadline on the docket.",
                 "Docket the next event (a hearing, a served motion, a discovery request), or close the "
                 "matter with status = closed.")))
     return out

@@ -11,7 +11,7 @@ import logging
 import random
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from connectors.base import (
 from connectors.ics import IcsConnector
 from daemon.config import Config, credentials_dir
 from daemon.models import RemoteEvent, RemoteRef
-from daemon.serial import entry_from_dict
+from daemon.serial import entry_from_dict, parse_stamp
 from daemon.store import OutboxRow, Store
 
 log = logging.getLogger("docketd.dispatch")
@@ -154,6 +154,8 @@ class Dispatcher:
             else:
                 assert r.entry is not None
                 entry = entry_from_dict(r.entry)
+                if entry.changed_at is None and s is not None:  # queued before changed_at was kept
+                    entry = replace(entry, changed_at=parse_stamp(s.changed_at))
                 ops.append(Op("update" if ref else "create", r.uid, entry, ref, r.force))
         return ops
 
@@ -208,8 +210,10 @@ class Dispatcher:
             report.retrying += 1
             return
         db.execute("UPDATE outbox SET attempts=attempts+1, dead=1, last_error=? WHERE id=?", (str(err), row.id))
+        reason = str(err).rstrip(".")
         _flag(db, f"{target}|{row.uid}", "sync-failed", "critical",
-              f"Calendar {target} refused the entry for {row.key}: {err}",
+              f"Matter {row.key.split('|', 1)[0]}: calendar {target} refused the entry {entry_name(row)}: "
+              f"{reason}.",
               "Check the calendar's settings and permissions, then run `docketd sync --once --retry-failed`.",
               stamp, matter=row.key.split("|", 1)[0])
         report.failed += 1
@@ -234,7 +238,8 @@ class Dispatcher:
             action = "docketd restored its computed entry; if the change was a real extension, enter it as " \
                      "an intake row (e.g. a new trigger) instead of editing the calendar."
         _flag(db, row.key, "drift", "warning",
-              f"The calendar entry for {row.key} in {target} was {what} by hand.", action, stamp, matter=matter)
+              f"Matter {matter}: the entry {entry_name(row)} in calendar {target} was {what} by hand.", action,
+              stamp, matter=matter)
 
     def verify(self, target: str) -> int:
         """Compare a calendar with the sync state; hand edits and deletions go through the edit policy."""
@@ -262,15 +267,26 @@ class Dispatcher:
         return drifted
 
 
+def entry_name(row: OutboxRow) -> str:
+    """How a clerk names a calendar entry in a sentence: its title as docketd wrote it, flag marks aside."""
+    summary = str((row.entry or {}).get("summary") or "")
+    for mark in ("MISSED: ", "⚑ "):
+        summary = summary.removeprefix(mark)
+    return f"“{summary}”" if summary else f"for {row.key.split('|')[1] if '|' in row.key else row.key}"
+
+
 def _write_sync(db: sqlite3.Connection, target: str, row: OutboxRow, ref: RemoteRef, state: str,
                 stamp: str) -> None:
     entry: dict[str, Any] = dict(row.entry or {})
+    # changed_at: when the content last changed (the entry's DTSTAMP), kept when the op did not say.
     db.execute(
-        "INSERT INTO sync VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(target, uid) DO UPDATE SET "
+        "INSERT INTO sync (target, uid, key, remote_id, etag, hash, state, last_sync, entry, changed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(target, uid) DO UPDATE SET "
         "key=excluded.key, remote_id=excluded.remote_id, etag=excluded.etag, hash=excluded.hash, "
-        "state=excluded.state, last_sync=excluded.last_sync, entry=excluded.entry",
+        "state=excluded.state, last_sync=excluded.last_sync, entry=excluded.entry, "
+        "changed_at=CASE WHEN excluded.changed_at = '' THEN sync.changed_at ELSE excluded.changed_at END",
         (target, row.uid, row.key, ref.remote_id, ref.etag, entry.get("_hash", ""), state, stamp,
-         json.dumps(entry)))
+         json.dumps(entry), str(entry.get("changed_at") or "")))
 
 
 def _flag(db: sqlite3.Connection, scope: str, kind: str, severity: str, message: str, action: str,

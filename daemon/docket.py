@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -17,11 +17,11 @@ from connectors.base import Capabilities, connector_class
 from daemon.config import Config
 from daemon.conflicts import CROSS_FLAG_KINDS
 from daemon.flag_store import refresh_cross_flags, with_cross_flags
-from daemon.flags import all_flags
+from daemon.flags import TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_scope
 from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
 from daemon.planner import FIRM_DOCKET, MatterFacts, desired_entries, merge_facts, plan_matter, route
 from daemon.reconciler import TargetPlan, exceeds_delete_guard, reconcile
-from daemon.serial import deadline_to_dict, entry_to_dict, trigger_from_dict, trigger_to_dict
+from daemon.serial import deadline_to_dict, entry_to_dict, parse_stamp, trigger_from_dict, trigger_to_dict
 from daemon.store import OutboxRow, Store, SyncRow
 
 ICS_ALL = "ics:all"
@@ -175,7 +175,7 @@ class Docket:
                                                          "Correct the intake row or the rule pack."))
             report.deadlines += len(deadlines)
             self._write_deadlines(db, matter, deadlines, flags_of, stamp)
-            shown = self._unacked(db, matter, flags_of)
+            shown = self._unacked(db, matter, deadlines, flags_of)
             shown = with_cross_flags(db, matter, shown, [d.key for d in deadlines])
             desired = self._desired(deadlines, facts, today, soon, shown)
             self._plan_targets(db, matter, desired, plans)
@@ -198,8 +198,9 @@ class Docket:
             try:
                 deadlines += plan_matter([t], facts, self.rules, today)
             except Exception as exc:  # noqa: BLE001 - one bad trigger must not stop its matter
-                errors.append((f"{t.matter}|{t.event}|{t.ref or ''}",
-                               f"Matter {t.matter}: {t.event} on {t.date} could not be computed: {exc}"))
+                errors.append((trigger_scope(t),
+                               f"No deadlines could be computed from the {t.event} row of matter {t.matter} "
+                               f"dated {t.date.isoformat()}: {_sentence(exc)}"))
         return deadlines, errors
 
     def _write_deadlines(self, db: sqlite3.Connection, matter: str, deadlines: Sequence[Deadline],
@@ -212,12 +213,13 @@ class Docket:
                        (d.key, matter, d.rule, d.due.isoformat(), json.dumps(payload), stamp))
         kinds = tuple(SYNC_FLAG_KINDS | CROSS_FLAG_KINDS)
         marks = ",".join("?" * len(kinds))
-        keep = {(key, f.kind) for key, fl in flags_of.items() for f in fl}
+        stored = stored_flags(deadlines, flags_of)
+        keep = {(key, f.kind) for key, fl in stored.items() for f in fl}
         for row in db.execute(f"SELECT scope, kind FROM flags WHERE matter=? AND kind NOT IN ({marks})",
                               (matter, *kinds)).fetchall():
             if (row[0], row[1]) not in keep:
                 db.execute("DELETE FROM flags WHERE scope=? AND kind=?", (row[0], row[1]))
-        for key, fl in flags_of.items():
+        for key, fl in stored.items():
             for f in fl:
                 db.execute(
                     "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
@@ -225,11 +227,15 @@ class Docket:
                     "severity=excluded.severity, message=excluded.message, action=excluded.action",
                     (key, f.kind, f.severity, f.message, f.action, matter, stamp))
 
-    def _unacked(self, db: sqlite3.Connection, matter: str,
+    def _unacked(self, db: sqlite3.Connection, matter: str, deadlines: Sequence[Deadline],
                  flags_of: dict[str, list[Flag]]) -> dict[str, list[Flag]]:
         acked = {(r[0], r[1]) for r in db.execute(
             "SELECT scope, kind FROM flags WHERE matter=? AND acked_at IS NOT NULL", (matter,))}
-        return {k: [f for f in fl if (k, f.kind) not in acked] for k, fl in flags_of.items()}
+        trig = {d.key: trigger_scope(d.trigger) for d in deadlines}
+
+        def scope(key: str, f: Flag) -> str:  # a trigger's own flag is acknowledged once, for all its entries
+            return trig.get(key, key) if f.kind in TRIGGER_FLAG_KINDS else key
+        return {k: [f for f in fl if (scope(k, f), f.kind) not in acked] for k, fl in flags_of.items()}
 
     def _desired(self, deadlines: Sequence[Deadline], facts: MatterFacts, today: date, soon: int,
                  flags_of: dict[str, list[Flag]]) -> dict[str, dict[str, CalendarEntry]]:
@@ -272,8 +278,11 @@ class Docket:
         for target, plan in plans.items():
             for uid in plan.drops:
                 db.execute("DELETE FROM outbox WHERE target=? AND uid=?", (target, uid))
+            changed = parse_stamp(stamp)
             for e in plan.upserts:
-                payload = entry_to_dict(e)
+                # Reconcile queues an upsert only when the content hash changed: `stamp` (the recompute's
+                # clock) is when this entry's content last changed, its DTSTAMP (RFC 5545 3.8.7.2).
+                payload = entry_to_dict(replace(e, changed_at=changed) if changed else e)
                 payload["_hash"] = e.content_hash()
                 _enqueue(db, target, e.uid, e.key, "upsert", json.dumps(payload), stamp)
                 queued += 1
@@ -311,6 +320,14 @@ def same_facts(stored: dict[str, Any], t: TriggerEvent) -> bool:
     """True when a stored trigger says exactly what a new row says (provenance aside)."""
     new = trigger_to_dict(t)
     return all(stored.get(k) == v for k, v in new.items() if k not in PROVENANCE_FIELDS)
+
+
+def _sentence(exc: Exception) -> str:
+    """An error's text as the end of a sentence: without a leading 'Matter X: ' the caller already said."""
+    text = str(exc).strip() or type(exc).__name__
+    if text.startswith("Matter ") and ": " in text:
+        text = text.split(": ", 1)[1]
+    return text if text.endswith(".") else text + "."
 
 
 def _enqueue(db: sqlite3.Connection, target: str, uid: str, key: str, op: str, entry: str, stamp: str) -> None:

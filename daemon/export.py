@@ -158,4 +158,6 @@ def import_docket(store: Store, doc: dict[str, Any], *, replace: bool = False,
                 except (sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:
                     raise ImportRefused(f"Row {i + 1} of table {table} cannot be stored ({exc}); the export "
                                         "is damaged or was edited by hand. Nothing was imported.") from None
+        # An export from before schema 3 has no change times: the last write is the nearest (as migrating).
+        db.execute("UPDATE sync SET changed_at = last_sync WHERE changed_at = ''")
     return backup

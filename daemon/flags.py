@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import holidays
 
-from daemon.models import Deadline, Flag
+from daemon.models import Deadline, Flag, TriggerEvent
 
 # Events that are set for a future day by nature; a future date on anything else is likely a typo.
 SCHEDULED_EVENTS = frozenset({
@@ -15,10 +15,16 @@ SCHEDULED_EVENTS = frozenset({
     "rule26f_conference", "discovery_closed",
 })
 FAR_PAST_DAYS = 730
+# Flags about an intake row's date, not about any one deadline: stored once per trigger.
+TRIGGER_FLAG_KINDS = frozenset({"future-trigger", "far-past-trigger"})
 # "Due soon" counts court days conservatively: weekends and every US federal and California holiday
 # (a superset of the shipped courts' closures) are skipped, so a holiday in the window makes the flag
 # come a day early, never late. The table is computed data, not I/O.
 CLOSED_DAYS: Container[date] = holidays.country_holidays("US", subdiv="CA")
+
+
+def _day(d: date) -> str:
+    return f"{d.isoformat()} ({d:%a})"
 
 
 def court_days_between(start: date, end: date, closed: Container[date] = CLOSED_DAYS) -> int:
@@ -44,14 +50,14 @@ def deadline_flags(d: Deadline, today: date, soon_court_days: int = 5) -> list[F
     if d.due < received:
         flags.append(Flag(
             "missed", "critical",
-            f"{d.title} for matter {d.matter} was due {d.due.isoformat()}, before docketd received the "
-            f"trigger on {received.isoformat()}.",
+            f"Matter {d.matter}: the deadline “{d.title}” fell on {_day(d.due)}, before docketd received "
+            f"its trigger on {received.isoformat()}.",
             "Tell the responsible attorney today; check whether relief (extension, stipulation, "
             "motion for leave) is available."))
     elif today <= d.due and court_days_between(today, d.due) <= soon_court_days:
         flags.append(Flag(
             "due-soon", "warning",
-            f"{d.title} for matter {d.matter} is due {d.due.isoformat()} ({d.due:%a}), within "
+            f"Matter {d.matter}: the deadline “{d.title}” falls on {_day(d.due)}, within "
             f"{soon_court_days} court days.",
             "Confirm the work is on track and the responsible attorney knows."))
     return flags
@@ -63,12 +69,12 @@ def trigger_flags(matter: str, event: str, when: date, today: date) -> list[Flag
     if when > today and event not in SCHEDULED_EVENTS:
         flags.append(Flag(
             "future-trigger", "warning",
-            f"Matter {matter}: {event} is dated {when.isoformat()}, which is in the future.",
+            f"Matter {matter}: the {event} row is dated {_day(when)}, which is in the future.",
             "Check the date in the intake row; correct it by dropping a row with the right date."))
     if (today - when).days > FAR_PAST_DAYS:
         flags.append(Flag(
             "far-past-trigger", "warning",
-            f"Matter {matter}: {event} is dated {when.isoformat()}, more than two years ago.",
+            f"Matter {matter}: the {event} row is dated {_day(when)}, more than two years ago.",
             "Check the year in the intake row; a typo here moves every deadline."))
     return flags
 
@@ -80,4 +86,27 @@ def all_flags(deadlines: Iterable[Deadline], today: date, soon_court_days: int =
         flags = deadline_flags(d, today, soon_court_days)
         flags += trigger_flags(d.matter, d.trigger.event, d.trigger.date, today)
         out[d.key] = flags
+    return out
+
+
+def trigger_scope(t: TriggerEvent) -> str:
+    """Where a flag about a trigger row itself is stored: the trigger's identity, matter|event|ref."""
+    matter, event, ref = t.instance
+    return f"{matter}|{event}|{ref}"
+
+
+def stored_flags(deadlines: Iterable[Deadline], flags_of: dict[str, list[Flag]]) -> dict[str, list[Flag]]:
+    """Flags by the scope they are stored under: a trigger's own flags once under the trigger.
+
+    Every deadline of a trigger shows its trigger's flags (on its calendar entry), but the fact behind
+    them is one row's date: one fact, one flag in `docketd flags` and `status`.
+    """
+    trig = {d.key: trigger_scope(d.trigger) for d in deadlines}
+    out: dict[str, list[Flag]] = {}
+    for key, flags in flags_of.items():
+        for f in flags:
+            scope = trig.get(key, key) if f.kind in TRIGGER_FLAG_KINDS else key
+            bucket = out.setdefault(scope, [])
+            if all(g.kind != f.kind for g in bucket):
+                bucket.append(f)
     return out

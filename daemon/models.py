@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 
 SERVICE_METHODS = (
     "personal",
@@ -160,6 +160,8 @@ class CalendarEntry:
     matter: str = ""
     rule: str = ""
     source: str = ""
+    # When the content last changed (the VEVENT's DTSTAMP). Not content itself: not in content_hash.
+    changed_at: datetime | None = None
 
     @property
     def uid(self) -> str:

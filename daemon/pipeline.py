@@ -243,8 +243,9 @@ def ingest_mirror(docket: Docket, source: str, result: IntakeResult, now: dateti
                   cross: bool = True) -> MirrorReport:
     """Make a mirrored source's rows the current truth: new/edited rows apply, vanished rows withdraw.
 
-    If a large share of the source's rows vanish at once (a cleared tab, a broken filter), nothing
-    is withdrawn: a `source-vanished` flag asks a person to run `docketd confirm-source NAME`.
+    If a large share of the source's rows vanish at once (a broken filter), or every row does however
+    few there were (a cleared tab), nothing is withdrawn: a `source-vanished` flag asks a person to
+    run `docketd confirm-source NAME`.
     """
     good, late = resolve_rows(docket, result, now.date())
     report = MirrorReport(source, rows=result.rows, errors=[*result.errors, *late], good=good)
@@ -261,7 +262,11 @@ def ingest_mirror(docket: Docket, source: str, result: IntakeResult, now: dateti
             changed.append(t)
     report.changed = len(changed)
     stamp = now_iso(now)
-    held = (not confirmed and len(previous) >= vanish_floor and len(vanished) > vanish_share * len(previous))
+    # A source that goes from rows to none (a cleared sheet, the wrong tab) is the classic accident:
+    # held whatever the floor, like vdirsyncer's refusal to sync an emptied storage (issue 19).
+    emptied = bool(vanished) and not current and len(vanished) == len(previous)
+    held = not confirmed and (emptied or (len(previous) >= vanish_floor
+                                          and len(vanished) > vanish_share * len(previous)))
     with docket.store.transaction() as db:
         matters = docket.store_triggers(db, changed, stamp, source=source)
         if held:
@@ -270,8 +275,10 @@ def ingest_mirror(docket: Docket, source: str, result: IntakeResult, now: dateti
                 "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
                 "VALUES (?, 'source-vanished', 'critical', ?, ?, NULL, ?) ON CONFLICT(scope, kind) DO UPDATE "
                 "SET message=excluded.message, acked_at=NULL",
-                (source, f"{len(vanished)} of {len(previous)} rows vanished from intake source {source} at "
-                         "once; their deadlines were kept.",
+                (source, (f"Intake source {source} is now empty: all {len(vanished)} of its rows vanished at "
+                          "once; their deadlines were kept." if emptied else
+                          f"{len(vanished)} of {len(previous)} rows vanished from intake source {source} at "
+                          "once; their deadlines were kept."),
                  f"If the rows were removed on purpose, run `docketd confirm-source {source}`; otherwise "
                  "restore the rows (check filters and the tab).", stamp))
         else:

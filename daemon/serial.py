@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from daemon.models import CalendarEntry, Deadline, Flag, Provenance, TriggerEvent
@@ -119,6 +119,7 @@ def entry_to_dict(e: CalendarEntry) -> dict[str, Any]:
         "matter": e.matter,
         "rule": e.rule,
         "source": e.source,
+        **({"changed_at": e.changed_at.isoformat()} if e.changed_at else {}),
     }
 
 
@@ -139,4 +140,16 @@ def entry_from_dict(d: dict[str, Any]) -> CalendarEntry:
         matter=d.get("matter", ""),
         rule=d.get("rule", ""),
         source=d.get("source", ""),
+        changed_at=parse_stamp(d.get("changed_at")),
     )
+
+
+def parse_stamp(raw: object) -> datetime | None:
+    """A stored ISO timestamp as an aware datetime (a naive one is UTC); None when absent or not a time."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        stamp = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)

@@ -284,6 +284,7 @@ class Service:
             host, port = self.feed.address
             lines.append(f"  Subscribe from a desktop calendar: http://{host}:{port}/all.ics "
                          f"(or /<email>.ics)")
+        lines.append(f"  A first look: `docketd example --out {cfg.inbox}` drops an example dated around today.")
         lines.append("  Stop with Ctrl-C.")
         return "\n".join(lines)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from daemon.errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Version 1 had no provenance columns on triggers and no flag acknowledgements; version 2 adds both.
 _SCHEMA_V1 = """
@@ -58,6 +58,12 @@ CREATE INDEX sync_key ON sync(key);
 CREATE INDEX outbox_key ON outbox(key);
 CREATE INDEX flags_matter ON flags(matter);
 """,
+    # Version 3 stores when each entry's content last changed, the DTSTAMP of its VEVENT (RFC 5545
+    # 3.8.7.2). Rows written before it get their last write, the nearest time the store knows.
+    3: """
+ALTER TABLE sync ADD COLUMN changed_at TEXT NOT NULL DEFAULT '';
+UPDATE sync SET changed_at = last_sync;
+""",
 }
 
 
@@ -74,6 +80,7 @@ class SyncRow:
     state: str
     last_sync: str
     entry: dict[str, Any]
+    changed_at: str = ""  # when the entry's content last changed (its DTSTAMP); ISO 8601
 
 
 @dataclass(frozen=True)
@@ -315,7 +322,7 @@ class Store:
 
 def _sync_row(r: sqlite3.Row) -> SyncRow:
     return SyncRow(r["target"], r["uid"], r["key"], r["remote_id"], r["etag"], r["hash"], r["state"],
-                   r["last_sync"], json.loads(r["entry"]))
+                   r["last_sync"], json.loads(r["entry"]), r["changed_at"])
 
 
 def _outbox_row(r: sqlite3.Row) -> OutboxRow:

@@ -90,7 +90,7 @@ class Rule:
     file: str
     triggers: Mapping[str, int]  # event -> days
     unit: str  # calendar | court
-    direction: str  # after | before
+    direction: str  # after | before | at (the event itself: its own day and time, nothing counted)
     roll: str  # standard | 2016.060
     counting: str  # frcp | frap | ccp
     service: str | None
@@ -312,6 +312,12 @@ def _read_rule(name: str, pid: str, counting: str, reminders: tuple[str, ...], r
         out.problems.append(f"{where}: has no `id:`; give it a unique id like {pid}.answer.")
         return None
     days = r.get("days")
+    direction = str(r.get("direction", "after"))
+    if direction == "at":  # the event itself: no period to count
+        if days not in (None, 0) or r.get("service") not in (None, "none"):
+            out.problems.append(f"{where}: direction: at is the event's own day and time; drop `days:` "
+                                "and `service:` (or use after/before for a period).")
+        days = 0
     trig = r.get("trigger", r.get("triggers"))
     triggers: dict[str, int] = {}
     if isinstance(trig, str):
@@ -330,11 +336,10 @@ def _read_rule(name: str, pid: str, counting: str, reminders: tuple[str, ...], r
     if any(d < 0 for d in triggers.values()) and not (versions and all(v.days is not None for v in versions)):
         out.problems.append(f"{where}: has no `days:`; give the length of the period.")
     unit = str(r.get("unit", "calendar"))
-    direction = str(r.get("direction", "after"))
     if unit not in ("calendar", "court"):
         out.problems.append(f"{where}: unit {unit!r}; use calendar or court.")
-    if direction not in ("after", "before"):
-        out.problems.append(f"{where}: direction {direction!r}; use after or before.")
+    if direction not in ("after", "before", "at"):
+        out.problems.append(f"{where}: direction {direction!r}; use after, before or at.")
     citation = str(r.get("citation") or "")
     if not citation.strip():
         out.problems.append(f"{where}: has no citation; add `citation:` with the full cite (e.g. "

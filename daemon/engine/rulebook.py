@@ -25,7 +25,7 @@ from daemon.engine.explain import (
     trigger_line,
     uncertain_service,
 )
-from daemon.engine.packs import Chain, Court, Extension, Loaded, Rule, read_dirs
+from daemon.engine.packs import Chain, Court, Extension, Loaded, Rule, RuleVersion, read_dirs
 from daemon.models import SERVICE_METHODS, Deadline, Flag, TriggerEvent
 
 _ANY = frozenset(SERVICE_METHODS)
@@ -198,6 +198,9 @@ class RuleBook:
         version = rule.version(start)
         if version is None:
             return
+        if rule.direction == "at":
+            self._at(plan, trigger, court, start, version, lines, out)
+            return
         n = plan.days if plan.days >= 0 else version.days
         if n is None or n < 0:
             return
@@ -255,6 +258,22 @@ class RuleBook:
         out.append(main)
         if rule.followups:
             self._followups(rule, main, start, days, out)
+
+    def _at(self, plan: _Plan, trigger: TriggerEvent, court: Court, start: date, version: RuleVersion,
+            lines: list[str], out: list[Deadline]) -> None:
+        """The event itself (a hearing as set): its own day, never rolled, and its time when it has one."""
+        rule = plan.rule
+        # Only the trigger's own moment keeps its time; a chained event is a computed day, not a setting.
+        at = trigger.time if not plan.chains else None
+        cite_short = version.cite_short or rule.cite_short
+        lines.append(f"{rule.title}: the event itself, as set -> {C.fmt(start)}"
+                     + (f" at {at:%H:%M}" if at else "") + f" [{cite_short}].")
+        out.append(Deadline(
+            matter=trigger.matter, rule=rule.id, title=rule.title, due=start, court=court.id,
+            citation=version.citation or rule.citation, trigger=trigger, explanation=tuple(lines),
+            cite_short=cite_short, time=at, reminders=rule.reminders, critical=rule.critical,
+            timezone=court.timezone,
+        ))
 
     def _followups(self, rule: Rule, main: Deadline, start: date, days: CourtDays,
                    out: list[Deadline]) -> None:

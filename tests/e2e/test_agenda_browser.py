@@ -144,7 +144,7 @@ def test_agenda_page_in_headless_chromium(tmp_path: Path) -> None:
     assert "2026-0142|frcp.answer|summons_served|" in listed
     # Open flags: due soon, and the conflict of Jane's two answers, each as a highlighted item.
     flag_text = " | ".join(t for _, t in dom.find("li", cls="flag"))
-    assert f"is due {soon_due.isoformat()}" in flag_text and "within 5 court days" in flag_text
+    assert f"falls on {soon_due.isoformat()}" in flag_text and "within 5 court days" in flag_text
     assert f"Jane Doe (jdoe@firm.com) has 2 critical deadlines on {later_due.isoformat()}" in flag_text
     assert dom.find("li", cls="flag-warning", data_kind="conflict")
     # The matter page: triggers with source file and row, the explanation, and where it was pushed.

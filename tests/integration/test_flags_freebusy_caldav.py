@@ -71,7 +71,7 @@ def test_busy_day_from_caldav_flags_the_deadline(radicale: RadicaleServer, tmp_p
         assert tick(NOW) is True
         (flag,) = [f for f in flag_rows(svc.store.db) if f.kind == "out-of-office"]
         assert flag.scope == "2026-0142|frcp.answer|summons_served|"
-        assert "Jane Doe (jdoe@firm.com)'s calendar shows them out or busy all day on 2026-03-16 (Mon)" \
+        assert "The calendar of Jane Doe (jdoe@firm.com) shows them out or busy all day on 2026-03-16 (Mon)" \
             in flag.message
     finally:
         svc.pool.close()

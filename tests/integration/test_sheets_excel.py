@@ -249,3 +249,19 @@ def test_a_deleted_row_whose_number_a_bad_row_took_is_kept_until_that_row_is_fix
         assert result.report is not None and result.report.withdrawn == 1 and stored() == {"A2", "B9"}
     finally:
         store.close()
+
+
+def test_a_small_workbook_emptied_whole_is_held(tmp_path: Path, folder: Path, docket: Docket,
+                                                source: ExcelSource, clock: Clock) -> None:
+    # Issue 19 item 4: two rows (under the floor of 5) cleared at once are held, not withdrawn.
+    save(folder / "intake.xlsx", [HEADER, *ROWS[:2]])
+    settle(source, clock)
+    source.poll(NOW)
+    assert matters(docket) == {"2026-0140", "2026-0141"}
+    save(folder / "intake.xlsx", [HEADER])
+    settle(source, clock)
+    result = source.poll(NOW)
+    assert result.report is not None and result.report.held_back == 2 and result.report.withdrawn == 0
+    assert matters(docket) == {"2026-0140", "2026-0141"}
+    flag = docket.store.db.execute("SELECT message FROM flags WHERE kind='source-vanished'").fetchone()
+    assert flag is not None and "is now empty" in flag[0]

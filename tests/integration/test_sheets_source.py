@@ -361,3 +361,39 @@ def test_a_range_starting_off_column_a_writes_the_right_cells(tmp_path: Path, go
         assert grid[4][0] == "stray note in A"
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("kept", [1, 2, 4])
+def test_a_small_sheet_emptied_whole_is_held_whatever_the_floor(kept: int, source: SheetSource, docket: Docket,
+                                                                 sheets: FakeSheets, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 19 item 4: below the vanish floor (5 rows) a cleared sheet used to withdraw everything at
+    # the next poll. Going from rows to none is the classic accident: held until confirm-source.
+    monkeypatch.chdir(tmp_path)
+    sheets.set_rows(SHEET_ID, "Intake", [HEADER, *SIX[:kept]])
+    source.poll(NOW)
+    assert len(triggers(docket)) == kept
+    sheets.set_rows(SHEET_ID, "Intake", [HEADER])  # every row deleted, the header left
+    held = source.poll(NOW)
+    assert held.report is not None and held.report.held_back == kept and held.report.withdrawn == 0
+    assert len(triggers(docket)) == kept and due(docket, "2026-0142", "frcp.answer") == "2026-01-26"
+    (message, action) = docket.store.db.execute(
+        "SELECT message, action FROM flags WHERE scope='intake' AND kind='source-vanished'").fetchone()
+    assert message == (f"Intake source intake is now empty: all {kept} of its rows vanished at once; "
+                       "their deadlines were kept.")
+    assert "docketd confirm-source intake" in action
+    assert cmd_confirm_source(argparse.Namespace(config=str(docket.config.path), name="intake")) == 0
+    done = source.poll(NOW)
+    assert done.report is not None and done.report.withdrawn == kept
+    assert triggers(docket) == {} and due(docket, "2026-0142", "frcp.answer") is None
+
+
+def test_a_small_sheet_losing_some_rows_is_mirrored_at_once(source: SheetSource, docket: Docket,
+                                                            sheets: FakeSheets) -> None:
+    # Below the floor, a sheet that keeps at least one row is an edit, not an accident: no hold.
+    sheets.set_rows(SHEET_ID, "Intake", [HEADER, *SIX[:3]])
+    source.poll(NOW)
+    sheets.set_rows(SHEET_ID, "Intake", [HEADER, SIX[0]])
+    done = source.poll(NOW)
+    assert done.report is not None and done.report.withdrawn == 2 and done.report.held_back == 0
+    assert set(triggers(docket)) == {"2026-0142"}

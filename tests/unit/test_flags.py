@@ -30,7 +30,7 @@ def test_missed_at_intake_is_critical_and_says_what_to_do() -> None:
     assert _kinds(flags) == ["missed"]
     (f,) = flags
     assert f.severity == "critical"
-    assert "was due 2026-02-27" in f.message and "before docketd received" in f.message
+    assert "fell on 2026-02-27 (Fri)" in f.message and "before docketd received" in f.message
     assert "attorney" in f.action
 
 

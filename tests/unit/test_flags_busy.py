@@ -74,7 +74,7 @@ def test_busy_day_on_a_due_date_raises_an_out_of_office_flag(tmp_path: Path) -> 
     assert not [f for f in flag_rows(svc.store.db) if f.kind == "out-of-office"]
     assert tick(NOW) is True
     (flag,) = [f for f in flag_rows(svc.store.db) if f.kind == "out-of-office"]
-    assert flag.scope == KEY and "calendar shows them out or busy all day on 2026-03-23 (Mon)" in flag.message
+    assert flag.scope == KEY and "shows them out or busy all day on 2026-03-23 (Mon)" in flag.message
     summary = next(r.entry["summary"] for r in svc.store.pending("jdoe-mem") if r.key == KEY and r.entry)
     assert summary.startswith("⚑ ")
     assert cal.asked == [(NOW.date(), NOW.date() + timedelta(days=120))]

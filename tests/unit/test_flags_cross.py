@@ -76,8 +76,8 @@ def test_deadline_while_out_of_office() -> None:
     a = _d("2026-0142", "answer", date(2026, 3, 18))
     (s,) = _of(_run([a], [_facts("2026-0142")]), "out-of-office")
     assert s.scope == a.key
-    assert "Jane Doe (jdoe@firm.com) is out of office 2026-03-16 to 2026-03-20" in s.flag.message
-    assert "due 2026-03-18 (Wed)" in s.flag.message and "cover" in s.flag.action
+    assert "Jane Doe (jdoe@firm.com) is out of office from 2026-03-16 to 2026-03-20" in s.flag.message
+    assert "falls on 2026-03-18 (Wed)" in s.flag.message and "cover" in s.flag.action
     later = _d("2026-0142", "answer", date(2026, 3, 21))
     assert _of(_run([later], [_facts("2026-0142")]), "out-of-office") == []
 
@@ -87,7 +87,7 @@ def test_deadline_on_a_day_the_calendar_shows_busy() -> None:
     flags = _of(_run([a], [_facts("2026-0142", attorneys=(PAT,))], busy={PAT: {date(2026, 3, 12)}}),
                 "out-of-office")
     assert len(flags) == 1
-    assert "Pat Paralegal (pat@firm.com)'s calendar shows them out or busy" in flags[0].flag.message
+    assert "The calendar of Pat Paralegal (pat@firm.com) shows them out or busy" in flags[0].flag.message
 
 
 def test_missing_attorney_routes_to_the_firm_docket() -> None:
@@ -111,8 +111,8 @@ def test_missing_or_unknown_court() -> None:
 def test_open_matter_without_upcoming_deadline_asks_what_happens_next() -> None:
     past = _d("2026-0142", "answer", date(2026, 2, 1))
     (s,) = _of(_run([past], [_facts("2026-0142", title="Acme v. Widget")]), "no-upcoming")
-    assert s.flag.message == ("Open matter 2026-0142 (Acme v. Widget) has no upcoming deadline: "
-                              "what happens next?")
+    assert s.flag.message == ("Open matter 2026-0142 (Acme v. Widget) has no upcoming deadline "
+                              "on the docket.")
     assert s.flag.severity == "info"
     assert _of(_run([past], [_facts("2026-0142", status="closed")]), "no-upcoming") == []
     assert _of(_run([_d("2026-0142", "answer", TODAY)], [_facts("2026-0142")]), "no-upcoming") == []

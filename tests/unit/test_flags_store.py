@@ -163,3 +163,28 @@ def test_follow_ups_are_the_paralegals_ticklers_and_go_with_their_deadline(tmp_p
     Dispatcher(docket.config, docket.store, pool, lambda: "2026-03-02T09:05:00").run_once(1e12)
     assert not any("Draft answer" in s or "Answer due" in s for s in summaries("pat@firm.com"))
     pool.close()
+
+
+def test_a_future_dated_trigger_is_one_flag_not_one_per_deadline(tmp_path: Path) -> None:
+    # Issue 19 item 2: a future-dated summons_served row implies an answer and two follow-ups; the
+    # row's date is one fact, so `status` and `docketd flags` must show one flag, not one per deadline.
+    docket = _docket(tmp_path)
+    _drop(docket, tmp_path, "a.csv", "2026-0201,Rivera v. Sunset,federal,summons_served,2026-04-01,personal,"
+                                     "jdoe@firm.com,pat@firm.com,open\n")
+    futures = [f for f in flag_rows(docket.store.db) if f.kind == "future-trigger"]
+    assert len(futures) == 1, futures
+    assert futures[0].scope == "2026-0201|summons_served|"
+    status = docket.store.db.execute("SELECT COUNT(*) FROM flags WHERE kind='future-trigger'").fetchone()[0]
+    assert status == 1
+    # Every entry of the trigger still shows the flag on the calendar ...
+    summaries = _pending_summaries(docket, "2026-0201")
+    assert summaries["2026-0201|frcp.answer|summons_served|"].startswith("⚑ [")
+    # ... and acknowledging the one flag clears it from all of them, for good.
+    with docket.store.transaction() as db:
+        result = ack_flags(db, [futures[0].id], "Pat", "2026-03-02T09:05:00")
+        docket.recompute(db, result.matters, NOW.date(), "2026-03-02T09:05:00")
+    assert not _pending_summaries(docket, "2026-0201")["2026-0201|frcp.answer|summons_served|"].startswith("⚑")
+    with docket.store.transaction() as db:
+        docket.recompute(db, ["2026-0201"], NOW.date(), "2026-03-02T09:06:00")
+    assert [f.kind for f in flag_rows(docket.store.db) if f.matter == "2026-0201"
+            and f.kind == "future-trigger"] == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -67,6 +69,15 @@ def test_stamp_is_the_callers() -> None:
     stamp = datetime(2026, 1, 5, 17, 30, tzinfo=UTC)
     assert render_vevent(entry(), 0, stamp=stamp).decoded("DTSTAMP") == stamp
     assert render_vevent(entry(), 0).decoded("DTSTAMP") == EPOCH_STAMP
+
+
+def test_stamp_is_the_entrys_content_change_time() -> None:
+    # RFC 5545 3.8.7.2: DTSTAMP is when the information was last revised (issue 19 item 6).
+    changed = datetime(2026, 1, 6, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
+    e = replace(entry(), changed_at=changed)
+    assert "DTSTAMP:20260106T170000Z" in render_vevent(e, 0).to_ical().decode()
+    assert e.content_hash() == entry().content_hash()  # the change time is not content
+    assert parse_vevent(render_vevent(e, 0)) == parse_vevent(render_vevent(entry(), 0))
 
 
 def test_same_entry_same_bytes() -> None:

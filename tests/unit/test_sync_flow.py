@@ -142,7 +142,9 @@ def test_hand_edit_kept_and_flagged(tmp_path: Path) -> None:
     assert h.cal.events[uid].start == date(2026, 2, 20)
     assert h.store.pending() == []
     msg = h.store.db.execute("SELECT message FROM flags WHERE kind='drift'").fetchone()[0]
-    assert "moved to 2026-02-20" in msg
+    # A clerk's sentence, naming the matter and the entry, not docketd's internal key (issue 19 item 3).
+    assert msg == ("Matter 2026-0142: the entry “[2026-0142] Answer due — Acme v. Widget (FRCP 12(a)(1)(A)(i))” "
+                   "in calendar mem was moved to 2026-02-20 by hand.")
     # A later real change of the deadline is still pushed (forced over the person's edit? no: conflict again).
     h.drop(row(served="2026-01-07"))
     h.sync()
@@ -215,6 +217,9 @@ def test_permanent_error_parks_op_and_flags(tmp_path: Path) -> None:
     dead = h.store.pending(include_dead=True)
     assert dead and all(p.dead for p in dead)
     assert h.store.db.execute("SELECT COUNT(*) FROM flags WHERE kind='sync-failed'").fetchone()[0] == len(dead)
+    messages = [r[0] for r in h.store.db.execute("SELECT message FROM flags WHERE kind='sync-failed'")]
+    assert ("Matter 2026-0142: calendar mem refused the entry “[2026-0142] Answer due — Acme v. Widget "
+            "(FRCP 12(a)(1)(A)(i))”: 403 forbidden: calendar is read-only.") in messages
 
 
 def test_mass_delete_guard_holds_back_until_forced(tmp_path: Path) -> None:
