@@ -82,8 +82,9 @@ def state_forward(rule: Rule, n: int, start: date, k: int, in_court: bool, label
         begin, steps = start, []
         if k:  # R. 12(c): the period runs from the day service is complete
             begin = count_court_days(start, k, view, True) if in_court else start + timedelta(days=k)
-            unit = f"the {_ordinal(k)} court day" if in_court else f"{_days(k)}"
-            steps.append(f"{label} is complete {unit} after -> {fmt(begin)} [{cite}].")
+            unit = f"on the {_ordinal(k)} court day" if in_court else f"{_days(k)}"
+            skipped = court_days_line(start, begin, view) if in_court else ""
+            steps.append(f"{label} is complete {unit} after -> {fmt(begin)}{skipped} [{cite}].")
         end = begin + timedelta(days=n)
         due, tail = _roll(end, view, c)
         steps.append(f"{_days(n)} after, exclusive of that day -> {fmt(end)}{tail}"
