@@ -71,7 +71,8 @@ def _jewish_holidays(year: int) -> tuple[tuple[date, str], ...]:
     calendar (the day each falls on; the evening before is not counted)."""
     import holidays as _hol
 
-    found = _hol.country_holidays("IL", years=year)
+    # The package names holidays in the locale's language unless told; the daemon's locale is not ours.
+    found = _hol.country_holidays("IL", years=year, language="en_US")
     return tuple(sorted((d, n) for d, n in found.items() if n in ("Rosh Hashanah", "Yom Kippur")))
 
 
