@@ -66,7 +66,7 @@ def _election_day(year: int) -> date:
 
 
 @lru_cache(maxsize=256)
-def _jewish_holidays(year: int) -> tuple[tuple[date, str], ...]:
+def jewish_holidays(year: int) -> tuple[tuple[date, str], ...]:
     """Rosh Hashanah (both days) and Yom Kippur of `year`, from the `holidays` package's Hebrew
     calendar (the day each falls on; the evening before is not counted)."""
     import holidays as _hol
@@ -100,7 +100,7 @@ def tx_judicial_holidays(year: int) -> list[Holiday]:
     # 662.003(c) optional holidays and Cesar Chavez Day (662.013).
     opt = " (Tex. Gov't Code optional holiday)"
     out.append(_unsettled(easter(year) - 2 * ONE, "Good Friday" + opt))
-    out += [_unsettled(d, n + opt) for d, n in _jewish_holidays(year)]
+    out += [_unsettled(d, n + opt) for d, n in jewish_holidays(year)]
     out.append(_unsettled(date(year, 3, 31), "Cesar Chavez Day" + opt))
     return [h for h in out if h.day.year == year]
 
@@ -147,7 +147,7 @@ def fl_judicial_holidays(year: int) -> list[Holiday]:
             _unsettled(nth_weekday(year, 10, 0, 2), "Columbus Day" + local),
             _unsettled(date(year, 12, 24), "Christmas Eve" + local),
             _unsettled(date(year, 12, 26), "Day after Christmas" + local)]
-    out += [_unsettled(d, n + local) for d, n in _jewish_holidays(year)]
+    out += [_unsettled(d, n + local) for d, n in jewish_holidays(year)]
     return [h for h in out if h.day.year == year]
 
 
