@@ -23,9 +23,8 @@ Sources
   5 ILCS 490 holidays -- New Year's Day, Martin Luther King Jr.'s Birthday, Lincoln's Birthday,
   Presidents' Day, Memorial Day, Juneteenth (5 ILCS 490/63, P.A. 102-334, from 2022; Sunday -> Monday),
   Independence Day, Labor Day, Columbus Day, Veterans Day, Thanksgiving, Christmas, and the general
-  election day in even years. Casimir Pulaski's Birthday and Good Friday are statutory holidays on
-  which courts sit (unsettled, see Bertell v. Rockford Memorial Hospital, 393 Ill. App. 3d 469 (2009));
-  the day after Thanksgiving and weekend-observed days close courts but are not statutory (unsettled).
+  election day in even years. Casimir Pulaski's Birthday and Good Friday are statutory holidays (10 ILCS
+  5/1-6, 205 ILCS 630/17) on which courts sit (unsettled); the day after Thanksgiving and weekend-observed days close courts but are not statutory (unsettled).
 """
 
 from __future__ import annotations
