@@ -24,7 +24,8 @@ Sources
   Presidents' Day, Memorial Day, Juneteenth (5 ILCS 490/63, P.A. 102-334, from 2022; Sunday -> Monday),
   Independence Day, Labor Day, Columbus Day, Veterans Day, Thanksgiving, Christmas, and the general
   election day in even years. Casimir Pulaski's Birthday and Good Friday are statutory holidays (10 ILCS
-  5/1-6, 205 ILCS 630/17) on which courts sit (unsettled); the day after Thanksgiving and weekend-observed days close courts but are not statutory (unsettled).
+  5/1-6, 205 ILCS 630/17) on which courts sit (unsettled); the day after Thanksgiving and
+  weekend-observed days close courts but are not statutory (unsettled).
 """
 
 from __future__ import annotations

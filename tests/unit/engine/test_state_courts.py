@@ -188,3 +188,17 @@ def test_state_holiday_tables_follow_their_statutes() -> None:
         for year in (2000, 2030, 2060):
             hs = CALENDARS[cal](year)
             assert hs and all(h.day.year == year and h.name for h in hs), (cal, year)
+
+
+def test_rules_show_names_the_monday_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    """`docketd rules show tx.answer` says the period ends on the Monday next after, by 10:00."""
+    import argparse
+
+    from daemon import cli_rules
+
+    parser = argparse.ArgumentParser(prog="docketd")
+    cli_rules.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["rules", "show", "tx.answer"])
+    assert int(args.func(args)) == 0
+    out = capsys.readouterr().out
+    assert "20 days after, then the Monday next after (TRCP 99(b)), by 10:00" in out and "tx-district" in out
