@@ -71,6 +71,16 @@ def state_forward(rule: Rule, n: int, start: date, k: int, in_court: bool, label
                   view: DayView) -> tuple[date, list[str]]:
     """A period counted after an event under the rule's state counting method."""
     c = rule.counting
+    if rule.unit == "court":  # e.g. TRCP 4: periods of five days or less skip weekends and holidays
+        end = count_court_days(start, n, view, True)
+        steps = [f"{n} court day{'s' if n != 1 else ''} after -> {fmt(end)}{court_days_line(start, end, view)} "
+                 f"[{_START_CITE[c]}]."]
+        if k:
+            due = count_court_days(end, k, view, True) if in_court else roll_forward(end + timedelta(days=k), view)
+            steps.append(f"{label}: {k} {'court ' if in_court else ''}day{'s' if k != 1 else ''} added -> {fmt(due)} "
+                         f"[{cite}].")
+            return due, steps
+        return end, steps
     if rule.roll == "monday-next":  # TRCP 99(b)
         end = start + timedelta(days=n)
         monday = next_monday(end)
@@ -149,8 +159,13 @@ def _fla_tail(end: date, view: DayView) -> str:
 def state_backward(rule: Rule, n: int, start: date, k: int, in_court: bool, label: str, cite: str,
                    view: DayView) -> tuple[date, list[str]]:
     """A period counted back from a hearing: the extension further back, then back to a court day."""
-    end = start - timedelta(days=n)
-    steps = [f"{_days(n)} before -> {fmt(end)} [{rule.cite_short}]."]
+    if rule.unit == "court":
+        end = count_court_days(start, n, view, False)
+        steps = [f"{n} court day{'s' if n != 1 else ''} before -> {fmt(end)}{court_days_line(start, end, view)} "
+                 f"[{rule.cite_short}]."]
+    else:
+        end = start - timedelta(days=n)
+        steps = [f"{_days(n)} before -> {fmt(end)} [{rule.cite_short}]."]
     if k:
         new = count_court_days(end, k, view, False) if in_court else end - timedelta(days=k)
         unit = f"{k} business day" + ("" if k == 1 else "s") if in_court else _days(k)

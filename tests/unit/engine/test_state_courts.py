@@ -202,3 +202,30 @@ def test_rules_show_names_the_monday_rule(capsys: pytest.CaptureFixture[str]) ->
     assert int(args.func(args)) == 0
     out = capsys.readouterr().out
     assert "20 days after, then the Monday next after (TRCP 99(b)), by 10:00" in out and "tx-district" in out
+
+
+def test_a_firm_texas_rule_of_five_days_or_less_counts_court_days(tmp_path: Path) -> None:
+    """TRCP 4: 'Saturdays, Sundays, and legal holidays shall not be counted for any purpose in any time
+    period of five days or less'. A firm writes such a rule with `unit: court`; a roll that belongs to
+    another state's counting is rejected."""
+    from daemon.engine import PackError, load_rulebook
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "courts").mkdir()
+    (tmp_path / "rules" / "firmtx.yaml").write_text(
+        "pack: firmtx\ncounting: trcp\nevents: {order_signed: Order signed}\nrules:\n"
+        "  - {id: firmtx.five, title: Five-day act, trigger: order_signed, days: 5, unit: court,\n"
+        "     citation: Tex. R. Civ. P. 4}\n", encoding="utf-8")
+    (tmp_path / "courts" / "tx-firm.yaml").write_text(
+        "court: tx-firm\nname: Firm Texas court\ntimezone: America/Chicago\npacks: [firmtx]\n"
+        "holidays: tx-judicial\n", encoding="utf-8")
+    book = load_rulebook([tmp_path])
+    (d,) = book.compute(TriggerEvent("F", "order_signed", date(2026, 2, 11), court="tx-firm"))
+    # Hand count: Thu 2-12 (1), Fri 2-13 (2), Mon 2-16 Presidents' Day skipped, 2-17 (3), 2-18 (4), 2-19 (5).
+    assert d.due == date(2026, 2, 19) and "2026-02-16 (Mon) is Presidents' Day" in d.explanation[1]
+    (tmp_path / "rules" / "firmtx.yaml").write_text(
+        "pack: firmtx\ncounting: gcl\nevents: {order_signed: Order signed}\nrules:\n"
+        "  - {id: firmtx.five, title: Five-day act, trigger: order_signed, days: 5, roll: monday-next,\n"
+        "     citation: Tex. R. Civ. P. 4}\n", encoding="utf-8")
+    with pytest.raises(PackError, match="roll monday-next belongs to counting trcp, not gcl"):
+        load_rulebook([tmp_path])
