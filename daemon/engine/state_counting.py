@@ -87,7 +87,11 @@ def state_forward(rule: Rule, n: int, start: date, k: int, in_court: bool, label
         due, tail = _roll(monday, view, c)
         line = (f"{_days(n)} after -> {fmt(end)}; the Monday next after -> {fmt(monday)}, by 10:00 a.m. "
                 f"[{rule.cite_short}]")
-        return due, [line + (f"{tail}." if tail else ".")]
+        steps = [line + (f"{tail}." if tail else ".")]
+        if tail:  # TRCP 4 carries the period "until the end of the next day"; the earlier reading keeps 10:00
+            steps.append(f"Calendared by 10:00 a.m. on {fmt(due)}, the hour TRCP 99(b) sets; TRCP 4's \"until the "
+                         f"end of the next day\" may allow the whole day: unsettled, the earlier hour is kept.")
+        return due, steps
     if c == "ilcs":
         begin, steps = start, []
         if k:  # R. 12(c): the period runs from the day service is complete

@@ -131,6 +131,8 @@ def test_texas_answer_trace_reads_like_a_clerk(preview: dict[str, Any]) -> None:
     assert d["explanation"][1] == (
         "20 days after -> 2026-02-15 (Sun); the Monday next after -> 2026-02-16 (Mon), by 10:00 a.m. [TRCP 99(b)], "
         "not a court day (2026-02-16 (Mon) is Presidents' Day) -> 2026-02-17 (Tue) [TRCP 4].")
+    assert d["explanation"][2].startswith("Calendared by 10:00 a.m. on 2026-02-17 (Tue)")
+    assert len(found(preview, case("TX02"))["explanation"]) == 2  # no roll, no note
 
 
 def test_service_extensions_read_like_a_clerk(preview: dict[str, Any]) -> None:
