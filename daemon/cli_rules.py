@@ -133,7 +133,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         f"{r.id}: {r.title}",
         f"  pack:       {r.pack} ({r.file})",
         f"  citation:   {r.citation}  [{r.cite_short}]",
-        f"  period:     {_period(r)}" + (" (CCP 2016.060 roll toward trial)" if r.roll == "2016.060" else ""),
+        f"  period:     {_period(r)}" + {"2016.060": " (CCP 2016.060 roll toward trial)",
+                                             "monday-next": ", then the Monday next after (TRCP 99(b))"}.get(r.roll, "")
+        + (f", by {r.due_time:%H:%M}" if r.due_time else ""),
         f"  counting:   {r.counting}",
         f"  service:    {r.service or 'no service-method extension'}",
         f"  reminders:  {', '.join(r.reminders) or '-'}",

@@ -171,6 +171,16 @@ CALENDARS: dict[str, Callable[[int], list[Holiday]]] = {
 }
 
 
+def _register_state_courts() -> None:
+    """Add the state trial courts' holiday calendars (kept in their own module, state_holidays.py)."""
+    from daemon.engine.state_holidays import STATE_COURT_CALENDARS
+
+    CALENDARS.update(STATE_COURT_CALENDARS)
+
+
+_register_state_courts()
+
+
 class DayView:
     """Which days one court treats as closed under one reading: weekends, holidays, closures.
 

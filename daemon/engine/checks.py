@@ -53,8 +53,12 @@ def check(loaded: Loaded) -> list[str]:
             if rule.service and rule.service not in pack.extensions:
                 problems.append(f"{where}: unknown service extension {rule.service!r}; define it under "
                                 f"`extensions:` in pack {pack.id} or use `service: none`.")
-            if rule.roll not in ("standard", "2016.060"):
-                problems.append(f"{where}: roll {rule.roll!r}; use standard or 2016.060.")
+            if rule.roll not in ("standard", "2016.060", "monday-next"):
+                problems.append(f"{where}: roll {rule.roll!r}; use standard, 2016.060 or monday-next.")
+            elif rule.roll != "standard" and rule.counting != {"2016.060": "ccp", "monday-next": "trcp"}[rule.roll]:
+                problems.append(f"{where}: roll {rule.roll} belongs to counting "
+                                f"{ {'2016.060': 'ccp', 'monday-next': 'trcp'}[rule.roll]}, not {rule.counting}; "
+                                f"fix the roll or the counting.")
             if rule.versions and _overlaps([(v.start, v.end) for v in rule.versions]):
                 problems.append(f"{where}: effective dates of its versions overlap; give each version "
                                 f"`from:`/`until:` dates that do not overlap.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,7 +19,7 @@ import yaml
 from daemon.engine.calendars import CALENDARS, Holiday
 from daemon.models import SERVICE_METHODS
 
-COUNTINGS = ("frcp", "frap", "ccp")
+COUNTINGS = ("frcp", "frap", "ccp", "trcp", "trap", "gcl", "fla", "ilcs")  # state ones: state_counting.py
 STYLES = ("after-roll", "ccp", "ccp-before")
 
 
@@ -101,6 +101,7 @@ class Rule:
     versions: tuple[RuleVersion, ...] = ()
     followups: tuple[Followup, ...] = ()
     notes: str = ""
+    due_time: time | None = None  # a time of day the act is due by (TRCP 99(b): 10:00 a.m.)
 
     def version(self, on: date) -> RuleVersion | None:
         """The version in force on `on`; None when the rule has versions and none covers the date."""
@@ -356,5 +357,15 @@ def _read_rule(name: str, pid: str, counting: str, reminders: tuple[str, ...], r
         cite_short=str(r.get("cite_short", citation)),
         reminders=tuple(str(x) for x in r.get("reminders", reminders)),
         critical=bool(r.get("critical", True)), versions=versions, followups=followups,
-        notes=str(r.get("notes", "")),
+        notes=str(r.get("notes", "")), due_time=_time(where, r.get("time"), out),
     )
+
+
+def _time(where: str, value: Any, out: Loaded) -> time | None:
+    if value is None:
+        return None
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        out.problems.append(f"{where}: time {value!r} is not HH:MM; write it like 10:00.")
+        return None

@@ -19,6 +19,7 @@ from daemon.engine.errors import EngineError, PackError, UnknownCourt, UnknownEv
 from daemon.engine.explain import (
     CCP_LABELS,
     FEDERAL_LABELS,
+    SERVICE_WORDS,
     ambiguous_law,
     missing_service,
     no_extension,
@@ -26,6 +27,7 @@ from daemon.engine.explain import (
     uncertain_service,
 )
 from daemon.engine.packs import Chain, Court, Extension, Loaded, Rule, RuleVersion, read_dirs
+from daemon.engine.state_counting import STATE_COUNTINGS, reading_flag, second_reading, state_count
 from daemon.models import SERVICE_METHODS, Deadline, Flag, TriggerEvent
 
 _ANY = frozenset(SERVICE_METHODS)
@@ -232,6 +234,13 @@ class RuleBook:
             service = None
         else:
             due, steps = self._count(rule, n, start, service, ext, table, days, False)
+        if rule.counting in STATE_COUNTINGS:  # a counting rule that itself reads two ways
+            k = table.get(service or "", _NONE)[0]
+            doubt = second_reading(rule, n, start, k, due, days.fwd)
+            if doubt:
+                line, flag = reading_flag(doubt[1], due, doubt[0])
+                notes.append(line)
+                flags.append(flag)
         lo, hi = (start, due) if due >= start else (due, start)
         unsettled = days.unsettled(lo, hi, plan.forward)
         if unsettled:
@@ -254,6 +263,7 @@ class RuleBook:
             matter=trigger.matter, rule=rule.id, title=rule.title, due=due, court=court.id,
             citation=citation, trigger=trigger, explanation=tuple(lines), cite_short=cite_short,
             flags=tuple(flags), reminders=rule.reminders, critical=rule.critical, timezone=court.timezone,
+            time=rule.due_time,
         )
         out.append(main)
         if rule.followups:
@@ -294,6 +304,12 @@ class RuleBook:
                table: Mapping[str, tuple[int, bool]], days: CourtDays, alt: bool) -> tuple[date, list[str]]:
         """Count one rule's period under one reading of the law; returns (due, explanation steps)."""
         k, in_court = table.get(service or "", (0, False))
+        if rule.counting in STATE_COUNTINGS:  # Texas, New York, Florida, Illinois: state_counting.py
+            view = (days.fwd_alt if alt else days.fwd) if rule.direction == "after" else (
+                days.bwd_alt if alt else days.bwd)
+            words = SERVICE_WORDS.get(service or "", "service")
+            return state_count(rule, n, start, k, in_court, f"Service by {words}",
+                               ext.cite_for(service) if ext else "", view)
         if rule.counting in _FED_RULE:
             name = _FED_RULE[rule.counting]
             if rule.direction == "after":
