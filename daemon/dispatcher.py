@@ -28,7 +28,9 @@ from connectors.base import (
     connector_class,
 )
 from connectors.ics import IcsConnector
+from daemon.addresses import file_stem
 from daemon.config import Config, credentials_dir
+from daemon.config_net import redact_credentials
 from daemon.models import RemoteEvent, RemoteRef
 from daemon.serial import entry_from_dict
 from daemon.store import OutboxRow, Store
@@ -85,8 +87,8 @@ class ConnectorPool:
 
 
 def _safe(name: str) -> str:
-    """A file name for a person's calendar (their e-mail, with path characters replaced)."""
-    return "".join(ch if ch.isalnum() or ch in "@._-+" else "_" for ch in name) or "_"
+    """A file name for a person's calendar: their e-mail, other characters %-encoded (never colliding)."""
+    return file_stem(name)
 
 
 def ics_path(ics_dir: Path, target: str) -> Path:
@@ -164,8 +166,9 @@ class Dispatcher:
         except ConnectorError as exc:
             results = [OpResult(op, None, exc) for op in self._ops(target, rows)]
         except Exception as exc:  # noqa: BLE001 - a connector bug must not stop the daemon
-            log.exception("connector %s failed", target)
-            results = [OpResult(op, None, TransientError(f"{type(exc).__name__}: {exc}"))
+            log.error("connector %s failed: %s", target, redact_credentials(f"{type(exc).__name__}: {exc}"),
+                      exc_info=log.isEnabledFor(logging.DEBUG))
+            results = [OpResult(op, None, TransientError(redact_credentials(f"{type(exc).__name__}: {exc}")))
                        for op in self._ops(target, rows)]
         by_uid = {r.uid: r for r in rows}
         with self.store.transaction() as db:
@@ -178,6 +181,7 @@ class Dispatcher:
                 report: DispatchReport) -> None:
         err = res.error
         stamp = self.stamp()
+        text = redact_credentials(str(err)) if err is not None else ""  # never store a URL's password
         if err is None:
             if row.op == "delete":
                 db.execute("DELETE FROM sync WHERE target=? AND uid=?", (target, row.uid))
@@ -197,19 +201,19 @@ class Dispatcher:
             delay = backoff_seconds(row.attempts + 1, err.retry_after, self.rng,
                                     self.config.sync.max_backoff_seconds)
             db.execute("UPDATE outbox SET attempts=attempts+1, next_at=?, last_error=? WHERE id=?",
-                       (now + delay, str(err), row.id))
+                       (now + delay, text, row.id))
             report.retrying += 1
             return
         if isinstance(err, AuthError):
             db.execute("UPDATE outbox SET attempts=attempts+1, next_at=?, last_error=? WHERE id=?",
-                       (now + AUTH_RETRY_SECONDS, str(err), row.id))
-            _flag(db, target, "auth", "critical", f"Calendar {target}: {err}",
+                       (now + AUTH_RETRY_SECONDS, text, row.id))
+            _flag(db, target, "auth", "critical", f"Calendar {target}: {text}",
                   "Fix the credentials as the message says; the pending changes wait in the outbox.", stamp)
             report.retrying += 1
             return
-        db.execute("UPDATE outbox SET attempts=attempts+1, dead=1, last_error=? WHERE id=?", (str(err), row.id))
+        db.execute("UPDATE outbox SET attempts=attempts+1, dead=1, last_error=? WHERE id=?", (text, row.id))
         _flag(db, f"{target}|{row.uid}", "sync-failed", "critical",
-              f"Calendar {target} refused the entry for {row.key}: {err}",
+              f"Calendar {target} refused the entry for {row.key}: {text}",
               "Check the calendar's settings and permissions, then run `docketd sync --once --retry-failed`.",
               stamp, matter=row.key.split("|", 1)[0])
         report.failed += 1

@@ -24,7 +24,7 @@ from daemon.config import Config, load_config
 from daemon.dispatcher import ConnectorPool, Dispatcher
 from daemon.docket import Docket, now_iso
 from daemon.engine import load_rulebook
-from daemon.errors import DocketdError
+from daemon.errors import ConfigError, DocketdError
 from daemon.feed_server import FeedServer
 from daemon.pipeline import CROSS_DIRTY, FileReport, ingest_file
 from daemon.sdnotify import Notifier
@@ -95,6 +95,11 @@ class Service:
             rules = load_rulebook(new.rule_dirs, new.closures)
         except DocketdError as exc:
             log.error("Config reload failed; still running on the previous config. %s", exc)
+            return
+        # A config check that misses a case must still never stop the daemon on a reload (issue 18, B7).
+        except Exception as exc:  # noqa: BLE001
+            log.error("Config reload failed (%s: %s); still running on the previous config. Fix %s and "
+                      "send SIGHUP again.", type(exc).__name__, exc, self.config_path)
             return
         self.pool.close()
         self.config = new
@@ -276,7 +281,14 @@ class Service:
 
         log_secret_warnings(cfg)
         if cfg.ics_dir is not None and cfg.ics_serve is not None:
-            self.feed = FeedServer(cfg.ics_serve[0], cfg.ics_serve[1], cfg.ics_dir, pages=self._pages())
+            try:
+                self.feed = FeedServer(cfg.ics_serve[0], cfg.ics_serve[1], cfg.ics_dir, pages=self._pages())
+            except OSError as exc:
+                self.store.close()
+                raise ConfigError(
+                    f"{cfg.path}: [ics] serve = '{cfg.ics_serve[0]}:{cfg.ics_serve[1]}' cannot be used "
+                    f"({exc.strerror or exc}); the port is in use by another program (another docketd?) or "
+                    "the address is not this machine's. Pick a free port or stop the other program.") from None
             self.feed.start()
         self.watcher = InboxWatcher(cfg.inbox, self.files.put, polling=bool(cfg.raw.get("daemon", {})
                                                                              .get("polling", False)))

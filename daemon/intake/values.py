@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
+from daemon.addresses import EMAIL
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -45,8 +47,9 @@ _OTHER_NUMERIC = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 _MONTH_FIRST = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?\s*([AaPp]\.?[Mm]\.?)?$")
-# The local part may not start with a spreadsheet formula character (= + - @): refused, not guessed.
-_EMAIL = re.compile(r"^[^@\s;,<>()\"=+\-][^@\s;,<>()\"]*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+# One rule with the config (daemon/addresses.py): a/b@x and a_b@x must never both be accepted, and the
+# local part may not start with a spreadsheet formula character (= + - @): refused, not guessed.
+_EMAIL = EMAIL
 EXCEL_ERRORS = frozenset({"#REF!", "#VALUE!", "#N/A", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!"})
 MIN_YEAR, MAX_YEAR = 1900, 2199
 ISO_HINT = "write it as year-month-day, e.g. 2026-01-05"
