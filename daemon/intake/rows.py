@@ -17,7 +17,10 @@ from daemon.intake.values import (
     Uncalculated,
     ValueProblem,
     as_text,
+    char_name,
+    hidden_char,
     is_day_first,
+    normalize_text,
     parse_date,
     parse_emails,
 )
@@ -32,6 +35,7 @@ COLUMNS = ("matter", "title", "court", "event", "date", "time", "service", "ref"
 # file here, or from the stored matter in the pipeline (which reports it if the matter has none).
 REQUIRED_COLUMNS = ("matter", "event", "date")
 STATUSES = ("open", "closed")
+FREE_TEXT = ("title", "notes")  # free text: normalised (NFKC) but dashes kept, joiners allowed
 
 # Headers firms commonly use; a config's [intake.headers] table adds its own (and wins).
 BUILTIN_ALIASES: dict[str, str] = {
@@ -165,6 +169,13 @@ def _parse_row(
 
     cells: dict[str, object] = {}
     for column, value in row.items():
+        hidden = _hidden(value, column)
+        if hidden:
+            bad(column, f"The cell holds an invisible or text-direction character ({char_name(hidden)}); "
+                        "it cannot be seen on screen but makes the value differ from what you read. "
+                        "Retype the value without it.")
+            continue
+        value = _normalized(value, column)
         shown = as_text(value)
         if isinstance(value, Uncalculated):
             bad(column, f"The cell holds the formula {shown} but the workbook has no saved value for it; open "
@@ -181,8 +192,9 @@ def _parse_row(
 
     matter = text.get("matter", "")
     errored = {e.column for e in errors}
-    if not matter and "matter" not in errored:
-        bad("matter", "The matter number is missing; every row needs one, e.g. 2026-0142.")
+    if not matter:
+        if "matter" not in errored:
+            bad("matter", "The matter number is missing; every row needs one, e.g. 2026-0142.")
     elif "|" in matter or any(ord(ch) < 32 for ch in matter):
         bad("matter", f"The matter number '{matter}' contains '|' or a control character; remove it.")
     elif matter[0] in "=+-@":
@@ -255,6 +267,24 @@ def _parse_row(
         paralegals=people.get("paralegal", ()), status=status, notes=text.get("notes") or None,
         provenance=Provenance(source=source, row=number, checksum=checksum),
     ), []
+
+
+def _hidden(value: object, column: str) -> str | None:
+    texts = value if isinstance(value, list) else [value]
+    free = column in FREE_TEXT
+    return next((ch for t in texts if isinstance(t, str) and (ch := hidden_char(t, free_text=free))), None)
+
+
+def _normalized(value: object, column: str) -> object:
+    # Issue 18 B12: '2026\u20110142' and fullwidth digits are the matter 2026-0142, not new matters.
+    identifier = column not in FREE_TEXT
+    if isinstance(value, Uncalculated):
+        return value
+    if isinstance(value, str):
+        return normalize_text(value, identifier=identifier)
+    if isinstance(value, list):
+        return [normalize_text(v, identifier=identifier) if isinstance(v, str) else v for v in value]
+    return value
 
 
 def _resolve_repeats(triggers: list[TriggerEvent], source: str) -> tuple[list[TriggerEvent], list[RowError]]:
