@@ -52,6 +52,7 @@ class Service:
         self.stop_event = threading.Event()
         self.reload_requested = False
         self.attempts: dict[Path, int] = {}
+        self.waiting: set[Path] = set()
         self.last_day: date | None = None
         self.day_backlog: list[str] = []
         self.day_total = 0
@@ -128,9 +129,24 @@ class Service:
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the daemon
             log.exception("Unexpected error while reading %s", path)
             return self._retry_or_reject(path, exc)
+        if report.status == "waiting":
+            # Still open for writing (issue 18 B1): its close event reports it again; the retry is a
+            # safety net for a lost event. Said once per file, not at every retry.
+            if path not in self.waiting:
+                self.waiting.add(path)
+                log.info("Waiting for %s", report.note)
+            if self.watcher is not None:
+                self.watcher.retry_later(path)
+            return report
+        self.waiting.discard(path)
+        if report.status == "skipped":
+            log.warning("Skipping %s", report.note)
+            return report
         self.attempts.pop(path, None)
         self.processed += 1
         (log.warning if report.errors else log.info)("%s", report.summary())
+        if report.note:
+            log.info("%s", report.note)
         return report
 
     def _retry_or_reject(self, path: Path, exc: BaseException) -> FileReport | None:
@@ -139,18 +155,15 @@ class Service:
         if n < MAX_FILE_ATTEMPTS:
             threading.Timer(1.0 * n, self.files.put, args=(path,)).start()
             return None
-        from daemon.intake import RowError
-        from daemon.pipeline import move_done
+        from daemon.pipeline import reject_unreadable
 
-        report = FileReport(path.name, "rejected", errors=[RowError(
-            path.name, None, None, f"docketd could not process this file ({type(exc).__name__}: {exc}); "
-            "check the file opens, then drop it again. If it keeps failing, send it with the daemon log "
-            "to support.")])
+        self.attempts.pop(path, None)
         try:
-            move_done(self.docket, path, report)
+            report = reject_unreadable(self.docket, path, exc, self.now())
         except OSError:
             log.exception("Could not move %s to rejected/", path)
-        self.attempts.pop(path, None)
+            return None
+        log.warning("%s", report.summary())
         return report
 
     def drain_files(self) -> None:
@@ -276,6 +289,9 @@ class Service:
         signal.signal(signal.SIGTERM, self._on_term)
         signal.signal(signal.SIGINT, self._on_term)
         signal.signal(signal.SIGHUP, self._on_hup)
+        # The intake writer check takes a read lease for a moment; a lease break is signalled with SIGIO,
+        # whose default action would end the daemon (daemon/intake_file.py).
+        signal.signal(signal.SIGIO, signal.SIG_IGN)
         cfg = self.config
         from daemon.secrets import log_secret_warnings
 

@@ -1,7 +1,8 @@
 """The inbox watcher: tells the pipeline when a dropped intake file is complete, once.
 
 A file is complete when its writer closed it (inotify IN_CLOSE_WRITE, watchdog's "closed" event) or
-it was renamed into the inbox, and its size and mtime then stay the same for `settle_seconds`.
+it was renamed into the inbox (from this folder or another one on the same file system), and its
+size and mtime then stay the same for `settle_seconds`. Symbolic links are never reported.
 Files seen only as created or modified (a move from another filesystem, polling on a network
 share) must stay unchanged for the longer `slow_settle_seconds`; files still being written
 (modified, never closed) wait `writing_settle_seconds` as a safety net for a lost close event.
@@ -88,6 +89,12 @@ if InotifyEmitter is not None:
         def on_thread_start(self) -> None:
             self._inotify = _PromptBuffer(os.fsencode(self.watch.path), recursive=self.watch.is_recursive,
                                           event_mask=self.get_event_mask_from_filter())
+
+        def queue_events(self, timeout: float, *, full_events: bool = False) -> None:
+            # Issue 19 item 5: an unpaired IN_MOVED_TO (a file renamed in from another folder) is a move,
+            # not a creation: the file is complete the moment it appears, so it takes the fast path.
+            # (A file still open for writing is held back by the pipeline's writer check all the same.)
+            super().queue_events(timeout, full_events=True)
 
 
 def _native_observer() -> BaseObserver:
@@ -220,15 +227,30 @@ class InboxWatcher:
         if path.parent != self.inbox or path in self.exclude or not is_candidate(path):
             return False
         if path.is_symlink():
-            target = path.resolve()
-            if target.parent != self.inbox.resolve() or not target.is_file():
-                if path in self._warned:
-                    return False
+            # Never followed (issue 18 B3): a link can be re-pointed between any check and the open.
+            if path not in self._warned:
                 self._warned.add(path)
-                log.warning("Skipping %s: it is a symbolic link to %s, outside the inbox; copy the file "
-                            "into the inbox instead.", path.name, target)
-                return False
+                target = path.resolve()
+                where = "inside" if target.parent == self.inbox.resolve() else "outside"
+                log.warning("Skipping %s: it is a symbolic link to %s, %s the inbox; docketd does not follow "
+                            "links. Copy the file into the inbox instead.", path.name, target, where)
+            return False
         return path.is_file()
+
+    def retry_later(self, path: Path, seconds: float | None = None) -> None:
+        """Report `path` again after `seconds` (default: the writing wait) even if it does not change.
+
+        For a file the pipeline could not read yet (still open for writing): its close event also
+        reports it, at once.
+        """
+        signature = _signature(path)
+        if signature is None:
+            return
+        with self._cond:
+            self._reported.pop(path, None)
+            wait = self.settle[WRITING] if seconds is None else seconds
+            self._pending[path] = _Pending(time.monotonic() + wait, signature, WRITING)
+            self._cond.notify_all()
 
     def _note(self, path: Path, kind: str) -> None:
         if path.parent != self.inbox or not is_candidate(path) or path in self.exclude:

@@ -104,12 +104,23 @@ def _map_headers(raw_headers: list[str], source: str, header_aliases: Mapping[st
         owner[canonical] = raw
         mapping[raw] = canonical
     missing = [c for c in REQUIRED_COLUMNS if c not in owner]
-    if missing and raw_headers:
-        seen = ", ".join(f"'{h}'" for h in raw_headers if h.strip()) or "none"
+    if missing and raw_headers and not owner:
+        # Nothing here is an intake header: the file is probably not an intake file at all (a stray
+        # .env or notes), so its first line is not quoted back into a report others may read.
+        errors.append(RowError(source, None, missing[0],
+            f"The first row names none of the intake columns ({', '.join(REQUIRED_COLUMNS)} are needed); "
+            "is this an intake file? Put a header row (matter, court, event, date, ...) on top, or map "
+            "your headers to them under [intake.headers] in the config."))
+    elif missing and raw_headers:
+        seen = ", ".join(f"'{_clip(h)}'" for h in raw_headers if h.strip()) or "none"
         errors.append(RowError(source, None, missing[0],
             f"The header row has no {' / '.join(missing)} column (headers seen: {seen}); "
             "add the column, or map your header to it under [intake.headers] in the config."))
     return _Header(mapping, errors)
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first_row: int = 2,
