@@ -93,9 +93,25 @@ def _lease_state(fd: int) -> str:
     return NONE
 
 
+def _proc_complete() -> bool:
+    """True if this process sees every process's descriptors in /proc (root, and no hidepid=)."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                left, _, right = line.partition(" - ")
+                if left.split()[4:5] == ["/proc"] and "hidepid=" in right:
+                    return all(opt in ("hidepid=0", "hidepid=off") for opt in right.split()[-1].split(",")
+                               if opt.startswith("hidepid="))
+    except (OSError, IndexError):
+        return False
+    return True
+
+
 def _proc_state(st: os.stat_result) -> str:
-    """Search /proc/*/fd for a descriptor of this file open for writing; UNKNOWN if some were hidden."""
-    hidden = False
+    """Search /proc/*/fd for a descriptor of this file open for writing; UNKNOWN if some may be hidden."""
+    hidden = not _proc_complete()  # other users' processes may be invisible (ProtectProc=, hidepid=)
     try:
         pids = [p for p in os.listdir("/proc") if p.isdigit()]
     except OSError:
@@ -155,8 +171,30 @@ def writer_state(fd: int, st: os.stat_result, path: Path) -> str:
 _SEEN: dict[Path, tuple[tuple[int, int, int], float]] = {}
 
 
-def take_snapshot(path: Path, *, quiet_seconds: float = 10.0) -> Snapshot:
-    """Read the file at `path` through one descriptor; NotReady if it is still being written."""
+def hold_reason(name: str, state: str, *, unclosed: bool, mid_line: bool, quiet_for: float,
+                quiet_seconds: float, lost_close_seconds: float) -> str | None:
+    """Why a file must not be read yet, or None. Pure: the facts come from take_snapshot.
+
+    state: what the kernel says about writers (NONE / WRITING / UNKNOWN). unclosed: the watcher saw
+    the file modified and no close since (a writer may hold it, or the close event was lost).
+    mid_line: a text file whose last line has no line end. quiet_for: seconds it has stayed unchanged.
+    """
+    if state == WRITING:
+        return f"{name} is still open for writing by another program; it is read once closed."
+    if state == NONE:
+        return None
+    if unclosed and quiet_for < lost_close_seconds:
+        return (f"{name} was changed and not closed since, and docketd cannot ask the system who has it "
+                f"open; it is read once closed (or after {lost_close_seconds:g} s without a change).")
+    if mid_line and quiet_for < quiet_seconds:
+        return (f"{name} ends in the middle of a line and may still be growing; it is read once it has "
+                f"stayed unchanged for {quiet_seconds:g} s.")
+    return None
+
+
+def take_snapshot(path: Path, *, quiet_seconds: float = 10.0, unclosed: bool = False,
+                  lost_close_seconds: float = 600.0) -> Snapshot:
+    """Read the file at `path` through one descriptor; NotReady if it may still be being written."""
     fd = _open(path)
     try:
         st = os.fstat(fd)
@@ -169,19 +207,22 @@ def take_snapshot(path: Path, *, quiet_seconds: float = 10.0) -> Snapshot:
         after = os.fstat(fd)
     finally:
         os.close(fd)
-    signature = (after.st_size, after.st_mtime_ns, after.st_ino)
     if (st.st_size, st.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
         raise NotReady(f"{path.name} changed while it was read; it is read again once it stays unchanged.")
-    if state == UNKNOWN and path.suffix.lower() in TEXT_SUFFIXES and data and not data.endswith((b"\n", b"\r")):
-        # The last line may be half written (a stalled writer on a share): it is not a row until the
-        # file has stayed exactly so for quiet_seconds, measured on this machine's clock.
-        first = _SEEN.get(path)
-        if first is None or first[0] != signature:
-            _SEEN[path] = (signature, time.monotonic())
-            raise NotReady(f"{path.name} ends in the middle of a line and may still be growing; it is read "
-                           f"once it has stayed unchanged for {quiet_seconds:g} s.")
-        if time.monotonic() - first[1] < quiet_seconds:
-            raise NotReady(f"{path.name} ends in the middle of a line; waiting for it to stay unchanged.")
+    # How long the file has been exactly so, on this machine's monotonic clock (a share's mtimes come
+    # from another machine's clock).
+    signature = (after.st_size, after.st_mtime_ns, after.st_ino)
+    first = _SEEN.get(path)
+    if first is None or first[0] != signature:
+        if len(_SEEN) > 10_000:  # files that vanished while waiting: forget them all, at worst a new wait
+            _SEEN.clear()
+        first = _SEEN[path] = (signature, time.monotonic())
+    mid_line = path.suffix.lower() in TEXT_SUFFIXES and bool(data) and not data.endswith((b"\n", b"\r"))
+    reason = hold_reason(path.name, state, unclosed=unclosed, mid_line=mid_line,
+                         quiet_for=time.monotonic() - first[1], quiet_seconds=quiet_seconds,
+                         lost_close_seconds=lost_close_seconds)
+    if reason:
+        raise NotReady(reason)
     _SEEN.pop(path, None)
     too_large = len(data) > MAX_FILE_BYTES
     checksum = hashlib.sha256(data).hexdigest() if not too_large else \

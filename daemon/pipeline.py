@@ -175,18 +175,19 @@ READ_ATTEMPTS = 3
 
 
 def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True,
-                quiet_seconds: float = 10.0) -> FileReport:
+                quiet_seconds: float = 10.0, unclosed: bool = False) -> FileReport:
     """Read one dropped file, commit its good rows and their calendar work, then move it.
 
     Status "waiting" (still being written: try later) and "skipped" (a symbolic link or not a regular
     file: left alone) touch nothing. cross=False leaves the cross-matter flags to a later `refresh`
     (the daemon does it once per loop turn, not once per file) and marks them stale in the store so
-    a crash cannot lose the refresh.
+    a crash cannot lose the refresh. unclosed: the watcher saw the file modified and not closed since
+    (see daemon.intake_file.hold_reason).
     """
     store = docket.store
     for _ in range(READ_ATTEMPTS):
         try:
-            snap = take_snapshot(path, quiet_seconds=quiet_seconds)
+            snap = take_snapshot(path, quiet_seconds=quiet_seconds, unclosed=unclosed)
         except NotReady as exc:
             return FileReport(display_name(path), "waiting", note=str(exc))
         except NotIntake as exc:

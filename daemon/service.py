@@ -122,7 +122,8 @@ class Service:
         if not path.exists() or not is_candidate(path):
             return None
         try:
-            report = ingest_file(self.docket, path, self.now(), cross=False)
+            unclosed = self.watcher.unclosed(path) if self.watcher is not None else False
+            report = ingest_file(self.docket, path, self.now(), cross=False, unclosed=unclosed)
         except OSError as exc:
             log.warning("Could not read %s yet (%s); will retry.", path, exc)
             return self._retry_or_reject(path, exc)

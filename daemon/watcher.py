@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,8 +77,32 @@ class _Pending:
     kind: str
 
 
+_ATTRIB_ONLY: Counter[str] = Counter()  # path -> attribute-only events not yet handled
+_ATTRIB_LOCK = threading.Lock()
+
+
+def _attrib_only(path: str) -> bool:
+    with _ATTRIB_LOCK:
+        if _ATTRIB_ONLY[path] > 0:
+            _ATTRIB_ONLY[path] -= 1
+            if not _ATTRIB_ONLY[path]:
+                del _ATTRIB_ONLY[path]
+            return True
+    return False
+
+
 if InotifyEmitter is not None:
     class _PromptBuffer(InotifyBuffer):
+        def read_event(self):  # type: ignore[no-untyped-def]  # watchdog's own signature
+            event = super().read_event()
+            # watchdog reports IN_ATTRIB (chmod, utime: `cp -p` after its close) as "modified", like a
+            # write; the handler needs to know it was no write, so a closed file is not thought open.
+            if (event is not None and not isinstance(event, tuple) and event.is_attrib and not event.is_modify
+                    and not event.is_directory):
+                with _ATTRIB_LOCK:
+                    _ATTRIB_ONLY[os.fsdecode(event.src_path)] += 1
+            return event
+
         # watchdog holds an unpaired IN_MOVED_FROM for 0.5 s, hoping to pair it with an IN_MOVED_TO, and
         # every event queued behind it waits as well. Each processed file leaving the inbox is such an
         # event, so a file dropped within 0.5 s of the previous one was seen up to 0.5 s late (make bench:
@@ -128,7 +153,7 @@ class _Handler(FileSystemEventHandler):
         elif isinstance(event, FileCreatedEvent):
             w._note(src, SLOW)
         elif isinstance(event, FileModifiedEvent):
-            w._note(src, SLOW if w.polling else WRITING)
+            w._note(src, SLOW if w.polling else WRITING, written=not _attrib_only(os.fsdecode(event.src_path)))
 
 
 class InboxWatcher:
@@ -151,6 +176,7 @@ class InboxWatcher:
         self._pending: dict[Path, _Pending] = {}
         self._reported: dict[Path, Signature] = {}
         self._warned: set[Path] = set()
+        self._unclosed: set[Path] = set()  # modified and not closed since: a writer may still hold it
         self._cond = threading.Condition()
         self._stopping = False
         self._observer: BaseObserver | None = None
@@ -252,9 +278,19 @@ class InboxWatcher:
             self._pending[path] = _Pending(time.monotonic() + wait, signature, WRITING)
             self._cond.notify_all()
 
-    def _note(self, path: Path, kind: str) -> None:
+    def unclosed(self, path: Path) -> bool:
+        """True if the last thing seen of `path` was a write with no close after it (inotify only)."""
+        with self._cond:
+            return path in self._unclosed
+
+    def _note(self, path: Path, kind: str, *, written: bool = True) -> None:
         if path.parent != self.inbox or not is_candidate(path) or path in self.exclude:
             return
+        with self._cond:
+            if kind == WRITING and written:
+                self._unclosed.add(path)
+            elif kind == FAST:
+                self._unclosed.discard(path)
         signature = _signature(path)
         if signature is None:
             return
@@ -267,6 +303,7 @@ class InboxWatcher:
 
     def _forget(self, path: Path) -> None:
         with self._cond:
+            self._unclosed.discard(path)
             self._pending.pop(path, None)
             self._reported.pop(path, None)
 

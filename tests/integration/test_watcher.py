@@ -236,3 +236,25 @@ def test_a_file_renamed_in_from_another_folder_takes_the_fast_path(inbox: Path, 
     with w:
         os.rename(outside / "intake.csv", inbox / "intake.csv")
         assert seen.wait_for(1, timeout=30) == [("intake.csv", CONTENT)]
+
+
+def test_the_watcher_knows_a_file_written_and_not_closed(inbox: Path, seen: Seen) -> None:
+    """The fact the intake reader uses when the kernel cannot say who has a file open (issue 18 B1)."""
+    w = InboxWatcher(inbox, seen, settle_seconds=0.05, slow_settle_seconds=3600, writing_settle_seconds=3600,
+                     rescan_seconds=None)
+    path = inbox / "slow.csv"
+    with w:
+        with path.open("wb") as writer:
+            writer.write(CONTENT[:100])
+            writer.flush()
+            deadline = time.monotonic() + 15
+            while not w.unclosed(path) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert w.unclosed(path)
+        seen.wait_for(1)
+        assert not w.unclosed(path)
+        os.chmod(path, 0o600)  # an attribute change after the close (cp -p) is no write
+        deadline = time.monotonic() + 15
+        while path not in w._pending and time.monotonic() < deadline:  # the attribute event was handled
+            time.sleep(0.02)
+        assert path in w._pending and not w.unclosed(path)
