@@ -21,6 +21,7 @@ from types import FrameType
 from zoneinfo import ZoneInfo
 
 from daemon.config import Config, load_config
+from daemon.config_net import redact_credentials
 from daemon.dispatcher import ConnectorPool, Dispatcher
 from daemon.docket import Docket, now_iso
 from daemon.engine import load_rulebook
@@ -234,7 +235,7 @@ class Service:
             try:
                 n = self.dispatcher.verify(target)
             except Exception as exc:  # noqa: BLE001 - an unreachable calendar is retried next period
-                log.warning("Could not check calendar %s for hand edits: %s", target, exc)
+                log.warning("Could not check calendar %s for hand edits: %s", target, redact_credentials(str(exc)))
                 continue
             if n:
                 log.warning("Calendar %s: %d entries were changed by hand", target, n)
