@@ -71,8 +71,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "sync": {"on_edit": Key(STR, example='"restore"'), "max_delete_share": Key(NUM, example="0.5"),
              "max_delete_floor": Key(INT, 0), "verify_minutes": Key(NUM, 0),
              "batch_size": Key(INT, 1, "100"), "max_backoff_seconds": Key(NUM, 1, "600")},
-    "flags": {"soon_court_days": Key(NUM, 0, "5"), "conflict_threshold": Key(NUM, 2, "2"),
-              "busy_refresh_minutes": Key(NUM, 0, "30"), "workday": Key(STR, example='"09:00-17:00"')},
+    # Ranges of [flags] values are checked where they are read (daemon/digest.py check_flag_settings).
+    "flags": {"soon_court_days": Key(NUM, example="5"), "conflict_threshold": Key(NUM, example="2"),
+              "busy_refresh_minutes": Key(NUM, example="30"), "workday": Key(STR, example='"09:00-17:00"')},
     "digest": {"time": Key(STR, example='"07:00"'), "smtp_host": Key(STR, example='"smtp.firm.com"'),
                "smtp_port": Key(INT, 1, "587"), "starttls": Key(BOOL), "username": Key(STR),
                "password_file": Key(STR), "from": Key(STR, example='"docket@firm.com"'),

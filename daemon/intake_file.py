@@ -81,6 +81,8 @@ def _read_all(fd: int, limit: int) -> bytes:
 def _lease_state(fd: int) -> str:
     # A lease break (someone opening the file for writing while we hold the lease for these few
     # microseconds) is announced with SIGIO, whose default action ends the process: it must be ignored.
+    if not hasattr(fcntl, "F_SETLEASE"):  # not Linux
+        return UNKNOWN
     if signal.getsignal(signal.SIGIO) == signal.SIG_DFL:
         if threading.current_thread() is not threading.main_thread():
             return UNKNOWN
