@@ -35,3 +35,8 @@ def file_stem(name: str) -> str:
             out.extend(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
     stem = "".join(out)
     return "%2E" + stem[1:] if stem.startswith(".") else stem  # never a hidden file (or "." / "..")
+
+
+def legacy_file_stem(name: str) -> str:
+    """The calendar file stem before issue 18 (B13): other characters as '_', which could collide."""
+    return "".join(ch if ch.isalnum() or ch in "@._-+" else "_" for ch in name) or "_"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import sqlite3
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from connectors.base import (
     connector_class,
 )
 from connectors.ics import IcsConnector
-from daemon.addresses import file_stem
+from daemon.addresses import file_stem, legacy_file_stem
 from daemon.config import Config, credentials_dir
 from daemon.config_net import redact_credentials
 from daemon.models import RemoteEvent, RemoteRef
@@ -69,7 +70,9 @@ class ConnectorPool:
         if target not in self._cache:
             if target.startswith("ics:"):
                 assert self.config.ics_dir is not None
-                self._cache[target] = IcsConnector(target, self.config.ics_dir / f"{_safe(target[4:])}.ics")
+                path = ics_path(self.config.ics_dir, target)
+                self._adopt_legacy_file(target[4:], path)
+                self._cache[target] = IcsConnector(target, path)
             else:
                 section = self.config.calendars.get(target)
                 if section is None:
@@ -78,6 +81,21 @@ class ConnectorPool:
                 cls = connector_class(section["kind"])
                 self._cache[target] = cls.from_config(target, section, self.ctx)
         return self._cache[target]
+
+    def _adopt_legacy_file(self, person: str, path: Path) -> None:
+        # An address with ' or % had its calendar under the old name (those characters as '_'); move
+        # it, or its entries would look deleted by hand. Not when the old name is itself someone's
+        # address: then the file is theirs.
+        legacy = path.with_name(f"{legacy_file_stem(person)}.ics")
+        claimed = set(self.config.people) | set(self.config.routing_default)
+        if legacy == path or path.exists() or not legacy.exists() or legacy.name[:-4] in claimed:
+            return
+        try:
+            os.rename(legacy, path)
+        except OSError as exc:
+            log.warning("Could not rename %s to %s: %s", legacy, path, exc)
+            return
+        log.info("Renamed %s to %s (calendar file names now keep every address apart).", legacy.name, path.name)
 
     def close(self) -> None:
         """Close every connector."""

@@ -109,3 +109,18 @@ def test_intake_refuses_addresses_that_would_share_a_file() -> None:
     assert not result.triggers
     assert [(e.row, e.column) for e in result.errors] == [(2, "attorney")]
     assert "'a/b@firm.com' is not an e-mail address" in result.errors[0].message
+
+
+def test_a_calendar_under_its_old_file_name_is_adopted_not_lost(tmp_path: Path) -> None:
+    """O'Brien's .ics was o_brien@firm.com.ics before names became collision-free; it is renamed."""
+    raw = {"daemon": {"inbox": str(tmp_path / "inbox"), "state": str(tmp_path / "state.db")},
+           "ics": {"dir": str(tmp_path / "cal")}}
+    config = parse_config(raw, tmp_path / "docketd.toml", tmp_path)
+    assert config.ics_dir is not None
+    config.ics_dir.mkdir()
+    old = config.ics_dir / "o_brien@firm.com.ics"
+    old.write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    pool = ConnectorPool(config)
+    pool.get("ics:o'brien@firm.com")
+    pool.close()
+    assert not old.exists() and (config.ics_dir / "o'brien@firm.com.ics").exists()
