@@ -171,7 +171,8 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
             c.add(f"calendars.{name}", "must be a table with kind = \"google\" | \"outlook\" | \"caldav\" | \"ics\".")
             continue
         kind = section.get("kind")
-        check_url_credentials(f"calendars.{name}", section.get("url"), c.add)
+        for key, value in section.items():  # url, freebusy_url, api_endpoint, graph_endpoint ...
+            check_url_credentials(f"calendars.{name}", key, value, c.add)
         if kind not in ("google", "outlook", "caldav", "ics", "memory"):
             c.add(f"calendars.{name}", f"kind = {kind!r} is not one of google, outlook, caldav, ics.")
         on_edit = section.get("on_edit")
@@ -248,6 +249,8 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
 
     sources = {name: dict(s) for name, s in raw.get("sources", {}).items()}
     for name, s in sources.items():
+        for key, value in s.items():
+            check_url_credentials(f"sources.{name}", key, value, c.add)
         if s.get("kind") not in ("google-sheet", "excel"):
             c.add(f"sources.{name}", f"kind = {s.get('kind')!r} must be \"google-sheet\" or \"excel\".")
 

@@ -43,18 +43,18 @@ def _is_loopback(host: str) -> bool:
         return False  # a host name that may resolve to a public address: needs the opt-in
 
 
-def check_url_credentials(where: str, url: object, add: Problem) -> None:
+def check_url_credentials(where: str, key: str, url: object, add: Problem) -> None:
     """Report a URL that carries a user name or password (they belong in username / password_file)."""
-    if not isinstance(url, str) or not url:
+    if not isinstance(url, str) or "://" not in url:
         return
     try:
         parts = urlsplit(url)
     except ValueError:
         return
     if parts.username is not None or parts.password is not None:
-        add(where, f"url = {redact_credentials(url)!r} has a user name or password in it; docketd would show "
+        add(where, f"{key} = {redact_credentials(url)!r} has a user name or password in it; docketd would show "
                    "it in logs and errors. Put the user in username = \"...\", the password in a 0600 file "
-                   "named by password_file = \"...\", and remove them from the url.")
+                   "named by password_file = \"...\", and remove them from the address.")
 
 
 def redact_credentials(text: str) -> str:
