@@ -162,8 +162,8 @@ class Service:
         self.attempts.pop(path, None)
         try:
             report = reject_unreadable(self.docket, path, exc, self.now())
-        except OSError:
-            log.exception("Could not move %s to rejected/", path)
+        except Exception:  # noqa: BLE001 - setting one file aside must not stop the daemon
+            log.exception("Could not set %s aside in rejected/", path)
             return None
         log.warning("%s", report.summary())
         return report
@@ -235,7 +235,8 @@ class Service:
             try:
                 n = self.dispatcher.verify(target)
             except Exception as exc:  # noqa: BLE001 - an unreachable calendar is retried next period
-                log.warning("Could not check calendar %s for hand edits: %s", target, redact_credentials(str(exc)))
+                log.warning("Could not check calendar %s for hand edits: %s", target,
+                            redact_credentials(str(exc)))
                 continue
             if n:
                 log.warning("Calendar %s: %d entries were changed by hand", target, n)
