@@ -45,6 +45,7 @@ from connectors.base import (
 )
 from connectors.caldav_http import DavTransport, RetryPolicy, parse_retry_after, read_password
 from connectors.ical_render import parse_vevent, render_calendar, render_vevent
+from daemon.config_net import redact_credentials
 from daemon.models import CalendarEntry, RemoteEvent, RemoteRef
 
 log = logging.getLogger(__name__)
@@ -300,7 +301,8 @@ def _parse_object(raw: bytes, url: str, etag: str) -> RemoteEvent | None:
                 return parse_vevent(vevent, remote_id=url, etag=etag)
             except (KeyError, ValueError, TypeError) as exc:
                 # Someone else's malformed event must not stop docketd from listing its own.
-                log.warning("Skipping %s: its VEVENT cannot be read (%s: %s).", url, type(exc).__name__, exc)
+                log.warning("Skipping %s: its VEVENT cannot be read (%s: %s).", redact_credentials(url),
+                            type(exc).__name__, exc)
                 return None
     return None
 

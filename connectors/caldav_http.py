@@ -26,6 +26,7 @@ from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 
 from connectors.base import AuthError, ConnectorContext, ConnectorError, PermanentError, TransientError
+from daemon.config_net import redact_credentials
 
 log = logging.getLogger("connectors.caldav")
 T = TypeVar("T")
@@ -61,6 +62,13 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+def _host(url: str) -> str:
+    """host[:port] of a URL, without any user:password@ part."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    return f"{host}:{parts.port}" if parts.port else host
+
+
 class DavTransport:
     """One account's HTTP session (raw requests) and `caldav` client (discovery, REPORT), with retries."""
 
@@ -94,7 +102,7 @@ class DavTransport:
     def auth_error(self) -> AuthError:
         """The 401 message: which account, which config section, what to check."""
         return AuthError(
-            f"The CalDAV server {urlsplit(self.url).netloc} rejected user {self.username!r} for calendar "
+            f"The CalDAV server {_host(self.url)} rejected user {self.username!r} for calendar "
             f"{self.name!r} (HTTP 401). Check username and the password file in [calendars.{self.name}]; "
             "iCloud and Fastmail need an app password."
         )
@@ -102,7 +110,7 @@ class DavTransport:
     def unreachable(self, detail: str, retry_after: float | None = None) -> TransientError:
         """The give-up message once the retry budget is spent."""
         return TransientError(
-            f"The CalDAV server {urlsplit(self.url).netloc} for calendar {self.name!r} is not answering "
+            f"The CalDAV server {_host(self.url)} for calendar {self.name!r} is not answering "
             f"({detail}); docketd keeps the change queued and retries.",
             retry_after=retry_after,
         )
@@ -164,7 +172,8 @@ class DavTransport:
                 detail, retry_after = f"HTTP {exc.status} on {what}", exc.retry_after_seconds
             except dav_error.NotFoundError as exc:
                 raise PermanentError(
-                    f"The CalDAV URL {self.url} for calendar {self.name!r} was not found (HTTP 404) "
+                    f"The CalDAV URL {redact_credentials(self.url)} for calendar {self.name!r} was not found "
+                    "(HTTP 404) "
                     f"during {what}; fix url in {where}."
                 ) from exc
             except dav_error.DAVError as exc:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from daemon.config_net import redact_credentials
+
 if TYPE_CHECKING:
     from daemon.service import Service
 
@@ -70,7 +72,8 @@ def fetch_busy(calendars_of: Mapping[str, Sequence[str]], reader_of: Callable[[s
                 days = read(start, end)
                 out.setdefault(person, set()).update(days)
             except Exception as exc:  # noqa: BLE001 - free/busy is advisory; one calendar must not stop others
-                log.warning("Could not read free/busy of calendar %s for %s: %s", name, person, exc)
+                log.warning("Could not read free/busy of calendar %s for %s: %s", name, person,
+                            redact_credentials(str(exc)))
                 failed.add(person)
     # Half an answer would erase the days the unreachable calendar knows: keep that person's cache.
     return {p: days for p, days in out.items() if p not in failed}

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from daemon.addresses import is_email
+from daemon.config_net import check_serve, check_url_credentials
+from daemon.config_schema import check_shape
 from daemon.errors import ConfigError
 
 ON_EDIT_POLICIES = ("restore", "keep")
@@ -140,11 +143,9 @@ def load_config(path: Path, base_dir: Path | None = None) -> Config:
 def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
     """Validate a parsed TOML document; raise ConfigError listing every problem."""
     c = _Collector(path)
-    known_top = {"daemon", "ics", "people", "calendars", "sources", "routing", "intake", "rules",
-                 "closures", "sync", "flags", "digest", "reminders"}
-    for key in raw:
-        if key not in known_top:
-            c.add(key, f"unknown section; known sections are: {', '.join(sorted(known_top))}.")
+    # Types and unknown keys of every section (daemon/config_schema.py); what follows reads the copy
+    # without the wrongly typed values, so each problem is reported once and nothing trips over one.
+    raw = check_shape(raw, c.add)
 
     d = raw.get("daemon", {})
     inbox = _str(d, "inbox", "daemon", c, "var/inbox") or "var/inbox"
@@ -162,11 +163,7 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
         ics_dir = _resolve(base, _str(ics, "dir", "ics", c, "var/calendars") or "var/calendars")
         serve = _str(ics, "serve", "ics", c, None)
         if serve:
-            host, _, port = serve.rpartition(":")
-            if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-                c.add("ics", f"serve = {serve!r} must be host:port, e.g. \"127.0.0.1:8765\".")
-            else:
-                ics_serve = (host, int(port))
+            ics_serve = check_serve(serve, bool(ics.get("serve_public", False)), c.add)
 
     calendars: dict[str, dict[str, Any]] = {}
     for name, section in raw.get("calendars", {}).items():
@@ -174,6 +171,8 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
             c.add(f"calendars.{name}", "must be a table with kind = \"google\" | \"outlook\" | \"caldav\" | \"ics\".")
             continue
         kind = section.get("kind")
+        for key, value in section.items():  # url, freebusy_url, api_endpoint, graph_endpoint ...
+            check_url_credentials(f"calendars.{name}", key, value, c.add)
         if kind not in ("google", "outlook", "caldav", "ics", "memory"):
             c.add(f"calendars.{name}", f"kind = {kind!r} is not one of google, outlook, caldav, ics.")
         on_edit = section.get("on_edit")
@@ -191,8 +190,10 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
     people: dict[str, Person] = {}
     for email, section in raw.get("people", {}).items():
         where = f'people."{email}"'
-        if "@" not in email:
-            c.add(where, "the table name must be the person's e-mail address, e.g. [people.\"jdoe@firm.com\"].")
+        if not is_email(email):
+            c.add(where, f"{email!r} is not an e-mail address docketd accepts (letters, digits and . _ % + ' - "
+                         "before the @); the table name must be the person's address, e.g. "
+                         "[people.\"jdoe@firm.com\"].")
         cals = tuple(section.get("calendars", ()))
         for cal in cals:
             if cal not in calendars:
@@ -217,6 +218,10 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
 
     routing = raw.get("routing", {})
     routing_default = tuple(e.lower() for e in routing.get("default", ()))
+    for e in routing_default:
+        if not is_email(e):
+            c.add("routing", f"default lists {e!r}, which is not an e-mail address; write e.g. "
+                             "default = [\"docketing@firm.com\"].")
 
     sync_raw = raw.get("sync", {})
     on_edit = sync_raw.get("on_edit", "restore")
@@ -244,6 +249,8 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
 
     sources = {name: dict(s) for name, s in raw.get("sources", {}).items()}
     for name, s in sources.items():
+        for key, value in s.items():
+            check_url_credentials(f"sources.{name}", key, value, c.add)
         if s.get("kind") not in ("google-sheet", "excel"):
             c.add(f"sources.{name}", f"kind = {s.get('kind')!r} must be \"google-sheet\" or \"excel\".")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import sqlite3
 from collections.abc import Callable
@@ -28,7 +29,9 @@ from connectors.base import (
     connector_class,
 )
 from connectors.ics import IcsConnector
+from daemon.addresses import file_stem, legacy_file_stem
 from daemon.config import Config, credentials_dir
+from daemon.config_net import redact_credentials
 from daemon.models import RemoteEvent, RemoteRef
 from daemon.serial import entry_from_dict, parse_stamp
 from daemon.store import OutboxRow, Store
@@ -67,7 +70,9 @@ class ConnectorPool:
         if target not in self._cache:
             if target.startswith("ics:"):
                 assert self.config.ics_dir is not None
-                self._cache[target] = IcsConnector(target, self.config.ics_dir / f"{_safe(target[4:])}.ics")
+                path = ics_path(self.config.ics_dir, target)
+                self._adopt_legacy_file(target[4:], path)
+                self._cache[target] = IcsConnector(target, path)
             else:
                 section = self.config.calendars.get(target)
                 if section is None:
@@ -77,6 +82,21 @@ class ConnectorPool:
                 self._cache[target] = cls.from_config(target, section, self.ctx)
         return self._cache[target]
 
+    def _adopt_legacy_file(self, person: str, path: Path) -> None:
+        # An address with ' or % had its calendar under the old name (those characters as '_'); move
+        # it, or its entries would look deleted by hand. Not when the old name is itself someone's
+        # address: then the file is theirs.
+        legacy = path.with_name(f"{legacy_file_stem(person)}.ics")
+        claimed = set(self.config.people) | set(self.config.routing_default)
+        if legacy == path or path.exists() or not legacy.exists() or legacy.name[:-4] in claimed:
+            return
+        try:
+            os.rename(legacy, path)
+        except OSError as exc:
+            log.warning("Could not rename %s to %s: %s", legacy, path, exc)
+            return
+        log.info("Renamed %s to %s (calendar file names now keep every address apart).", legacy.name, path.name)
+
     def close(self) -> None:
         """Close every connector."""
         for c in self._cache.values():
@@ -85,8 +105,8 @@ class ConnectorPool:
 
 
 def _safe(name: str) -> str:
-    """A file name for a person's calendar (their e-mail, with path characters replaced)."""
-    return "".join(ch if ch.isalnum() or ch in "@._-+" else "_" for ch in name) or "_"
+    """A file name for a person's calendar: their e-mail, other characters %-encoded (never colliding)."""
+    return file_stem(name)
 
 
 def ics_path(ics_dir: Path, target: str) -> Path:
@@ -166,8 +186,9 @@ class Dispatcher:
         except ConnectorError as exc:
             results = [OpResult(op, None, exc) for op in self._ops(target, rows)]
         except Exception as exc:  # noqa: BLE001 - a connector bug must not stop the daemon
-            log.exception("connector %s failed", target)
-            results = [OpResult(op, None, TransientError(f"{type(exc).__name__}: {exc}"))
+            log.error("connector %s failed: %s", target, redact_credentials(f"{type(exc).__name__}: {exc}"),
+                      exc_info=log.isEnabledFor(logging.DEBUG))
+            results = [OpResult(op, None, TransientError(redact_credentials(f"{type(exc).__name__}: {exc}")))
                        for op in self._ops(target, rows)]
         by_uid = {r.uid: r for r in rows}
         with self.store.transaction() as db:
@@ -180,6 +201,7 @@ class Dispatcher:
                 report: DispatchReport) -> None:
         err = res.error
         stamp = self.stamp()
+        text = redact_credentials(str(err)) if err is not None else ""  # never store a URL's password
         if err is None:
             if row.op == "delete":
                 db.execute("DELETE FROM sync WHERE target=? AND uid=?", (target, row.uid))
@@ -199,18 +221,18 @@ class Dispatcher:
             delay = backoff_seconds(row.attempts + 1, err.retry_after, self.rng,
                                     self.config.sync.max_backoff_seconds)
             db.execute("UPDATE outbox SET attempts=attempts+1, next_at=?, last_error=? WHERE id=?",
-                       (now + delay, str(err), row.id))
+                       (now + delay, text, row.id))
             report.retrying += 1
             return
         if isinstance(err, AuthError):
             db.execute("UPDATE outbox SET attempts=attempts+1, next_at=?, last_error=? WHERE id=?",
-                       (now + AUTH_RETRY_SECONDS, str(err), row.id))
-            _flag(db, target, "auth", "critical", f"Calendar {target}: {err}",
+                       (now + AUTH_RETRY_SECONDS, text, row.id))
+            _flag(db, target, "auth", "critical", f"Calendar {target}: {text}",
                   "Fix the credentials as the message says; the pending changes wait in the outbox.", stamp)
             report.retrying += 1
             return
-        db.execute("UPDATE outbox SET attempts=attempts+1, dead=1, last_error=? WHERE id=?", (str(err), row.id))
-        reason = str(err).rstrip(".")
+        db.execute("UPDATE outbox SET attempts=attempts+1, dead=1, last_error=? WHERE id=?", (text, row.id))
+        reason = text.rstrip(".")
         _flag(db, f"{target}|{row.uid}", "sync-failed", "critical",
               f"Matter {row.key.split('|', 1)[0]}: calendar {target} refused the entry {entry_name(row)}: "
               f"{reason}.",

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from daemon.config_net import redact_credentials
 from daemon.errors import DocketdError
 from daemon.store import SCHEMA_VERSION, Store
 
@@ -25,6 +26,8 @@ FORMAT_VERSION = 1
 TABLES = ("files", "matters", "triggers", "deadlines", "sync", "outbox", "flags", "kv")
 JSON_COLUMNS = {("matters", "payload"), ("triggers", "payload"), ("deadlines", "payload"),
                 ("sync", "entry"), ("outbox", "entry")}
+# Error texts that may quote a calendar URL; a password in one is never exported.
+REDACTED_COLUMNS = {("outbox", "last_error"), ("flags", "message")}
 ORDER_BY = {"files": "checksum", "matters": "matter", "triggers": "matter, event, ref", "deadlines": "key",
             "sync": "target, uid", "outbox": "id", "flags": "id", "kv": "key"}
 
@@ -52,6 +55,8 @@ def export_docket(store: Store, exported_at: str) -> dict[str, Any]:
                 for col in row:
                     if (table, col) in JSON_COLUMNS and row[col] is not None:
                         row[col] = json.loads(row[col])
+                    elif (table, col) in REDACTED_COLUMNS and isinstance(row[col], str):
+                        row[col] = redact_credentials(row[col])  # stored by an older version, maybe
                 rows.append(row)
             tables[table] = rows
     finally:

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from daemon.docket import Docket, RecomputeReport, now_iso
-from daemon.intake import IntakeResult, RowError, read_intake
+from daemon.intake import IntakeResult, RowError, parse_intake, read_intake
+from daemon.intake_file import NotIntake, NotReady, Snapshot, move_checked, still_there, take_snapshot
 from daemon.models import Provenance, TriggerEvent
 from daemon.planner import MatterFacts
 
 MAX_CHECKSUM_BYTES = 512 * 1024 * 1024
 CROSS_DIRTY = "cross_dirty"  # kv key: set when cross-matter flags need a refresh
 REPORT_MODE = 0o640  # .errors.txt beside a rejected file: the docket group reads it, the world does not
+MAX_REPORT_LINE = 400  # a report quotes the cell it is about, never pages of a file
 
 
 @dataclass
@@ -30,16 +33,19 @@ class FileReport:
     """What happened to one dropped file."""
 
     name: str
-    status: str  # processed | rejected | partial | duplicate
+    status: str  # processed | rejected | partial | duplicate | waiting | skipped
     rows: int = 0
     accepted: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     moved_to: Path | None = None
     recompute: RecomputeReport | None = None
+    note: str = ""  # why a file waits or was skipped, or was replaced after the read
 
     def summary(self) -> str:
         """One line for logs and the CLI."""
         where = f" -> {self.moved_to}" if self.moved_to else ""
+        if self.status in ("waiting", "skipped"):
+            return f"{self.name}: {self.status}; {self.note}"
         return (f"{self.name}: {self.status}, {len(self.accepted)} of {self.rows} rows accepted, "
                 f"{len(self.errors)} problems{where}")
 
@@ -128,48 +134,88 @@ def _report_text(report: FileReport, path: Path) -> str:
     for e in report.errors:
         where = f"row {e.row}" if e.row is not None else "file"
         col = f", column {e.column}" if e.column else ""
-        lines.append(f"- {display_name(path)}, {where}{col}: {e.message}")
+        message = e.message if len(e.message) <= MAX_REPORT_LINE else e.message[:MAX_REPORT_LINE] + "…"
+        lines.append(f"- {display_name(path)}, {where}{col}: {message}")
     return "\n".join(lines) + "\n"
 
 
-def write_report(path: Path, text: str) -> None:
-    """Write an error report readable by the shared folder's group, never by the world (mode 0640)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, REPORT_MODE)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        os.fchmod(f.fileno(), REPORT_MODE)  # whatever the umask, and for a report written over an old one
-        f.write(text)
+def write_report(dest: Path, text: str) -> None:
+    """Write an .errors.txt report readable by owner and group only (0640): it may quote cells."""
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, REPORT_MODE)
+    try:
+        os.fchmod(fd, REPORT_MODE)  # whatever the umask, and for a report written over an old one
+        os.write(fd, text.encode("utf-8"))
+    finally:
+        os.close(fd)
 
 
-def move_done(docket: Docket, path: Path, report: FileReport) -> None:
-    """Move the file to processed/ or rejected/ (with its .errors.txt); never delete it."""
+def _destination(docket: Docket, path: Path, report: FileReport) -> Path:
     cfg = docket.config
-    if report.errors:
-        dest = _unique(cfg.rejected_dir, path.name)
-        write_report(dest.parent / f"{dest.name}.errors.txt", _report_text(report, path))
+    return _unique(cfg.rejected_dir if report.errors else cfg.processed_dir, path.name)
+
+
+def move_done(docket: Docket, path: Path, report: FileReport, snap: Snapshot | None = None) -> bool:
+    """Move the file to processed/ or rejected/ (with its .errors.txt); never delete it.
+
+    With a snapshot, only the very file that was read is moved (see daemon.intake_file.move_checked);
+    False means the path now holds another file, which stays in the inbox to be read as itself.
+    """
+    dest = _destination(docket, path, report)
+    if snap is not None:
+        if not move_checked(snap, dest):
+            return False
     else:
-        dest = _unique(cfg.processed_dir, path.name)
-    os.replace(path, dest)
+        os.replace(path, dest)
+    if report.errors:
+        write_report(dest.parent / f"{dest.name}.errors.txt", _report_text(report, path))
     report.moved_to = dest
+    return True
 
 
-def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True) -> FileReport:
+READ_ATTEMPTS = 3
+
+
+def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True,
+                quiet_seconds: float = 10.0, unclosed: bool = False) -> FileReport:
     """Read one dropped file, commit its good rows and their calendar work, then move it.
 
-    cross=False leaves the cross-matter flags to a later `refresh` (the daemon does it once per loop
-    turn, not once per file) and marks them stale in the store so a crash cannot lose the refresh.
+    Status "waiting" (still being written: try later) and "skipped" (a symbolic link or not a regular
+    file: left alone) touch nothing. cross=False leaves the cross-matter flags to a later `refresh`
+    (the daemon does it once per loop turn, not once per file) and marks them stale in the store so
+    a crash cannot lose the refresh. unclosed: the watcher saw the file modified and not closed since
+    (see daemon.intake_file.hold_reason).
     """
     store = docket.store
-    checksum = file_checksum(path)
-    prior = store.file_status(checksum)
-    if prior == "processed":
-        # Fully applied before (a crash before the move, or the same file dropped again): move only, so
-        # an old file dropped again cannot undo a later correction. A file that had problems is read
-        # again: the user may have fixed the config (a court, a header alias) and re-dropped it; its good
-        # rows are the same facts and change nothing.
-        report = FileReport(display_name(path), "duplicate")
-        move_done(docket, path, report)
-        return report
-    result = read_intake(path, header_aliases=docket.config.header_aliases, check_event=event_checker(docket))
+    for _ in range(READ_ATTEMPTS):
+        try:
+            snap = take_snapshot(path, quiet_seconds=quiet_seconds, unclosed=unclosed)
+        except NotReady as exc:
+            return FileReport(display_name(path), "waiting", note=str(exc))
+        except NotIntake as exc:
+            return FileReport(display_name(path), "skipped", note=str(exc))
+        prior = store.file_status(snap.checksum)
+        if prior == "processed":
+            # Fully applied before (a crash before the move, or the same file dropped again): move only, so
+            # an old file dropped again cannot undo a later correction. A file that had problems is read
+            # again: the user may have fixed the config (a court, a header alias) and re-dropped it; its
+            # good rows are the same facts and change nothing.
+            report = FileReport(display_name(path), "duplicate")
+            if move_done(docket, path, report, snap):
+                return report
+            continue
+        result = parse_intake(snap.data, path.name, size=snap.size if snap.too_large else None,
+                              header_aliases=docket.config.header_aliases, check_event=event_checker(docket))
+        if not still_there(snap):
+            continue  # replaced or rewritten while parsed: read what is there now
+        return _commit(docket, path, snap, result, now, cross)
+    return FileReport(display_name(path), "waiting", note=f"{display_name(path)} kept changing while it was read; "
+                      "it is read again once it stays unchanged.")
+
+
+def _commit(docket: Docket, path: Path, snap: Snapshot, result: IntakeResult, now: datetime,
+            cross: bool) -> FileReport:
+    store = docket.store
+    checksum = snap.checksum
     good, late_errors = resolve_rows(docket, result, now.date())
     errors = sorted([*result.errors, *late_errors], key=lambda e: (e.row or 0, e.column or ""))
     report = FileReport(display_name(path), "processed", rows=result.rows,
@@ -186,9 +232,49 @@ def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True
                    "ON CONFLICT(checksum) DO UPDATE SET name=excluded.name, received_at=excluded.received_at, "
                    "status=excluded.status, rows=excluded.rows, errors=excluded.errors, moved_to=NULL",
                    (checksum, display_name(path), stamp, report.status, result.rows, len(errors)))
-    move_done(docket, path, report)
+    if not move_done(docket, path, report, snap):
+        # The rows read are committed under the checksum of the bytes read; what is at the path now is
+        # another file (or the same one rewritten), left in the inbox to be read as the file it is.
+        report.note = f"{display_name(path)} was replaced after it was read; the new file is read next."
+        return report
     with store.transaction() as db:
         db.execute("UPDATE files SET moved_to=? WHERE checksum=?", (as_text(str(report.moved_to)), checksum))
+    return report
+
+
+def reject_unreadable(docket: Docket, path: Path, exc: BaseException, now: datetime) -> FileReport:
+    """Set aside a file that could not be read after retries: rejected/ with a report, and a files row.
+
+    A file docketd may not open (mode 000, another owner) is moved, not held: the rejected folder and
+    its report are where a person looks for a drop that did not work, and the row shows in `status`.
+    """
+    name = display_name(path)
+    if isinstance(exc, PermissionError):
+        try:
+            st = os.lstat(path)
+            detail = f" (mode {stat.S_IMODE(st.st_mode):03o}, owner uid {st.st_uid})"
+        except OSError:
+            detail = ""
+        message = (f"docketd may not read this file: permission denied{detail}. Give the docketd service "
+                   f"user read access (e.g. chmod 644 \"{name}\"), then drop it again.")
+    else:
+        message = (f"docketd could not process this file ({type(exc).__name__}: {exc}); check the file "
+                   "opens, then drop it again. If it keeps failing, send it with the daemon log to support.")
+    report = FileReport(name, "rejected", errors=[RowError(name, None, None, message)])
+    try:
+        st = os.lstat(path)
+        key = f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{name}"
+    except OSError:
+        key = f"{name}:{now_iso(now)}"
+    # Its bytes could not be read, so its key is not a content checksum: a readable copy dropped
+    # later has another key and is read normally.
+    checksum = "unreadable:" + hashlib.sha256(key.encode()).hexdigest()
+    move_done(docket, path, report)
+    with docket.store.transaction() as db:
+        db.execute("INSERT INTO files (checksum, name, received_at, status, rows, errors, moved_to) "
+                   "VALUES (?, ?, ?, 'rejected', 0, 1, ?) ON CONFLICT(checksum) DO UPDATE SET "
+                   "received_at=excluded.received_at, moved_to=excluded.moved_to",
+                   (checksum, name, now_iso(now), as_text(str(report.moved_to))))
     return report
 
 

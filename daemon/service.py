@@ -22,10 +22,11 @@ from types import FrameType
 from zoneinfo import ZoneInfo
 
 from daemon.config import Config, load_config
+from daemon.config_net import redact_credentials
 from daemon.dispatcher import ConnectorPool, Dispatcher
 from daemon.docket import Docket, now_iso
 from daemon.engine import load_rulebook
-from daemon.errors import DocketdError, StoreError
+from daemon.errors import ConfigError, DocketdError, StoreError
 from daemon.feed_server import FeedServer
 from daemon.pipeline import CROSS_DIRTY, FileReport, ingest_file
 from daemon.sdnotify import Notifier
@@ -54,6 +55,7 @@ class Service:
         self.stop_event = threading.Event()
         self.reload_requested = False
         self.attempts: dict[Path, int] = {}
+        self.waiting: set[Path] = set()
         self.last_day: date | None = None
         self.day_backlog: list[str] = []
         self.day_total = 0
@@ -99,6 +101,11 @@ class Service:
         except DocketdError as exc:
             log.error("Config reload failed; still running on the previous config. %s", exc)
             return
+        # A config check that misses a case must still never stop the daemon on a reload (issue 18, B7).
+        except Exception as exc:  # noqa: BLE001
+            log.error("Config reload failed (%s: %s); still running on the previous config. Fix %s and "
+                      "send SIGHUP again.", type(exc).__name__, exc, self.config_path)
+            return
         self.pool.close()
         self.config = new
         self.rules = rules
@@ -119,7 +126,8 @@ class Service:
         if not path.exists() or not is_candidate(path):
             return None
         try:
-            report = ingest_file(self.docket, path, self.now(), cross=False)
+            unclosed = self.watcher.unclosed(path) if self.watcher is not None else False
+            report = ingest_file(self.docket, path, self.now(), cross=False, unclosed=unclosed)
         except (sqlite3.OperationalError, StoreError) as exc:  # read-only, locked, full: ours, not the file's
             self._storage_failed(path, exc)
             return None
@@ -129,12 +137,27 @@ class Service:
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the daemon
             log.exception("Unexpected error while reading %s", path)
             return self._retry_or_reject(path, exc)
+        if report.status == "waiting":
+            # Still open for writing (issue 18 B1): its close event reports it again; the retry is a
+            # safety net for a lost event. Said once per file, not at every retry.
+            if path not in self.waiting:
+                self.waiting.add(path)
+                log.info("Waiting for %s", report.note)
+            if self.watcher is not None:
+                self.watcher.retry_later(path)
+            return report
+        self.waiting.discard(path)
+        if report.status == "skipped":
+            log.warning("Skipping %s", report.note)
+            return report
         self.attempts.pop(path, None)
         if self.storage_problem is not None:
             log.info("docketd can write its state %s again; waiting files are being read.", self.config.state)
             self.storage_problem = None
         self.processed += 1
         (log.warning if report.errors else log.info)("%s", report.summary())
+        if report.note:
+            log.info("%s", report.note)
         return report
 
     def _storage_failed(self, path: Path, exc: Exception) -> None:
@@ -154,18 +177,15 @@ class Service:
         if n < MAX_FILE_ATTEMPTS:
             threading.Timer(1.0 * n, self.files.put, args=(path,)).start()
             return None
-        from daemon.intake import RowError
-        from daemon.pipeline import move_done
+        from daemon.pipeline import reject_unreadable
 
-        report = FileReport(path.name, "rejected", errors=[RowError(
-            path.name, None, None, f"docketd could not process this file ({type(exc).__name__}: {exc}); "
-            "check the file opens, then drop it again. If it keeps failing, send it with the daemon log "
-            "to support.")])
-        try:
-            move_done(self.docket, path, report)
-        except OSError:
-            log.exception("Could not move %s to rejected/", path)
         self.attempts.pop(path, None)
+        try:
+            report = reject_unreadable(self.docket, path, exc, self.now())
+        except Exception:  # noqa: BLE001 - setting one file aside must not stop the daemon
+            log.exception("Could not set %s aside in rejected/", path)
+            return None
+        log.warning("%s", report.summary())
         return report
 
     def drain_files(self) -> None:
@@ -235,7 +255,8 @@ class Service:
             try:
                 n = self.dispatcher.verify(target)
             except Exception as exc:  # noqa: BLE001 - an unreachable calendar is retried next period
-                log.warning("Could not check calendar %s for hand edits: %s", target, exc)
+                log.warning("Could not check calendar %s for hand edits: %s", target,
+                            redact_credentials(str(exc)))
                 continue
             if n:
                 log.warning("Calendar %s: %d entries were changed by hand", target, n)
@@ -293,12 +314,22 @@ class Service:
         signal.signal(signal.SIGTERM, self._on_term)
         signal.signal(signal.SIGINT, self._on_term)
         signal.signal(signal.SIGHUP, self._on_hup)
+        # The intake writer check takes a read lease for a moment; a lease break is signalled with SIGIO,
+        # whose default action would end the daemon (daemon/intake_file.py).
+        signal.signal(signal.SIGIO, signal.SIG_IGN)
         cfg = self.config
         from daemon.secrets import log_secret_warnings
 
         log_secret_warnings(cfg)
         if cfg.ics_dir is not None and cfg.ics_serve is not None:
-            self.feed = FeedServer(cfg.ics_serve[0], cfg.ics_serve[1], cfg.ics_dir, pages=self._pages())
+            try:
+                self.feed = FeedServer(cfg.ics_serve[0], cfg.ics_serve[1], cfg.ics_dir, pages=self._pages())
+            except OSError as exc:
+                self.store.close()
+                raise ConfigError(
+                    f"{cfg.path}: [ics] serve = '{cfg.ics_serve[0]}:{cfg.ics_serve[1]}' cannot be used "
+                    f"({exc.strerror or exc}); the port is in use by another program (another docketd?) or "
+                    "the address is not this machine's. Pick a free port or stop the other program.") from None
             self.feed.start()
         self.watcher = InboxWatcher(cfg.inbox, self.files.put, polling=bool(cfg.raw.get("daemon", {})
                                                                              .get("polling", False)))

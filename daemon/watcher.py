@@ -1,7 +1,8 @@
 """The inbox watcher: tells the pipeline when a dropped intake file is complete, once.
 
 A file is complete when its writer closed it (inotify IN_CLOSE_WRITE, watchdog's "closed" event) or
-it was renamed into the inbox, and its size and mtime then stay the same for `settle_seconds`.
+it was renamed into the inbox (from this folder or another one on the same file system), and its
+size and mtime then stay the same for `settle_seconds`. Symbolic links are never reported.
 Files seen only as created or modified (a move from another filesystem, polling on a network
 share) must stay unchanged for the longer `slow_settle_seconds`; files still being written
 (modified, never closed) wait `writing_settle_seconds` as a safety net for a lost close event.
@@ -15,6 +16,7 @@ import logging
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,8 +77,32 @@ class _Pending:
     kind: str
 
 
+_ATTRIB_ONLY: Counter[str] = Counter()  # path -> attribute-only events not yet handled
+_ATTRIB_LOCK = threading.Lock()
+
+
+def _attrib_only(path: str) -> bool:
+    with _ATTRIB_LOCK:
+        if _ATTRIB_ONLY[path] > 0:
+            _ATTRIB_ONLY[path] -= 1
+            if not _ATTRIB_ONLY[path]:
+                del _ATTRIB_ONLY[path]
+            return True
+    return False
+
+
 if InotifyEmitter is not None:
     class _PromptBuffer(InotifyBuffer):
+        def read_event(self):  # type: ignore[no-untyped-def]  # watchdog's own signature
+            event = super().read_event()
+            # watchdog reports IN_ATTRIB (chmod, utime: `cp -p` after its close) as "modified", like a
+            # write; the handler needs to know it was no write, so a closed file is not thought open.
+            if (event is not None and not isinstance(event, tuple) and event.is_attrib and not event.is_modify
+                    and not event.is_directory):
+                with _ATTRIB_LOCK:
+                    _ATTRIB_ONLY[os.fsdecode(event.src_path)] += 1
+            return event
+
         # watchdog holds an unpaired IN_MOVED_FROM for 0.5 s, hoping to pair it with an IN_MOVED_TO, and
         # every event queued behind it waits as well. Each processed file leaving the inbox is such an
         # event, so a file dropped within 0.5 s of the previous one was seen up to 0.5 s late (make bench:
@@ -88,6 +114,12 @@ if InotifyEmitter is not None:
         def on_thread_start(self) -> None:
             self._inotify = _PromptBuffer(os.fsencode(self.watch.path), recursive=self.watch.is_recursive,
                                           event_mask=self.get_event_mask_from_filter())
+
+        def queue_events(self, timeout: float, *, full_events: bool = False) -> None:
+            # Issue 19 item 5: an unpaired IN_MOVED_TO (a file renamed in from another folder) is a move,
+            # not a creation: the file is complete the moment it appears, so it takes the fast path.
+            # (A file still open for writing is held back by the pipeline's writer check all the same.)
+            super().queue_events(timeout, full_events=True)
 
 
 def _native_observer() -> BaseObserver:
@@ -121,7 +153,7 @@ class _Handler(FileSystemEventHandler):
         elif isinstance(event, FileCreatedEvent):
             w._note(src, SLOW)
         elif isinstance(event, FileModifiedEvent):
-            w._note(src, SLOW if w.polling else WRITING)
+            w._note(src, SLOW if w.polling else WRITING, written=not _attrib_only(os.fsdecode(event.src_path)))
 
 
 class InboxWatcher:
@@ -144,6 +176,7 @@ class InboxWatcher:
         self._pending: dict[Path, _Pending] = {}
         self._reported: dict[Path, Signature] = {}
         self._warned: set[Path] = set()
+        self._unclosed: set[Path] = set()  # modified and not closed since: a writer may still hold it
         self._cond = threading.Condition()
         self._stopping = False
         self._observer: BaseObserver | None = None
@@ -220,19 +253,44 @@ class InboxWatcher:
         if path.parent != self.inbox or path in self.exclude or not is_candidate(path):
             return False
         if path.is_symlink():
-            target = path.resolve()
-            if target.parent != self.inbox.resolve() or not target.is_file():
-                if path in self._warned:
-                    return False
+            # Never followed (issue 18 B3): a link can be re-pointed between any check and the open.
+            if path not in self._warned:
                 self._warned.add(path)
-                log.warning("Skipping %s: it is a symbolic link to %s, outside the inbox; copy the file "
-                            "into the inbox instead.", path.name, target)
-                return False
+                target = path.resolve()
+                where = "inside" if target.parent == self.inbox.resolve() else "outside"
+                log.warning("Skipping %s: it is a symbolic link to %s, %s the inbox; docketd does not follow "
+                            "links. Copy the file into the inbox instead.", path.name, target, where)
+            return False
         return path.is_file()
 
-    def _note(self, path: Path, kind: str) -> None:
+    def retry_later(self, path: Path, seconds: float | None = None) -> None:
+        """Report `path` again after `seconds` (default: the writing wait) even if it does not change.
+
+        For a file the pipeline could not read yet (still open for writing): its close event also
+        reports it, at once.
+        """
+        signature = _signature(path)
+        if signature is None:
+            return
+        with self._cond:
+            self._reported.pop(path, None)
+            wait = self.settle[WRITING] if seconds is None else seconds
+            self._pending[path] = _Pending(time.monotonic() + wait, signature, WRITING)
+            self._cond.notify_all()
+
+    def unclosed(self, path: Path) -> bool:
+        """True if the last thing seen of `path` was a write with no close after it (inotify only)."""
+        with self._cond:
+            return path in self._unclosed
+
+    def _note(self, path: Path, kind: str, *, written: bool = True) -> None:
         if path.parent != self.inbox or not is_candidate(path) or path in self.exclude:
             return
+        with self._cond:
+            if kind == WRITING and written:
+                self._unclosed.add(path)
+            elif kind == FAST:
+                self._unclosed.discard(path)
         signature = _signature(path)
         if signature is None:
             return
@@ -245,6 +303,7 @@ class InboxWatcher:
 
     def _forget(self, path: Path) -> None:
         with self._cond:
+            self._unclosed.discard(path)
             self._pending.pop(path, None)
             self._reported.pop(path, None)
 

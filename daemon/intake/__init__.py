@@ -27,6 +27,7 @@ __all__ = [
     "IntakeError",
     "IntakeResult",
     "RowError",
+    "parse_intake",
     "parse_records",
     "read_intake",
     "records_from_table",
@@ -42,22 +43,34 @@ def read_intake(path: Path, *, header_aliases: Mapping[str, str] | None = None,
 
     `check_event(court, event)` returns None when the court's rules know the event, else a
     sentence saying what is wrong. `sheet` picks a workbook's sheet (default: Intake, else the first).
+    (The daemon reads dropped files through daemon.intake_file and hands the bytes to parse_intake.)
     """
-    source = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # non-UTF-8 names
-    suffix = path.suffix.lower()
+    if path.suffix.lower() not in EXTENSIONS:
+        return parse_intake(b"", path.name, header_aliases=header_aliases, check_event=check_event)
+    try:
+        size = path.stat().st_size
+        data = b"" if file_size_problem(size) else path.read_bytes()
+    except OSError as exc:
+        raise IntakeError(f"Could not read the intake file {path}: {exc.strerror or exc}.") from exc
+    return parse_intake(data, path.name, size=size, header_aliases=header_aliases, check_event=check_event,
+                        sheet=sheet)
+
+
+def parse_intake(data: bytes, name: str, *, size: int | None = None,
+                 header_aliases: Mapping[str, str] | None = None,
+                 check_event: Callable[[str, str], str | None] | None = None,
+                 sheet: str | None = None) -> IntakeResult:
+    """Validate the bytes of an intake file named `name` (its format comes from the extension)."""
+    source = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # non-UTF-8 names
+    suffix = Path(name).suffix.lower()
     if suffix not in EXTENSIONS:
         hint = (" Old .xls workbooks are not read; open it in Excel and save it as .xlsx."
                 if suffix == ".xls" else "")
         return _file_error(source, f"docketd does not read '{suffix or 'no extension'}' files; save the "
                            f"intake as .csv, .xlsx, .json or .yaml.{hint}")
-    try:
-        size = path.stat().st_size
-        problem = file_size_problem(size)
-        if problem:
-            return _file_error(source, problem)
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IntakeError(f"Could not read the intake file {path}: {exc.strerror or exc}.") from exc
+    problem = file_size_problem(len(data) if size is None else size)
+    if problem:
+        return _file_error(source, problem)
     if not data.strip():
         return _file_error(source, "The file is empty; put a header row and one row per event in it.")
     checksum = hashlib.sha256(data).hexdigest()

@@ -17,7 +17,10 @@ from daemon.intake.values import (
     Uncalculated,
     ValueProblem,
     as_text,
+    char_name,
+    hidden_char,
     is_day_first,
+    normalize_text,
     parse_date,
     parse_emails,
 )
@@ -32,6 +35,7 @@ COLUMNS = ("matter", "title", "court", "event", "date", "time", "service", "ref"
 # file here, or from the stored matter in the pipeline (which reports it if the matter has none).
 REQUIRED_COLUMNS = ("matter", "event", "date")
 STATUSES = ("open", "closed")
+FREE_TEXT = ("title", "notes")  # free text: normalised (NFKC) but dashes kept, joiners allowed
 
 # Headers firms commonly use; a config's [intake.headers] table adds its own (and wins).
 BUILTIN_ALIASES: dict[str, str] = {
@@ -100,12 +104,23 @@ def _map_headers(raw_headers: list[str], source: str, header_aliases: Mapping[st
         owner[canonical] = raw
         mapping[raw] = canonical
     missing = [c for c in REQUIRED_COLUMNS if c not in owner]
-    if missing and raw_headers:
-        seen = ", ".join(f"'{h}'" for h in raw_headers if h.strip()) or "none"
+    if missing and raw_headers and not owner:
+        # Nothing here is an intake header: the file is probably not an intake file at all (a stray
+        # .env or notes), so its first line is not quoted back into a report others may read.
+        errors.append(RowError(source, None, missing[0],
+            f"The first row names none of the intake columns ({', '.join(REQUIRED_COLUMNS)} are needed); "
+            "is this an intake file? Put a header row (matter, court, event, date, ...) on top, or map "
+            "your headers to them under [intake.headers] in the config."))
+    elif missing and raw_headers:
+        seen = ", ".join(f"'{_clip(h)}'" for h in raw_headers if h.strip()) or "none"
         errors.append(RowError(source, None, missing[0],
             f"The header row has no {' / '.join(missing)} column (headers seen: {seen}); "
             "add the column, or map your header to it under [intake.headers] in the config."))
     return _Header(mapping, errors)
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first_row: int = 2,
@@ -165,6 +180,13 @@ def _parse_row(
 
     cells: dict[str, object] = {}
     for column, value in row.items():
+        hidden = _hidden(value, column)
+        if hidden:
+            bad(column, f"The cell holds an invisible or text-direction character ({char_name(hidden)}); "
+                        "it cannot be seen on screen but makes the value differ from what you read. "
+                        "Retype the value without it.")
+            continue
+        value = _normalized(value, column)
         shown = as_text(value)
         if isinstance(value, Uncalculated):
             bad(column, f"The cell holds the formula {shown} but the workbook has no saved value for it; open "
@@ -181,8 +203,9 @@ def _parse_row(
 
     matter = text.get("matter", "")
     errored = {e.column for e in errors}
-    if not matter and "matter" not in errored:
-        bad("matter", "The matter number is missing; every row needs one, e.g. 2026-0142.")
+    if not matter:
+        if "matter" not in errored:
+            bad("matter", "The matter number is missing; every row needs one, e.g. 2026-0142.")
     elif "|" in matter or any(ord(ch) < 32 for ch in matter):
         bad("matter", f"The matter number '{matter}' contains '|' or a control character; remove it.")
     elif matter[0] in "=+-@":
@@ -255,6 +278,24 @@ def _parse_row(
         paralegals=people.get("paralegal", ()), status=status, notes=text.get("notes") or None,
         provenance=Provenance(source=source, row=number, checksum=checksum),
     ), []
+
+
+def _hidden(value: object, column: str) -> str | None:
+    texts = value if isinstance(value, list) else [value]
+    free = column in FREE_TEXT
+    return next((ch for t in texts if isinstance(t, str) and (ch := hidden_char(t, free_text=free))), None)
+
+
+def _normalized(value: object, column: str) -> object:
+    # Issue 18 B12: '2026\u20110142' and fullwidth digits are the matter 2026-0142, not new matters.
+    identifier = column not in FREE_TEXT
+    if isinstance(value, Uncalculated):
+        return value
+    if isinstance(value, str):
+        return normalize_text(value, identifier=identifier)
+    if isinstance(value, list):
+        return [normalize_text(v, identifier=identifier) if isinstance(v, str) else v for v in value]
+    return value
 
 
 def _resolve_repeats(triggers: list[TriggerEvent], source: str) -> tuple[list[TriggerEvent], list[RowError]]:

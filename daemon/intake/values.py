@@ -14,7 +14,10 @@ Anything that could be read two ways is refused, never guessed:
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time
+
+from daemon.addresses import EMAIL
 
 MONTHS = {
     name: number
@@ -45,8 +48,9 @@ _OTHER_NUMERIC = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 _MONTH_FIRST = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?\s*([AaPp]\.?[Mm]\.?)?$")
-# The local part may not start with a spreadsheet formula character (= + - @): refused, not guessed.
-_EMAIL = re.compile(r"^[^@\s;,<>()\"=+\-][^@\s;,<>()\"]*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+# One rule with the config (daemon/addresses.py): a/b@x and a_b@x must never both be accepted, and the
+# local part may not start with a spreadsheet formula character (= + - @): refused, not guessed.
+_EMAIL = EMAIL
 EXCEL_ERRORS = frozenset({"#REF!", "#VALUE!", "#N/A", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!"})
 MIN_YEAR, MAX_YEAR = 1900, 2199
 ISO_HINT = "write it as year-month-day, e.g. 2026-01-05"
@@ -184,3 +188,28 @@ def as_text(value: object) -> str:
     if isinstance(value, date | time):
         return value.isoformat()
     return str(value).strip()
+
+
+# Dashes NFKC leaves alone (U+2011 NON-BREAKING HYPHEN becomes U+2010, not '-'): folded in identifiers.
+_DASHES = {ord(c): "-" for c in "\u2010\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"}
+_JOINERS = frozenset("\u200c\u200d")  # ZWNJ/ZWJ: ordinary writing in Persian, Indic scripts and emoji
+
+
+def char_name(ch: str) -> str:
+    """'U+200B ZERO WIDTH SPACE': how a character is named in an error."""
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')}"
+
+
+def hidden_char(text: str, *, free_text: bool = False) -> str | None:
+    """The first invisible or text-direction character in `text` (format, line/paragraph separators,
+    private use, unassigned), else None; free text may keep ZWJ/ZWNJ."""
+    for ch in text:
+        if unicodedata.category(ch) in ("Cf", "Zl", "Zp", "Co", "Cn") and not (free_text and ch in _JOINERS):
+            return ch
+    return None
+
+
+def normalize_text(text: str, *, identifier: bool = False) -> str:
+    """NFKC (UAX #15: fullwidth digits, compatibility forms -> plain ones); identifiers fold dashes to '-'."""
+    out = unicodedata.normalize("NFKC", text)
+    return out.translate(_DASHES) if identifier else out
