@@ -25,9 +25,9 @@ from connectors.base import (
     Op,
     OpResult,
     TransientError,
-    connector_class,
 )
 from connectors.ics import IcsConnector
+from connectors.registry import connector_class
 from daemon.config import Config, credentials_dir
 from daemon.models import RemoteEvent, RemoteRef
 from daemon.serial import entry_from_dict, parse_stamp
