@@ -27,10 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TextIO
 
+from daemon.errors import DocketdError
 from daemon.models import CalendarEntry, RemoteEvent, RemoteRef
 
 
-class ConnectorError(Exception):
+class ConnectorError(DocketdError):
     """Base of every error a connector raises; the message is a sentence for a person."""
 
 

@@ -305,16 +305,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from daemon.engine import EngineError
-
     try:
         return int(args.func(args))
-    except DocketdError as exc:
+    except DocketdError as exc:  # the root of every user-facing error (daemon/errors.py)
         print(f"docketd: {exc}", file=sys.stderr)
         return exc.exit_code
-    except EngineError as exc:
-        print(f"docketd: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
