@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 def _ids(ids: Iterable[int]) -> str:
@@ -20,6 +21,9 @@ def _ids(ids: Iterable[int]) -> str:
 @cache
 def environment() -> Environment:
     """The one template environment: autoescape on, undefined names fail loudly."""
+    # Imported on first render: the daemon's start-up footprint does not carry Jinja2 until a page is made.
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     env = Environment(loader=PackageLoader("daemon", "data/templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     env.filters["ids"] = _ids
