@@ -32,7 +32,10 @@ INTAKE = (
     "matter,title,court,event,date,service,attorney\n"
     "2026-0142,Acme v. Widget,federal,summons_served,2026-01-05,personal,jdoe@firm.com\n"
     "2026-0157,Baker v. Coastal,ca-superior,summons_served,2026-01-05,personal,asmith@firm.com\n"
+    "2026-0160,Firm v. Court,firm-court,summons_served,2026-01-05,personal,jdoe@firm.com\n"
 )
+# A firm's own court in its own folder ([rules] dirs), read next to the shipped packs.
+FIRM_COURT = "court: firm-court\ntimezone: America/Los_Angeles\npacks: [frcp]\nholidays: federal\n"
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -90,6 +93,10 @@ def test_installed_package_lists_rules_and_previews_outside_the_checkout(tmp_pat
     assert {"frcp.answer", "ca.answer"} <= rules, listed
     assert any(r.startswith("frap.") for r in rules), listed
 
+    (away / "firm-rules").mkdir()
+    (away / "firm-rules" / "firm-court.yaml").write_text(FIRM_COURT, encoding="utf-8")
+    (away / "docketd.toml").write_text('[daemon]\nstate = "state.db"\n\n[rules]\ndirs = ["firm-rules"]\n',
+                                       encoding="utf-8")
     (away / "intake.csv").write_text(INTAKE, encoding="utf-8")
     out = json.loads(_run([docketd, "preview", "intake.csv", "--json", "--today", "2026-01-06"], away, env).stdout)
     answers = {d["matter"]: d for d in out["deadlines"] if d["rule"] in ("frcp.answer", "ca.answer")}
@@ -98,3 +105,5 @@ def test_installed_package_lists_rules_and_previews_outside_the_checkout(tmp_pat
     assert answers["2026-0142"]["citation"].startswith("Fed. R. Civ. P. 12(a)(1)(A)(i)")
     # CCP 412.20(a)(3): 30 days after personal service on 2026-01-05 -> Wed 2026-02-04.
     assert answers["2026-0157"]["due"] == "2026-02-04"
+    # The firm's court counts under FRCP like `federal`: the same 2026-01-26.
+    assert answers["2026-0160"]["due"] == "2026-01-26" and answers["2026-0160"]["court"] == "firm-court"
