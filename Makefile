@@ -53,8 +53,10 @@ system-deps:
 	  else echo "warning: systemd-analyze missing and not root; the unit tests will be skipped"; fi; \
 	fi
 
+## lint: ruff, then the import contracts in pyproject.toml ([tool.importlinter]) with import-linter
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check daemon connectors tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

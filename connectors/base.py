@@ -25,12 +25,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, TextIO
 
+from daemon.errors import DocketdError
 from daemon.models import CalendarEntry, RemoteEvent, RemoteRef
 
 
-class ConnectorError(Exception):
+class ConnectorError(DocketdError):
     """Base of every error a connector raises; the message is a sentence for a person."""
 
 
@@ -95,10 +96,19 @@ class OpResult:
     error: ConnectorError | None = None
 
 
+@dataclass(frozen=True)
+class AuthRequest:
+    """What `docketd auth KIND` hands a connector's sign-in: who signs in, for which [calendars.NAME]."""
+
+    account: str
+    calendar: str | None = None  # the --calendar the person named, if any
+    port: int = 0  # Google's loopback redirect port when the section sets none; 0 picks a free one
+
+
 class Connector(ABC):
     """A calendar docketd writes to. One instance per configured [calendars.NAME]."""
 
-    capabilities = Capabilities()
+    capabilities: ClassVar[Capabilities] = Capabilities()
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -107,6 +117,12 @@ class Connector(ABC):
     def from_config(cls, name: str, section: dict[str, Any], ctx: ConnectorContext) -> Connector:
         """Build the connector from its [calendars.NAME] config section."""
         raise NotImplementedError(f"{cls.__name__} cannot be configured from a file")
+
+    @classmethod
+    def sign_in(cls, request: AuthRequest, section: dict[str, Any], ctx: ConnectorContext,
+                out: TextIO) -> int | None:
+        """`docketd auth KIND`: sign in (or check a login), report to `out`; exit code, or None if not needed."""
+        return None
 
     @abstractmethod
     def create(self, entry: CalendarEntry) -> RemoteRef:
@@ -165,25 +181,3 @@ class ConnectorContext:
     state_dir: str
     credentials_dir: str | None = None
     config_dir: str = "."
-
-
-_REGISTRY: dict[str, str] = {
-    "memory": "connectors.memory:MemoryConnector",
-    "ics": "connectors.ics:IcsConnector",
-    "google": "connectors.google:GoogleConnector",
-    "outlook": "connectors.outlook:OutlookConnector",
-    "caldav": "connectors.caldav:CaldavConnector",
-}
-
-
-def connector_class(kind: str) -> Any:
-    """The connector class registered for a `kind = "..."` value."""
-    import importlib
-
-    try:
-        target = _REGISTRY[kind]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise PermanentError(f"Unknown calendar kind {kind!r}; use one of: {known}.") from None
-    module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)

@@ -15,10 +15,11 @@ Glossary (RFC 4791 / RFC 4918 words): a calendar is a collection URL; an object 
 
 from __future__ import annotations
 
-import argparse
 import logging
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any, TextIO, cast
 from urllib.parse import urljoin
@@ -30,6 +31,7 @@ from caldav.elements import dav
 
 from connectors.base import (
     AuthError,
+    AuthRequest,
     Capabilities,
     Connector,
     ConnectorContext,
@@ -45,7 +47,7 @@ from connectors.base import (
 )
 from connectors.caldav_http import DavTransport, RetryPolicy, parse_retry_after, read_password
 from connectors.ical_render import parse_vevent, render_calendar, render_vevent
-from daemon.config_net import redact_credentials
+from daemon.errors import redact_credentials
 from daemon.models import CalendarEntry, RemoteEvent, RemoteRef
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,11 @@ class CaldavConnector(Connector):
     """One CalDAV calendar; found from a calendar URL or a principal URL (+ optional calendar name)."""
 
     capabilities = Capabilities(max_reminders=None, max_reminder_minutes=None)
+
+    @classmethod
+    def sign_in(cls, request: AuthRequest, section: dict[str, Any], ctx: ConnectorContext, out: TextIO) -> int:
+        """`docketd auth caldav`: check the login and show the calendar docketd writes to."""
+        return auth_command(request, section, ctx, out)
 
     def __init__(
         self,
@@ -83,6 +90,13 @@ class CaldavConnector(Connector):
         self.http = DavTransport(name, self.url, username, password, timeout=timeout, verify=verify,
                                  retry=retry, sleep=sleep, clock=clock)
         self._calendar_url: str | None = None
+
+    def free_busy_days(self, start: date, end: date, tz: str, url: str | None,
+                       workday: tuple[clock_time, clock_time]) -> set[date]:
+        """Days the owner is out or busy all day, by a free-busy-query REPORT (to `url`, else this calendar)."""
+        from connectors.caldav_busy import caldav_busy_days
+
+        return caldav_busy_days(self, start, end, tz, url, workday)
 
     @classmethod
     def from_config(cls, name: str, section: dict[str, Any], ctx: ConnectorContext) -> CaldavConnector:
@@ -327,11 +341,9 @@ def _matches(current: RemoteEvent, entry: CalendarEntry) -> bool:
     )
 
 
-def auth_command(
-    args: argparse.Namespace, section: dict[str, Any], ctx: ConnectorContext, out: TextIO
-) -> int:
+def auth_command(request: AuthRequest, section: dict[str, Any], ctx: ConnectorContext, out: TextIO) -> int:
     """`docketd auth caldav`: check the credentials and show which calendar docketd will write to."""
-    name = getattr(args, "calendar", None) or "caldav"
+    name = request.calendar or "caldav"
     try:
         connector = CaldavConnector.from_config(name, section, ctx)
         try:

@@ -26,7 +26,7 @@ from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 
 from connectors.base import AuthError, ConnectorContext, ConnectorError, PermanentError, TransientError
-from daemon.config_net import redact_credentials
+from daemon.errors import redact_credentials
 
 log = logging.getLogger("connectors.caldav")
 T = TypeVar("T")

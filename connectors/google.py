@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 import google_auth_httplib2  # type: ignore[import-untyped]
 import httplib2
@@ -23,6 +23,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
 from connectors.base import (
+    AuthRequest,
     Capabilities,
     Connector,
     ConnectorContext,
@@ -64,6 +65,11 @@ class GoogleConnector(Connector):
     """One Google calendar (a person's primary or a shared docket calendar) via Calendar API v3."""
 
     capabilities = Capabilities(max_reminders=5, max_reminder_minutes=40320)
+
+    @classmethod
+    def sign_in(cls, request: AuthRequest, section: dict[str, Any], ctx: ConnectorContext, out: TextIO) -> int:
+        """`docketd auth google`: one user's consent by the loopback flow."""
+        return auth_command(request, section, ctx, out)
 
     def __init__(self, name: str, keeper: TokenKeeper, user: str, calendar_id: str = "primary",
                  api_endpoint: str = "", batch_endpoint: str = "", rendering: Rendering | None = None,

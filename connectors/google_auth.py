@@ -6,7 +6,6 @@ read-only, in $CREDENTIALS_DIRECTORY) and are saved atomically whenever Google i
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
@@ -21,7 +20,7 @@ from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 from google_auth_oauthlib.flow import InstalledAppFlow
 
-from connectors.base import AuthError, ConnectorContext, PermanentError
+from connectors.base import AuthError, AuthRequest, ConnectorContext, PermanentError
 
 log = logging.getLogger(__name__)
 
@@ -182,10 +181,9 @@ def _port(uri: str) -> str:
     return match.group(1) if match else "?"
 
 
-def auth_command(args: argparse.Namespace, section: dict[str, Any], ctx: ConnectorContext,
-                 out: TextIO) -> int:
+def auth_command(request: AuthRequest, section: dict[str, Any], ctx: ConnectorContext, out: TextIO) -> int:
     """`docketd auth google --account EMAIL`: one user's consent by the loopback flow; token saved 0600."""
-    account = str(getattr(args, "account", "") or section.get("account") or "")
+    account = str(request.account or section.get("account") or "")
     if not account:
         out.write("Say which Google account to authorise: docketd auth google --account you@firm.com\n")
         return 2
@@ -199,7 +197,7 @@ def auth_command(args: argparse.Namespace, section: dict[str, Any], ctx: Connect
     silence_token_loggers()
     flow = _PrintingFlow.from_client_secrets_file(str(resolve(str(secrets), ctx)), scopes=SCOPES)
     flow.out = out
-    port = int(section.get("oauth_redirect_port", getattr(args, "port", 0) or 0))
+    port = int(section.get("oauth_redirect_port", request.port or 0))
     try:
         creds = flow.run_local_server(host="localhost", port=port, open_browser=False,
                                       authorization_prompt_message="", login_hint=account,

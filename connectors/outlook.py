@@ -11,7 +11,6 @@ then write all.
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from connectors.base import (
+    AuthRequest,
     Capabilities,
     Connector,
     ConnectorContext,
@@ -62,6 +62,11 @@ class OutlookConnector(Connector):
     """One Outlook calendar (a mailbox's default calendar or one named by id)."""
 
     capabilities = Capabilities(max_reminders=1, max_reminder_minutes=None)
+
+    @classmethod
+    def sign_in(cls, request: AuthRequest, section: dict[str, Any], ctx: ConnectorContext, out: TextIO) -> int:
+        """`docketd auth outlook`: device-code sign-in, or a check of app-only credentials."""
+        return auth_command(request, section, ctx, out)
 
     def __init__(self, settings: OutlookSettings, auth: GraphAuth | None = None) -> None:
         super().__init__(settings.name)
@@ -274,10 +279,10 @@ def _shows(current: RemoteEvent, entry: CalendarEntry) -> bool:
     return (current.start, current.start_time, current.summary) == (entry.start, entry.start_time, entry.summary)
 
 
-def auth_command(args: argparse.Namespace, section: dict[str, Any], ctx: ConnectorContext, out: TextIO) -> int:
+def auth_command(request: AuthRequest, section: dict[str, Any], ctx: ConnectorContext, out: TextIO) -> int:
     """`docketd auth outlook --account EMAIL`: device-code sign-in (or a check of app-only credentials)."""
-    name = str(getattr(args, "calendar", None) or "outlook")
-    account = str(getattr(args, "account", "") or "").strip()
+    name = str(request.calendar or "outlook")
+    account = str(request.account or "").strip()
     expected = str(section.get("account") or section.get("mailbox") or "").strip()
     if account and expected and account.lower() != expected.lower():
         out.write(

@@ -1,7 +1,8 @@
-"""Free/busy: the optional connector capability `busy_days(start, end) -> set[date]`.
+"""Free/busy: the optional connector capabilities `busy_days` and `free_busy_days` (typed protocols below).
 
-A connector that can read its calendar's free/busy may implement `busy_days`; CalDAV calendars are
-read through connectors/caldav_busy.py (a free-busy-query REPORT) without touching the connector.
+A connector that can read its calendar's free/busy may implement `busy_days(start, end)`; the CalDAV
+connector implements `free_busy_days` (a free-busy-query REPORT, connectors/caldav_busy.py), which
+also takes the zone, another collection's URL and the working hours.
 docketd then flags deadlines that fall on a day the person is out or busy all day. Calendars that
 cannot tell are skipped silently: the configured `out_of_office` list still works for everyone.
 Fetched days are cached in the store (flag_store). Google (freeBusy.query) and Outlook (Graph
@@ -11,12 +12,11 @@ getSchedule) are not read yet.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from daemon.config_net import redact_credentials
+from daemon.errors import redact_credentials
 
 if TYPE_CHECKING:
     from daemon.service import Service
@@ -33,6 +33,16 @@ class SupportsBusyDays(Protocol):
         ...
 
 
+@runtime_checkable
+class SupportsFreeBusyQuery(Protocol):
+    """A calendar connector that answers a free/busy query for a span of days (CalDAV)."""
+
+    def free_busy_days(self, start: date, end: date, tz: str, url: str | None,
+                       workday: tuple[time, time]) -> set[date]:
+        """Days from start to end on which the owner is out or busy all day, read in zone `tz`."""
+        ...
+
+
 BusyReader = Callable[[date, date], set[date]]
 
 
@@ -46,12 +56,9 @@ def busy_reader(conn: object, section: Mapping[str, Any], tz: str,
         return None
     if isinstance(conn, SupportsBusyDays):
         return conn.busy_days
-    caldav = sys.modules.get("connectors.caldav")  # only loaded when a CalDAV calendar is configured
-    if caldav is not None and isinstance(conn, caldav.CaldavConnector):
-        from connectors.caldav_busy import caldav_busy_days
-
+    if isinstance(conn, SupportsFreeBusyQuery):
         url = section.get("freebusy_url") or None
-        return lambda start, end: caldav_busy_days(conn, start, end, tz, url, workday)
+        return lambda start, end: conn.free_busy_days(start, end, tz, url, workday)
     return None
 
 

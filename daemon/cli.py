@@ -7,7 +7,6 @@ config errors.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import os
@@ -24,8 +23,6 @@ from daemon.errors import ConfigError, DocketdError, UsageError
 log = logging.getLogger("docketd")
 
 DEFAULT_CONFIG_PLACES = ("docketd.toml", "/etc/docketd/docketd.toml")
-CLI_MODULES = ("daemon.cli_rules", "daemon.cli_agenda", "daemon.cli_sources", "daemon.cli_admin",
-               "daemon.cli_digest", "daemon.cli_service", "daemon.cli_example")
 
 
 def find_config(args: argparse.Namespace, required: bool) -> Config:
@@ -214,7 +211,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_auth(args: argparse.Namespace) -> int:
     """Sign in to a calendar service and store the token."""
-    from connectors.base import connector_class
+    from connectors.base import AuthRequest
+    from connectors.registry import connector_class
     from daemon.dispatcher import ConnectorPool
 
     config = find_config(args, required=True)
@@ -232,12 +230,11 @@ def cmd_auth(args: argparse.Namespace) -> int:
             raise UsageError(f"Several [calendars.*] sections have kind = \"{args.kind}\" "
                              f"({', '.join(names)}); pass --calendar NAME to say which one to sign in for.")
         names = mine
-    module = importlib.import_module(connector_class(args.kind).__module__)
-    auth = getattr(module, "auth_command", None)
-    if auth is None:
-        raise UsageError(f"Calendars of kind {args.kind} need no sign-in command.")
     pool = ConnectorPool(config)
-    code = int(auth(args, config.calendars[names[0]], pool.ctx, sys.stdout))
+    request = AuthRequest(account=args.account, calendar=args.calendar)
+    code = connector_class(args.kind).sign_in(request, config.calendars[names[0]], pool.ctx, sys.stdout)
+    if code is None:
+        raise UsageError(f"Calendars of kind {args.kind} need no sign-in command.")
     if code == 0 and config.state.exists():
         from daemon.store import Store
 
@@ -281,14 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--account", required=True, help="the mailbox to sign in as, e.g. you@firm.com")
     s.add_argument("--calendar", help="the [calendars.NAME] to use (default: the first of that kind)")
     s.set_defaults(func=cmd_auth)
-    for name in CLI_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+    # Imported here, not at the top: these modules import find_config/today_for from this one.
+    from daemon import cli_admin, cli_agenda, cli_digest, cli_example, cli_rules, cli_service, cli_sources
+
+    for group in (cli_rules, cli_agenda, cli_sources, cli_admin, cli_digest, cli_service, cli_example):
+        group.register(sub)
     _accept_global_options(sub)
     return p
 
@@ -311,16 +305,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from daemon.engine import EngineError
-
     try:
         return int(args.func(args))
-    except DocketdError as exc:
+    except DocketdError as exc:  # the root of every user-facing error (daemon/errors.py)
         print(f"docketd: {exc}", file=sys.stderr)
         return exc.exit_code
-    except EngineError as exc:
-        print(f"docketd: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -28,7 +28,7 @@ from daemon.digest import (
 )
 from daemon.digest_compose import Digest, as_test
 from daemon.digest_smtp import SmtpStepError, deliver, open_smtp
-from daemon.errors import UsageError
+from daemon.errors import DocketdError, UsageError
 from daemon.planner import FIRM_DOCKET
 from daemon.store import Store
 
@@ -216,9 +216,8 @@ def _send_test(args: argparse.Namespace, config: Config, s: DigestSettings, now:
                 smtp.close()
     except SmtpStepError as exc:
         print(exc)
-        print(f"docketd: the test message was not sent (the {exc.step} step failed). Nothing was marked; the "
-              "daily digest is not affected.", file=sys.stderr)
-        return 1
+        raise DocketdError(f"the test message was not sent (the {exc.step} step failed). Nothing was marked; "
+                           "the daily digest is not affected.") from exc
     print(f"Sent \"{test.subject}\" to {to}. It does not count as the day's digest: nothing was marked, and the "
           f"daily digest goes out as scheduled at {s.at:%H:%M}.")
     return 0

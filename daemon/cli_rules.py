@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from daemon.engine import EngineError, Rule, RuleBook, load_rulebook
+from daemon.engine import Rule, RuleBook, load_rulebook
 from daemon.engine.checks import check, version_span
 from daemon.engine.rulebook import read_all
+from daemon.errors import NotFoundError, UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,12 +59,8 @@ def _dirs(args: argparse.Namespace) -> tuple[list[Path], dict[str, Sequence[date
     return dirs + [Path(d) for d in (getattr(args, "extra_rule_dirs", None) or ())], closures
 
 
-def _book(args: argparse.Namespace) -> RuleBook | None:
-    try:
-        return load_rulebook(*_dirs(args))
-    except EngineError as exc:
-        print(f"docketd: {exc}", file=sys.stderr)
-        return None
+def _book(args: argparse.Namespace) -> RuleBook:
+    return load_rulebook(*_dirs(args))  # a PackError reaches daemon.cli.main, which reports it
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -101,15 +97,9 @@ def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
 def cmd_list(args: argparse.Namespace) -> int:
     """Print one line per rule."""
     book = _book(args)
-    if book is None:
-        return 1
     rules = book.rules()
     if getattr(args, "court", None):
-        try:
-            packs = set(book.court(args.court).packs)
-        except EngineError as exc:
-            print(f"docketd: {exc}", file=sys.stderr)
-            return 2
+        packs = set(book.court(args.court).packs)  # UnknownCourt: exit 2 with the known ids
         rules = [r for r in rules if r.pack in packs]
     rows = [("RULE", "PERIOD", "SERVICE", "CITATION")]
     rows += [(r.id, _period(r), r.service or "-", r.cite_short) for r in rules]
@@ -121,12 +111,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     """Print everything about one rule."""
     book = _book(args)
-    if book is None:
-        return 1
     found = [r for r in book.rules() if r.id == args.rule]
     if not found:
-        print(f"docketd: no rule {args.rule!r}; `docketd rules list` shows the ids.", file=sys.stderr)
-        return 2
+        raise UsageError(f"no rule {args.rule!r}; `docketd rules list` shows the ids.")
     r = found[0]
     courts = [c for c in book.court_ids() if r.pack in book.court(c).packs]
     lines = [
@@ -162,9 +149,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     config = find_config(args, required=False)
     if not Path(config.state).is_file():
-        print(f"docketd: no state database at {config.state}; run `docketd sync --once` first, or pass "
-              f"--config.", file=sys.stderr)
-        return 1
+        raise NotFoundError(f"no state database at {config.state}; run `docketd sync --once` first, or pass "
+                            f"--config.")
     store = Store(Path(config.state))
     try:
         rows = store.deadlines_for(args.matter)
@@ -174,9 +160,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
         rows = [r for r in rows if r["rule"] == args.rule or str(r["rule"]).startswith(args.rule + "/")]
     if not rows:
         what = f"rule {args.rule} of matter {args.matter}" if args.rule else f"matter {args.matter}"
-        print(f"docketd: no stored deadlines for {what}; `docketd status` lists the matters, "
-              f"`docketd preview FILE` shows what an intake row would give.", file=sys.stderr)
-        return 1
+        raise NotFoundError(f"no stored deadlines for {what}; `docketd status` lists the matters, "
+                            f"`docketd preview FILE` shows what an intake row would give.")
     for r in rows:
         label = r.get("cite_short") or r["citation"]
         print(f"{r['matter']}  {r['rule']}  {r['title']}: {r['due']}  [{label}]")

@@ -9,12 +9,12 @@ URL (`https://pat:secret@host/...`) would end up in logs, stored errors and `exp
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from daemon.errors import redact_credentials
+
 Problem = Callable[[str, str], None]
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#]+@")
 
 
 def check_serve(serve: str, public: bool, add: Problem) -> tuple[str, int] | None:
@@ -57,6 +57,3 @@ def check_url_credentials(where: str, key: str, url: object, add: Problem) -> No
                    "named by password_file = \"...\", and remove them from the address.")
 
 
-def redact_credentials(text: str) -> str:
-    """`text` with the user:password@ part of every URL in it replaced by ***@."""
-    return _USERINFO.sub(r"\1***@", text)

@@ -1,19 +1,18 @@
 """PURE: one person's daily digest — the next days' deadlines, what is new or changed, open flags.
 
 `compose` takes the agenda, the snapshot remembered at the previous digest and `today`; it returns
-the subject, plain text and HTML. No I/O, no clock.
+the subject, plain text and HTML (daemon/data/templates/digest.html.j2, autoescaped). No clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from html import escape
-from typing import Any
 
 from daemon.agenda import Agenda, AgendaItem, person_flags
 from daemon.flag_store import FlagRow, group_flags
+from daemon.html_render import render
 
 # What the digest remembers per deadline to tell "new" and "changed" next time.
 Snapshot = dict[str, dict[str, str]]
@@ -98,45 +97,14 @@ def _text(d: Digest, today: date, days: int, name: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def _rows(items: Sequence[AgendaItem], extra: Mapping[str, str] | None = None) -> str:
-    rows = []
-    for i in items:
-        dl = i.deadline
-        cls = f' class="flag-{i.worst}"' if i.worst else ""
-        style = {"critical": "background:#fbd9d7", "warning": "background:#fff1c9"}.get(i.worst, "")
-        was = f" (was {escape(extra[dl.key])})" if extra and dl.key in extra else ""
-        rows.append(f'<tr{cls} style="{style}"><td>{dl.due:%a} {dl.due.isoformat()}{was}</td>'
-                    f"<td>{escape(dl.matter)}</td><td>{'Task: ' if dl.kind != 'deadline' else ''}"
-                    f"{escape(dl.title)}</td>"
-                    f"<td>{escape(dl.label) if dl.kind == 'deadline' else ''}</td></tr>")
-    if not rows:
-        return "<p>None.</p>"
-    return ('<table border="1" cellpadding="4" style="border-collapse:collapse">'
-            "<tr><th>Due</th><th>Matter</th><th>What</th><th>Rule</th></tr>" + "".join(rows) + "</table>")
+_FLAG_COLOURS = {"critical": "#fbd9d7", "warning": "#fff1c9"}
+_ROW_COLOURS = {sev: f"background:{colour}" for sev, colour in _FLAG_COLOURS.items()}
 
 
 def _html(d: Digest, today: date, days: int, name: str) -> str:
-    colours: dict[str, Any] = {"critical": "#fbd9d7", "warning": "#fff1c9"}
-    flags = "".join(
-        f'<li class="flag flag-{escape(f.severity)}" style="background:{colours.get(f.severity, "#eef3fb")}">'
-        f"<b>{_ids(ids)} {escape(f.severity)}</b>: {escape(f.message)}"
-        + (f"<br><i>Action: {escape(f.action)}</i>" if f.action else "") + "</li>"
-        for f, ids in group_flags(d.flags)) or "<li>None.</li>"
-    parts = [
-        '<html><head><meta charset="utf-8"></head><body style="font-family:Arial,Helvetica,sans-serif">',
-        f"<h2>Docket digest for {escape(name)} — {today:%A} {today.isoformat()}</h2>",
-        f"<h3>Open flags ({len(d.flags)})</h3><ul>{flags}</ul>",
-        f"<h3>Due in the next {days} days ({len(d.upcoming)})</h3>{_rows(d.upcoming)}",
-        f"<h3>New since the last digest ({len(d.new)})</h3>{_rows(d.new)}",
-        f"<h3>Changed since the last digest ({len(d.changed)})</h3>"
-        + _rows([i for i, _ in d.changed], {i.deadline.key: was for i, was in d.changed}),
-    ]
-    if d.withdrawn:
-        parts.append(f"<h3>Withdrawn ({len(d.withdrawn)})</h3><ul>" + "".join(
-            f"<li>[{escape(w['matter'])}] {escape(w['title'])} (was due {escape(w['due'])})</li>"
-            for w in d.withdrawn) + "</ul>")
-    parts.append("<p>Acknowledge a flag once handled: <code>docketd ack ID</code>.</p></body></html>")
-    return "\n".join(parts)
+    return render("digest.html.j2", d=d, today=today, days=days, name=name, grouped=group_flags(d.flags),
+                  changed=[i for i, _ in d.changed], was={i.deadline.key: was for i, was in d.changed},
+                  flag_colours=_FLAG_COLOURS, row_colours=_ROW_COLOURS)
 
 
 TEST_MARK = "[docketd test]"
@@ -147,8 +115,7 @@ def as_test(d: Digest, note: str = "") -> Digest:
     banner = ("TEST MESSAGE from `docketd digest --send-test`: it checks the SMTP settings and shows how the "
               "digest looks. It is not the daily digest and does not count as one; that goes out as "
               "scheduled." + (f" {note}" if note else ""))
-    html = (f'<p style="border:2px solid #c00;padding:8px;font-weight:bold">{escape(TEST_MARK)} '
-            f"{escape(banner)}</p>")
+    html = render("digest_test_banner.html.j2", mark=TEST_MARK, banner=banner)
     start = d.html.find("<body")
     at = d.html.index(">", start) + 1 if start >= 0 else 0  # just inside <body ...>, else at the top
     marked = d.html[:at] + "\n" + html + d.html[at:]

@@ -26,12 +26,12 @@ from connectors.base import (
     Op,
     OpResult,
     TransientError,
-    connector_class,
 )
 from connectors.ics import IcsConnector
+from connectors.registry import connector_class
 from daemon.addresses import file_stem, legacy_file_stem
 from daemon.config import Config, credentials_dir
-from daemon.config_net import redact_credentials
+from daemon.errors import redact_credentials
 from daemon.models import RemoteEvent, RemoteRef
 from daemon.serial import entry_from_dict, parse_stamp
 from daemon.store import OutboxRow, Store

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from connectors.base import Capabilities, connector_class
+from connectors.base import Capabilities
+from connectors.registry import connector_class
 from daemon.config import Config
 from daemon.conflicts import CROSS_FLAG_KINDS
 from daemon.flag_store import refresh_cross_flags, with_cross_flags
@@ -81,9 +82,7 @@ class Docket:
         if target.startswith("ics:"):
             return Capabilities()
         kind = self.config.calendars[target]["kind"]
-        caps = getattr(connector_class(kind), "capabilities", Capabilities())
-        assert isinstance(caps, Capabilities)
-        return caps
+        return connector_class(kind).capabilities
 
     def targets_for(self, person: str) -> list[tuple[str, Capabilities]]:
         """The calendars one person's deadlines go to."""

@@ -16,8 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from daemon.config_net import redact_credentials
-from daemon.errors import DocketdError
+from daemon.errors import DocketdError, redact_credentials
 from daemon.store import SCHEMA_VERSION, Store
 
 FORMAT = "docketd-export"

@@ -6,7 +6,6 @@ tickers (sheet sources, digest) , watchdog } until SIGTERM -> drain -> exit 0. S
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import queue
@@ -21,12 +20,13 @@ from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
 
+from daemon import digest, sources
+from daemon.agenda import render_page
 from daemon.config import Config, load_config
-from daemon.config_net import redact_credentials
 from daemon.dispatcher import ConnectorPool, Dispatcher
 from daemon.docket import Docket, now_iso
 from daemon.engine import load_rulebook
-from daemon.errors import ConfigError, DocketdError, StoreError
+from daemon.errors import ConfigError, DocketdError, StoreError, redact_credentials
 from daemon.feed_server import FeedServer
 from daemon.pipeline import CROSS_DIRTY, FileReport, ingest_file
 from daemon.sdnotify import Notifier
@@ -39,8 +39,6 @@ DRAIN_SECONDS = 10.0
 DAY_CHUNK = 250  # matters recomputed per loop turn on a new day
 MAX_FILE_ATTEMPTS = 3
 STORAGE_RETRY_SECONDS = 5.0  # a file waits this long before another try while the state cannot be written
-# Optional modules that add periodic work; each exposes make_ticker(service) -> callable | None.
-TICKER_MODULES = ("daemon.sources", "daemon.digest")
 
 
 class Service:
@@ -63,7 +61,7 @@ class Service:
         self.last_cross = 0.0
         self.feed: FeedServer | None = None
         self.watcher: InboxWatcher | None = None
-        self.tickers: list[Callable[[datetime], None]] = []
+        self.tickers: list[Callable[[datetime], object]] = []
         self.processed = 0
         self.storage_problem: str | None = None
         self._open()
@@ -271,14 +269,10 @@ class Service:
         return line if self.storage_problem is None else f"Waiting: {self.storage_problem}; {line}"
 
     def _load_tickers(self) -> None:
+        # Periodic work: each factory returns a tick, or None when its config section is absent.
         self.tickers = []
-        for name in TICKER_MODULES:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError:
-                continue
-            make = getattr(module, "make_ticker", None)
-            ticker = make(self) if make else None
+        for make in (sources.make_ticker, digest.make_ticker):
+            ticker = make(self)
             if ticker is not None:
                 self.tickers.append(ticker)
 
@@ -395,14 +389,7 @@ class Service:
         log.info("docketd stopped cleanly.")
 
     def _pages(self) -> dict[str, Callable[[], tuple[str, bytes]]]:
-        try:
-            agenda = importlib.import_module("daemon.agenda")
-        except ModuleNotFoundError:
-            return {}
-        render = getattr(agenda, "render_page", None)
-        if render is None:
-            return {}
-        return {"/agenda": lambda: ("text/html; charset=utf-8", render(self.store, self.config, self.now()))}
+        return {"/agenda": lambda: ("text/html; charset=utf-8", render_page(self.store, self.config, self.now()))}
 
 
 def setup_logging(level: str = "INFO") -> None:

@@ -136,7 +136,7 @@ def _raise_failure(source: Source, exc: ConnectorError, failures: int, now: date
 
 
 def make_ticker(service: Any) -> Callable[[datetime], None] | None:
-    """The daemon's hook (daemon.service TICKER_MODULES): a tick polling every configured source.
+    """The daemon's hook (Service._load_tickers): a tick polling every configured source.
 
     After a config reload (SIGHUP) the service holds a new Docket; the sources are rebuilt from the
     new config on the next tick, so added, removed or edited [sources.*] sections take effect.

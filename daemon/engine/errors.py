@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from daemon.errors import DocketdError
 
-class EngineError(Exception):
+
+class EngineError(DocketdError):
     """Something about the rules, courts or a trigger the engine cannot work with."""
+
+    exit_code = 2  # a rule pack, court or trigger to fix: a config error for the CLI
 
 
 class UnknownCourt(EngineError):

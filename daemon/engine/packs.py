@@ -1,4 +1,8 @@
-"""Rule packs and courts as data: load config/rules/*.yaml and config/courts/*.yaml into records.
+"""Rule packs and courts as data: load rules/*.yaml and courts/*.yaml into records.
+
+The shipped packs and courts are package data in daemon/engine/data/{rules,courts}/, read through
+importlib.resources (`shipped_data`), so an installed wheel finds them; a firm's own folders
+(`[rules] dirs`) are read the same way after them.
 
 Loading never stops at the first problem: every problem is collected as a sentence naming the file
 and the rule (or court), so `docketd rules check` can show them all at once. See docs/rules.md for
@@ -10,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -177,11 +182,18 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
-def _yaml_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.yaml") if p.is_file()) + sorted(directory.glob("*.yml"))
+def shipped_data() -> Traversable:
+    """The folder of the shipped packs (rules/) and courts (courts/), inside the installed package."""
+    return files("daemon.engine") / "data"
 
 
-def read_dirs(dirs: Iterable[Path]) -> Loaded:
+def _yaml_files(directory: Traversable) -> list[Traversable]:
+    found = [p for p in directory.iterdir() if p.is_file()]
+    return (sorted((p for p in found if p.name.endswith(".yaml")), key=lambda p: p.name)
+            + sorted((p for p in found if p.name.endswith(".yml")), key=lambda p: p.name))
+
+
+def read_dirs(dirs: Iterable[Traversable]) -> Loaded:
     """Read every pack, court and closure set in `dirs` (later dirs override courts by id)."""
     out = Loaded()
     for d in dirs:
@@ -189,16 +201,16 @@ def read_dirs(dirs: Iterable[Path]) -> Loaded:
             out.problems.append(f"{d}: the rules folder does not exist; create it or fix `[rules] dirs` "
                                 f"in the config.")
             continue
-        files: list[Path] = []
+        found: list[Traversable] = []
         for sub in (d / "rules", d / "courts", d):
             if sub.is_dir():
-                files += _yaml_files(sub)
-        for path in files:
+                found += _yaml_files(sub)
+        for path in found:
             _read_file(path, out)
     return out
 
 
-def _read_file(path: Path, out: Loaded) -> None:
+def _read_file(path: Traversable, out: Loaded) -> None:
     name = str(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

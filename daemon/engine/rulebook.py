@@ -26,7 +26,7 @@ from daemon.engine.explain import (
     trigger_line,
     uncertain_service,
 )
-from daemon.engine.packs import Chain, Court, Extension, Loaded, Rule, RuleVersion, read_dirs
+from daemon.engine.packs import Chain, Court, Extension, Loaded, Rule, RuleVersion, read_dirs, shipped_data
 from daemon.engine.state_counting import STATE_COUNTINGS, reading_flag, second_reading, state_count
 from daemon.models import SERVICE_METHODS, Deadline, Flag, TriggerEvent
 
@@ -363,16 +363,9 @@ class RuleBook:
         return due, steps
 
 
-def shipped_config() -> Path:
-    """<repo>/config, where the shipped packs and courts live."""
-    import daemon
-
-    return Path(daemon.__file__).resolve().parent.parent / "config"
-
-
 def read_all(extra_dirs: Sequence[Path] = (), closures: Mapping[str, Sequence[date]] = {}) -> Loaded:
     """Read shipped and firm packs/courts, apply extra closures; problems are collected, not raised."""
-    loaded = read_dirs([shipped_config(), *(Path(d) for d in extra_dirs)])
+    loaded = read_dirs([shipped_data(), *(Path(d) for d in extra_dirs)])
     resolve_closures(loaded)
     for cid, extra in closures.items():
         if cid not in loaded.courts:

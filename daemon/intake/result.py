@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from daemon.errors import DocketdError
 from daemon.models import TriggerEvent
 
 
@@ -52,7 +53,7 @@ class IntakeResult:
         return [e for e in self.errors if e.row is None]
 
 
-class IntakeError(Exception):
+class IntakeError(DocketdError):
     """An intake source could not be read at all for a reason outside its content (I/O, permissions).
 
     Bad content never raises: it is reported as RowErrors in the IntakeResult.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import sqlite3
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import ConnectorContext
+from connectors.base import AuthRequest, ConnectorContext
 from connectors.outlook import auth_command
 from connectors.outlook_map import KEY_PROP
 from tests.clock import pinned_day, pinned_env
@@ -167,7 +166,7 @@ def _sign_in(graph: FakeGraph, config: Path) -> int:
 
     section = tomllib.loads(config.read_text())["calendars"]["jdoe-outlook"]
     ctx = ConnectorContext(state_dir=str(config.parent / "var"), config_dir=str(config.parent))
-    rc = auth_command(argparse.Namespace(account="jdoe@firm.com", calendar="jdoe-outlook"), section, ctx, io.StringIO())
+    rc = auth_command(AuthRequest(account="jdoe@firm.com", calendar="jdoe-outlook"), section, ctx, io.StringIO())
     t.join()
     return rc
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import logging
 import uuid
@@ -10,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import AuthError, ConnectorContext, PermanentError, connector_class
+from connectors.base import AuthError, AuthRequest, ConnectorContext, PermanentError
 from connectors.caldav import CaldavConnector, auth_command, read_password
+from connectors.registry import connector_class
 from tests.contract.connector_contract import make_entry
 from tests.integration.radicale_server import RadicaleServer, radicale  # noqa: F401  (fixture)
 
@@ -113,7 +113,7 @@ def test_config_errors_name_the_section(tmp_path: Path) -> None:
 def test_auth_command_reports_the_calendar(radicale: RadicaleServer, tmp_path: Path) -> None:  # noqa: F811
     user, password, urls = new_user(radicale, {"docket": "Docket"})
     ctx = ConnectorContext(str(tmp_path), None, str(tmp_path))
-    args = argparse.Namespace(account=user, calendar="jdoe-caldav")
+    args = AuthRequest(account=user, calendar="jdoe-caldav")
     out = io.StringIO()
     principal = f"{radicale.base_url}{user}/"
     assert auth_command(args, section_for(tmp_path, principal, user, password), ctx, out) == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import logging
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from connectors.base import AuthError, ConnectorContext, Op, PermanentError
+from connectors.base import AuthError, AuthRequest, ConnectorContext, Op, PermanentError
 from connectors.google import GoogleConnector, auth_command
 from tests.contract.connector_contract import make_entry
 from tests.fakes.google_calendar import FakeGoogle
@@ -62,7 +61,7 @@ def consent(fake: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     out = _UrlCatcher()
     rc: list[int] = []
     ctx = ConnectorContext(str(tmp_path / "state"))
-    args = argparse.Namespace(account=ACCOUNT)
+    args = AuthRequest(account=ACCOUNT)
     worker = threading.Thread(target=lambda: rc.append(auth_command(args, section, ctx, out)))
     worker.start()
     assert out.printed.wait(10), out.getvalue()
@@ -137,7 +136,7 @@ def test_missing_oauth_token_says_which_command_to_run(tmp_path: Path) -> None:
 
 def test_auth_command_without_client_secrets_explains(tmp_path: Path) -> None:
     out = io.StringIO()
-    rc = auth_command(argparse.Namespace(account=ACCOUNT), {}, ConnectorContext(str(tmp_path)), out)
+    rc = auth_command(AuthRequest(account=ACCOUNT), {}, ConnectorContext(str(tmp_path)), out)
     assert rc == 2 and "client_secrets" in out.getvalue()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import stat
 import threading
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from connectors.base import AuthError, ConnectorContext, Op, PermanentError
+from connectors.base import AuthError, AuthRequest, ConnectorContext, Op, PermanentError
 from connectors.outlook import OutlookConnector, auth_command
 from tests.contract.connector_contract import make_entry
 from tests.fakes.graph import FakeGraph
@@ -60,7 +59,7 @@ def sign_in(
     approver = threading.Thread(target=approve)
     approver.start()
     out = io.StringIO()
-    rc = auth_command(argparse.Namespace(account=ACCOUNT, calendar="jdoe-outlook"), section, ctx, out)
+    rc = auth_command(AuthRequest(account=ACCOUNT, calendar="jdoe-outlook"), section, ctx, out)
     approver.join()
     return rc, out.getvalue()
 
@@ -188,7 +187,7 @@ def test_config_problems_are_reported_together(tmp_path: Path) -> None:
 
 def test_auth_command_for_another_persons_calendar_says_which_to_name(graph: FakeGraph, tmp_path: Path) -> None:
     out = io.StringIO()
-    args = argparse.Namespace(account="pat@firm.com", calendar="jdoe-outlook")
+    args = AuthRequest(account="pat@firm.com", calendar="jdoe-outlook")
     rc = auth_command(args, delegated_section(graph), ConnectorContext(state_dir=str(tmp_path)), out)
     assert rc == 2
     assert "--calendar NAME" in out.getvalue() and "is for jdoe@firm.com" in out.getvalue()

@@ -15,6 +15,7 @@ from daemon.config import parse_config
 from daemon.dispatcher import ConnectorPool, Dispatcher
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
+from daemon.engine.packs import shipped_data
 from daemon.pipeline import ingest_file
 from daemon.store import Store
 
@@ -300,7 +301,7 @@ def test_rejected_file_dropped_again_after_a_config_fix_is_read_again(tmp_path: 
     rules_dir = tmp_path / "rules" / "courts"
     rules_dir.mkdir(parents=True)
     (rules_dir / "firm-court.yaml").write_text(
-        (Path(__file__).resolve().parents[2] / "config" / "courts" / "federal.yaml").read_text()
+        (shipped_data() / "courts" / "federal.yaml").read_text(encoding="utf-8")
         .replace("court: federal", "court: firm-court"), encoding="utf-8")
     h2 = Harness(tmp_path, extra={"rules": {"dirs": [str(tmp_path / "rules")]}})
     h2.docket = type(h.docket)(h2.config, h2.store, load_rulebook(h2.config.rule_dirs))

@@ -1,7 +1,7 @@
 """A deadline's time of day: kept only where the rule's due moment is the trigger's own moment.
 
 Issue 19 item 7: preview's `time` was null for every deadline, even where the trigger had a time.
-Which rules keep the time, decided per rule of the shipped packs (config/rules/*.yaml):
+Which rules keep the time, decided per rule of the shipped packs (daemon/engine/data/rules/*.yaml):
 
 - Every shipped rule is a period counted in days, after or before the trigger, so its due is a DAY:
   FRCP 6(a)(1) (periods stated in days: exclude the day of the event, count every day) and 6(a)(4)

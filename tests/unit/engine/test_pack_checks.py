@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from daemon import cli_rules
+from daemon.cli import main
 from daemon.engine import PackError, load_rulebook
 from daemon.models import TriggerEvent
 
@@ -134,7 +135,7 @@ def test_rules_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli(["rules", "show", "ca.msj-notice"]) == 0
     out = capsys.readouterr().out
     assert "2025-01-01 to ..., 81 days" in out and "CCP 437c(a)(2)" in out
-    assert _cli(["rules", "show", "nope.rule"]) == 2
+    assert main(["rules", "show", "nope.rule"]) == 2  # raised as a UsageError, reported by main
 
 
 def test_missing_firm_folder_is_a_problem(tmp_path: Path) -> None:
