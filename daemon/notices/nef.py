@@ -37,6 +37,7 @@ class Trigger:
     text: str = ""
     rule: str = ""  # the recognition rule that matched
     court_set: bool = False  # a date the court set (calendared as is) rather than a rule trigger
+    title: str = ""  # what the court set, for court-set dates ("Responses due")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Notice:
             "entered": self.entered.isoformat() if self.entered else None,
             "docket_text": self.docket_text,
             "triggers": [{"event": t.event, "date": t.date.isoformat(), "time": t.time, "text": t.text,
-                          "rule": t.rule, "court_set": t.court_set} for t in self.triggers],
+                          "rule": t.rule, "court_set": t.court_set, "title": t.title} for t in self.triggers],
             "review": self.review,
             "message_id": self.message_id,
             "sender": self.sender,
