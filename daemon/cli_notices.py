@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("files", nargs="+", metavar="FILE.eml")
     s.add_argument("--json", action="store_true", help="machine-readable output (contract in DESIGN.md)")
     s.set_defaults(func=cmd_notice_parse)
+    register_review(subparsers)
 
 
 def cmd_notice_parse(args: argparse.Namespace) -> int:
@@ -62,3 +63,116 @@ def cmd_notice_parse(args: argparse.Namespace) -> int:
         if n["review"]:
             print(f"  REVIEW: {n['review']}")
     return 1 if failed else 0
+
+
+def register_review(subparsers: argparse._SubParsersAction) -> None:
+    """Add `link` and `review [accept|reject]`."""
+    p = subparsers.add_parser("link", help="link a court docket number to a matter, so notices find it")
+    p.add_argument("matter", metavar="MATTER")
+    p.add_argument("case_number", metavar="CASE_NUMBER", help="as the court writes it, e.g. 3:24-cv-01234")
+    p.add_argument("--court", default="", help="the court id, when the matter's own court is generic")
+    p.set_defaults(func=cmd_link)
+    p = subparsers.add_parser("review", help="court notices that need a person; accept or reject them")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--all", action="store_true", help="resolved items too")
+    p.set_defaults(func=cmd_review)
+    sub = p.add_subparsers(dest="review_command", metavar="COMMAND")
+    s = sub.add_parser("accept", help="docket what the notice says (or the --event/--date you give)")
+    s.add_argument("id", type=int, metavar="ID")
+    s.add_argument("--event", help="the trigger event to docket instead, e.g. motion_hearing")
+    s.add_argument("--date", help="its date, YYYY-MM-DD")
+    s.add_argument("--time", help="its time, HH:MM in the court's time zone")
+    s.add_argument("--matter", help="the matter, when the notice's case is linked to none")
+    s.add_argument("--replace", action="store_true", help="withdraw the earlier dates this notice moves")
+    s.set_defaults(func=cmd_review_accept)
+    s = sub.add_parser("reject", help="close the item; nothing is docketed")
+    s.add_argument("id", type=int, metavar="ID")
+    s.set_defaults(func=cmd_review_reject)
+
+
+def _docket(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from daemon.cli import _open_docket
+
+    config = find_config(args, required=True)
+    return config, _open_docket(config)
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    """Link a docket number to a matter (the same as the intake case_number column)."""
+    from daemon.cli import today_for
+    from daemon.notices.links import link
+
+    config, docket = _docket(args)
+    if docket.store.matter(args.matter) is None:
+        raise UsageError(f"There is no matter {args.matter!r} in the docket yet; add an intake row for it "
+                         "(with the case_number column, which links it too).")
+    with docket.store.transaction() as db:
+        number = link(db, args.matter, args.case_number, args.court, "docketd link",
+                      today_for(config).isoformat(timespec="seconds"))
+        waiting = db.execute("SELECT COUNT(*) FROM reviews WHERE status='open' AND matter IS NULL AND "
+                             "proposal LIKE ?", (f'%"case_number": "{number}"%',)).fetchone()[0]
+    print(f"Linked case {number} to matter {args.matter}.")
+    if waiting:
+        print(f"{waiting} notices for this case wait in review: `docketd review`, then `docketd review accept ID`.")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """List the notices that need a person."""
+    from daemon.notices.review import review_items
+
+    _config, docket = _docket(args)
+    items = review_items(docket.store.db, status=None if args.all else "open")
+    if args.json:
+        print(json.dumps({"items": [i.as_json() for i in items]}, indent=2))
+        return 0
+    if not items:
+        print("No court notices wait for review.")
+        return 0
+    for i in items:
+        n = i.notice
+        cases = ", ".join(c["case_number"] + (f" (ECF {c['document_number']})" if c.get("document_number") else "")
+                          for c in n.get("cases", [])) or "no case number"
+        print(f"#{i.id} [{i.status}] {n.get('court') or '?'} {cases}; filed {n.get('filed')}; "
+              f"matters: {', '.join(i.matters) or 'none linked'}")
+        print(f"  Why: {i.reason}")
+        if n.get("docket_text"):
+            print(f"  Docket text: {str(n['docket_text'])[:400]}")
+        for t in i.proposal:
+            print(f"  Proposed: {t.event} {t.date.isoformat()}" + (f" {t.time:%H:%M}" if t.time else "")
+                  + (f" ({t.ref})" if t.ref else ""))
+        for mv in i.moves:
+            print(f"  Would move: {mv['matter']} {mv['what']} from {mv['old']} to {mv['new']}")
+        print(f"  Message-ID: <{n.get('message_id')}>  from {n.get('sender')}")
+    return 0
+
+
+def cmd_review_accept(args: argparse.Namespace) -> int:
+    """Docket a review item."""
+    import getpass
+    from datetime import date, time
+
+    from daemon.cli import today_for
+    from daemon.notices.decide import accept
+
+    config, docket = _docket(args)
+    try:
+        day = date.fromisoformat(args.date) if args.date else None
+        at = time.fromisoformat(args.time) if args.time else None
+    except ValueError:
+        raise UsageError(f"--date {args.date!r} / --time {args.time!r}: write YYYY-MM-DD and HH:MM.") from None
+    print(accept(docket, args.id, today_for(config), getpass.getuser(), event=args.event, day=day, at=at,
+                 matter=args.matter, replace_old=args.replace))
+    return 0
+
+
+def cmd_review_reject(args: argparse.Namespace) -> int:
+    """Reject a review item."""
+    import getpass
+
+    from daemon.cli import today_for
+    from daemon.notices.decide import reject
+
+    config, docket = _docket(args)
+    print(reject(docket, args.id, today_for(config), getpass.getuser()))
+    return 0

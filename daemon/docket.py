@@ -19,6 +19,8 @@ from daemon.conflicts import CROSS_FLAG_KINDS
 from daemon.flag_store import refresh_cross_flags, with_cross_flags
 from daemon.flags import all_flags
 from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
+from daemon.notices.court_set import with_court_set
+from daemon.notices.links import link_cases
 from daemon.planner import FIRM_DOCKET, MatterFacts, desired_entries, merge_facts, plan_matter, route
 from daemon.reconciler import TargetPlan, exceeds_delete_guard, reconcile
 from daemon.serial import deadline_to_dict, entry_to_dict, trigger_from_dict, trigger_to_dict
@@ -26,7 +28,7 @@ from daemon.store import OutboxRow, Store, SyncRow
 
 ICS_ALL = "ics:all"
 # Flags the dispatcher raises; a recompute leaves them alone.
-SYNC_FLAG_KINDS = frozenset({"drift", "auth", "sync-failed", "mass-delete", "source-vanished"})
+SYNC_FLAG_KINDS = frozenset({"drift", "auth", "sync-failed", "mass-delete", "source-vanished", "notice-review"})
 
 
 class RuleBook(Protocol):
@@ -135,6 +137,7 @@ class Docket:
                  prov.checksum if prov else ""))
         for matter, rows in by_matter.items():
             self.write_facts(db, merge_facts(matter, self.facts(matter), rows), stamp)
+        link_cases(db, triggers, stamp)
         return set(by_matter)
 
     def write_facts(self, db: sqlite3.Connection, facts: MatterFacts, stamp: str) -> None:
@@ -196,7 +199,7 @@ class Docket:
         errors: list[tuple[str, str]] = []
         for t in triggers:
             try:
-                deadlines += plan_matter([t], facts, self.rules, today)
+                deadlines += plan_matter([t], facts, with_court_set(self.rules), today)
             except Exception as exc:  # noqa: BLE001 - one bad trigger must not stop its matter
                 errors.append((f"{t.matter}|{t.event}|{t.ref or ''}",
                                f"Matter {t.matter}: {t.event} on {t.date} could not be computed: {exc}"))

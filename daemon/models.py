@@ -55,6 +55,7 @@ class TriggerEvent:
     status: str = "open"
     notes: str | None = None
     provenance: Provenance | None = None
+    case_number: str | None = None  # the court's docket number; links court e-mail notices to the matter
 
     @property
     def instance(self) -> tuple[str, str, str]:

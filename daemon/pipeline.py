@@ -149,6 +149,10 @@ def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True
     cross=False leaves the cross-matter flags to a later `refresh` (the daemon does it once per loop
     turn, not once per file) and marks them stale in the store so a crash cannot lose the refresh.
     """
+    if path.suffix.lower() == ".eml":  # a court e-mail notice saved by a mail rule (docs/notices.md)
+        from daemon.notices.inbox import ingest_notice_file
+
+        return ingest_notice_file(docket, path, now)
     store = docket.store
     checksum = file_checksum(path)
     prior = store.file_status(checksum)

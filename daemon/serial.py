@@ -35,6 +35,7 @@ def trigger_to_dict(t: TriggerEvent) -> dict[str, Any]:
         "row": t.provenance.row if t.provenance else None,
         "checksum": t.provenance.checksum if t.provenance else None,
         "received": t.provenance.received.isoformat() if t.provenance and t.provenance.received else None,
+        "case_number": t.case_number,
     }
 
 
@@ -57,6 +58,7 @@ def trigger_from_dict(d: dict[str, Any]) -> TriggerEvent:
         status=d.get("status") or "open",
         notes=d.get("notes"),
         provenance=prov,
+        case_number=d.get("case_number"),
     )
 
 

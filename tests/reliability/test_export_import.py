@@ -7,6 +7,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+from daemon.store import SCHEMA_VERSION
 from tests.e2e.daemon_proc import write_config
 from tests.reliability.helpers import HEADER, count, intake_row, run_cli, today
 
@@ -45,7 +46,7 @@ def test_export_import_round_trip(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert exported.stat().st_mode & 0o077 == 0  # it names clients: private to the service user
     doc_a = json.loads(exported.read_text(encoding="utf-8"))
-    assert doc_a["format"] == "docketd-export" and doc_a["schema_version"] == 2
+    assert doc_a["format"] == "docketd-export" and doc_a["schema_version"] == SCHEMA_VERSION
 
     cfg_b = write_config(b, MEMORY_CAL, jdoe_calendars=["jdoe-mem"])
     out = run_cli(cfg_b, "import", str(exported))
