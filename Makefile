@@ -22,7 +22,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 run: $(VENV)/.installed
 	$(BIN)/docketd run --config $(CONFIG)
 
-## system-deps: Debian packages the tests use (headless Chromium for the agenda page, faketime for clock tests)
+## system-deps: Debian packages the tests use (headless Chromium for the agenda page, faketime for clock tests,
+## Dovecot for the IMAP court-mail tests)
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -38,6 +39,14 @@ system-deps:
 	      (apt-get update -qq >/dev/null && apt-get install -y -qq faketime >/dev/null) || \
 	      echo "warning: could not install faketime; the clock tests will be skipped"; \
 	  else echo "warning: faketime missing and not root; the clock tests will be skipped"; fi; \
+	fi
+	@if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's dovecot-imapd for the IMAP court-mail tests..."; \
+	    apt-get install -y -qq dovecot-imapd >/dev/null 2>&1 || \
+	      (apt-get update -qq >/dev/null && apt-get install -y -qq dovecot-imapd >/dev/null) || \
+	      echo "warning: could not install dovecot-imapd; the IMAP tests will fail under CI=true"; \
+	  else echo "warning: dovecot missing and not root; the IMAP tests will be skipped (they fail under CI=true)"; fi; \
 	fi
 
 lint: $(VENV)/.installed-test

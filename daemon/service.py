@@ -37,7 +37,7 @@ DRAIN_SECONDS = 10.0
 DAY_CHUNK = 250  # matters recomputed per loop turn on a new day
 MAX_FILE_ATTEMPTS = 3
 # Optional modules that add periodic work; each exposes make_ticker(service) -> callable | None.
-TICKER_MODULES = ("daemon.sources", "daemon.digest")
+TICKER_MODULES = ("daemon.sources", "daemon.digest", "daemon.notices.imap_ticker")
 
 
 class Service:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -51,20 +52,27 @@ class NoticeOutcome:
         return f"{self.file}: {what}"
 
 
-def ingest_notice(docket: Docket, raw: bytes, where: str, source: str, now: datetime) -> NoticeOutcome:
-    """Read one notice e-mail and docket it, queue it for review, or ignore it as a copy."""
+def ingest_notice(docket: Docket, raw: bytes, where: str, source: str, now: datetime,
+                  on_commit: Callable[[sqlite3.Connection], None] | None = None) -> NoticeOutcome:
+    """Read one notice e-mail and docket it, queue it for review, or ignore it as a copy.
+
+    `on_commit` runs inside the same transaction (the IMAP source records the UID it read there)."""
     notice = recognise(parse_notice(read_mail(raw, where), where))
     stamp = now_iso(now)
     store = docket.store
     with store.transaction() as db:
         if db.execute("SELECT 1 FROM notices WHERE identity=?", (notice.identity,)).fetchone():
             log.info("%s: the same docket entry was read before; ignored", where)
+            if on_commit:
+                on_commit(db)
             return NoticeOutcome(where, "duplicate")
         outcome = _apply(docket, db, notice, source, now, stamp)
         db.execute("INSERT INTO notices (identity, message_id, source, received_at, status, matters, payload) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (notice.identity, notice.message_id, source, stamp, outcome.status,
                     json.dumps(outcome.matters), json.dumps(notice.as_json())))
+        if on_commit:
+            on_commit(db)
     log.info("%s", outcome.summary())
     return outcome
 
