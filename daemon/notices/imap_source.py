@@ -35,7 +35,7 @@ from daemon.secrets import read_secret
 
 log = logging.getLogger("docketd.imap")
 KNOWN_KEYS = {"kind", "host", "port", "tls", "username", "password_file", "password_credential", "folder",
-              "senders", "poll_seconds", "mark_seen", "ca_file", "timeout_seconds", "batch"}
+              "senders", "poll_seconds", "mark_seen", "ca_file", "timeout_seconds", "batch", "bankruptcy"}
 
 
 class ImapSource:

@@ -25,7 +25,7 @@ from daemon.notices.mail import read_mail
 from daemon.notices.nef import Notice, NoticeCase, parse_notice
 from daemon.notices.recognise import recognise
 from daemon.notices.review import open_review
-from daemon.notices.senders import sender_allowed, senders_of
+from daemon.notices.senders import ignores_bankruptcy, sender_allowed, senders_of
 from daemon.serial import trigger_from_dict, trigger_to_dict
 
 log = logging.getLogger("docketd.notices")
@@ -37,7 +37,7 @@ class NoticeOutcome:
     """What became of one notice."""
 
     file: str
-    status: str  # docketed | review | duplicate | nothing
+    status: str  # docketed | review | duplicate | nothing | ignored
     matters: list[str] = field(default_factory=list)
     triggers: int = 0
     review_id: int | None = None
@@ -48,7 +48,8 @@ class NoticeOutcome:
         what = {"docketed": f"docketed {self.triggers} dates for {', '.join(self.matters)}",
                 "review": f"needs review (#{self.review_id}): {self.reason}",
                 "duplicate": "already read (same docket entry): ignored",
-                "nothing": "nothing to docket"}[self.status]
+                "nothing": "nothing to docket",
+                "ignored": f"ignored: {self.reason}"}[self.status]
         return f"{self.file}: {what}"
 
 
@@ -81,6 +82,8 @@ def _apply(docket: Docket, db: sqlite3.Connection, notice: Notice, source: str, 
            stamp: str) -> NoticeOutcome:
     reasons: list[str] = []
     allowed = senders_of(docket.config)
+    if notice.bankruptcy and ignores_bankruptcy(docket.config) and sender_allowed(notice.sender, allowed):
+        return NoticeOutcome(notice.file, "ignored", reason="a bankruptcy-court notice (bankruptcy = \"ignore\")")
     if not sender_allowed(notice.sender, allowed):
         reasons.append(f"The sender {notice.sender or '(none)'} is not one of the court senders "
                        f"({', '.join(allowed)}); confirm the notice is genuine before docketing it.")
@@ -100,7 +103,7 @@ def _apply(docket: Docket, db: sqlite3.Connection, notice: Notice, source: str, 
     pairs = list(cases.items()) or ([("", notice.cases[0])] if notice.cases else [])
     triggers = [t for m, case in pairs for t in notice_triggers(notice, m, case, docket, now)]
     reasons += _unknown_events(docket, [t for t in triggers if t.matter])
-    moves = _moves(db, triggers)
+    triggers, moves = _known_and_moves(db, triggers)
     if moves:
         reasons.append("This notice would move dates docketd already holds: "
                        + "; ".join(f"{m['matter']} {m['what']}: {m['old']} -> {m['new']}" for m in moves)
@@ -153,21 +156,34 @@ def _unknown_events(docket: Docket, triggers: list[TriggerEvent]) -> list[str]:
     return sorted(set(out), key=out.index)
 
 
-def _moves(db: sqlite3.Connection, triggers: list[TriggerEvent]) -> list[dict[str, Any]]:
-    """Dates this notice would change: a stored trigger of the same kind (same title for court-set
-    dates) from an earlier notice with another date or time."""
+def _existing(db: sqlite3.Connection, t: TriggerEvent) -> list[TriggerEvent]:
+    """Stored triggers of the same kind in the matter (for court-set dates: with the same title)."""
     out = []
-    for t in triggers:
-        for (payload,) in db.execute("SELECT payload FROM triggers WHERE matter=? AND event=? AND source LIKE ?",
-                                     (t.matter, t.event, SOURCE_PREFIX + "%")):
-            old = trigger_from_dict(json.loads(payload))
-            if t.event == COURT_SET and title_of(old.ref) != title_of(t.ref):
-                continue
-            if (old.date, old.time) != (t.date, t.time):
-                what = title_of(t.ref) if t.event == COURT_SET else t.event
-                out.append({"matter": t.matter, "what": what, "event": t.event, "ref": old.ref or "",
-                            "old": _when(old), "new": _when(t)})
+    for (payload,) in db.execute("SELECT payload FROM triggers WHERE matter=? AND event=?", (t.matter, t.event)):
+        old = trigger_from_dict(json.loads(payload))
+        if t.event != COURT_SET or title_of(old.ref) == title_of(t.ref):
+            out.append(old)
     return out
+
+
+def _known_and_moves(db: sqlite3.Connection, triggers: list[TriggerEvent]) -> tuple[
+        list[TriggerEvent], list[dict[str, Any]]]:
+    """Split off what the docket already holds, and find the dates this notice would change.
+
+    A trigger of the same kind already stored on the same date and time (typed from an intake row,
+    or from another notice) is not added again; one on another date is a move, for a person."""
+    new: list[TriggerEvent] = []
+    moves: list[dict[str, Any]] = []
+    for t in triggers:
+        olds = _existing(db, t)
+        if any((o.date, o.time) == (t.date, t.time) or (o.date == t.date and o.time is None) for o in olds):
+            continue
+        new.append(t)
+        for old in olds:
+            what = title_of(t.ref) if t.event == COURT_SET else t.event
+            moves.append({"matter": t.matter, "what": what, "event": t.event, "ref": old.ref or "",
+                          "old": _when(old), "new": _when(t)})
+    return new, moves
 
 
 def _when(t: TriggerEvent) -> str:

@@ -17,6 +17,12 @@ def senders_of(config: Any) -> tuple[str, ...]:
     return tuple(found) or DEFAULT_SENDERS
 
 
+def ignores_bankruptcy(config: Any) -> bool:
+    """True when a court-mail source says `bankruptcy = "ignore"` (default: bankruptcy notices go to review)."""
+    return any(section.get("kind") in ("imap", "court-mail") and section.get("bankruptcy") == "ignore"
+               for section in getattr(config, "sources", {}).values())
+
+
 def sender_allowed(sender: str, patterns: tuple[str, ...]) -> bool:
     """True when the address (or its domain) matches a pattern: "*.uscourts.gov", "nef@cand.uscourts.gov"."""
     sender = sender.lower().strip()

@@ -167,3 +167,21 @@ def test_a_file_that_is_no_email_is_rejected_not_deleted(h: Harness) -> None:
 
 def test_case_number_column_is_checked(h: Harness) -> None:
     assert h.drop("intake.csv", HEADER + MATTER + ",=HYPERLINK(x)\n") == "rejected"
+
+
+def test_bankruptcy_notices_can_be_ignored_by_config(tmp_path: Path) -> None:
+    h = Harness(tmp_path)
+    h.config.sources["court-mail"] = {"kind": "imap", "bankruptcy": "ignore", "senders": ["*.uscourts.gov"]}
+    assert h.drop("bk.eml", notice("bankruptcy/cob_1")) == "processed"
+    assert review_items(h.store.db) == []
+    assert h.store.db.execute("SELECT status FROM notices").fetchone()[0] == "ignored"
+
+
+def test_a_hearing_already_typed_from_intake_is_not_docketed_twice(h: Harness) -> None:
+    h.drop("intake.csv", HEADER.replace("case_number", "time,case_number") + MATTER + ",,4:22-cv-05541\n"
+           + "2023-0007,,cand,motion_hearing,2023-01-19,jdoe@firm.com,14:00,\n")
+    before = [d for d in h.deadlines() if d[0].startswith("frcp.opposing")]
+    h.drop("notice.eml", hearing_notice())
+    assert [d for d in h.deadlines() if d[0].startswith("frcp.opposing")] == before == [
+        ("frcp.opposing-affidavits", "2023-01-12", "Opposing affidavits due")]
+    assert ("court.set", "2023-01-19", "Motion Hearing") in set(h.deadlines())  # the setting itself is new
