@@ -24,7 +24,19 @@ _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?
 _MONTH_NUMBER = {m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
                                              "oct", "nov", "dec"), 1)}
 DATE = rf"(?P<date>\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|{_MONTHS}\.?\s+\d{{1,2}},?\s+\d{{4}}\b)"
-TIME = r"(?P<time>\d{1,2}:\d{2}(?:\s*[AaPp]\.?\s?[Mm]\b\.?)?|\d{1,2}\s*(?:[AaPp]\.[Mm]\.|[AaPp][Mm]\b))"
+TIME = r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?\s?[Mm]\b\.?)?|\d{1,2}\s*(?:[AaPp]\.[Mm]\.|[AaPp][Mm]\b))"
+# Dates in docket text that set nothing: when a paper was signed, filed, entered, dated or served,
+# and the clerk's own "answer due" (the rule pack computes the answer date itself).
+_IGNORABLE_DATES = [re.compile(p.replace("DATE", DATE), re.I) for p in (
+    r"\bSigned by (?:(?!\b(?:set|due|deadlines?|cut-?off|hearing|trial|conference|continued)\b)[^;]){0,160}? on DATE", r"\((?:Filed|Entered)(?: on)?:?\s*DATE[^)]{0,40}\)",
+    r"\[Entered:\s*DATE[^\]]{0,40}\]", r"\bdated\s+DATE", r"\bService date\s+DATE",
+    r"\b(?:held|issued|entered|filed|signed|modified|received|served|sent|replaced|regenerated|executed) on\s+DATE",
+    r"\banswer due\s+DATE", r"\backnowledgment sent by \w+ on\s+DATE")]
+_ANY_DATE = re.compile(DATE, re.I)
+# Docket-entry type words that precede what the court set: not part of its name.
+_CLERK_WORDS = frozenset({"NOTICE", "ORDER", "MINUTES", "MINUTE", "ENTRY", "TEXT", "ONLY", "CLERKS", "CLERK'S", "EO",
+                          "EP"})
+_CRIMINAL_TYPES = frozenset({"cr", "mj", "po", "pt", "sw", "gj"})
 # Words that say a date is being set; text with one of these that no rule read goes to a person.
 _DATED_WORDS = re.compile(r"\b(?:due|deadline|set for|scheduled|hearing|conference|trial|no later than|"
                           r"on or before|within \d+ days|days (?:of|after|from))\b|^ORDER\b", re.I)
@@ -91,10 +103,12 @@ def read_time(s: str | None) -> str | None:
     """"02:00 PM" / "2:00 p.m." / "14:00" -> "14:00"; None when absent or impossible."""
     if not s:
         return None
-    m = re.match(r"(\d{1,2})(?::(\d{2}))?\s*([AaPp])?", s)
+    m = re.match(r"(\d{1,2})(?::(\d{2}))?(?::\d{2})?\s*([AaPp])?", s)
     if not m:
         return None
     h, mi = int(m.group(1)), int(m.group(2) or 0)
+    if not m.group(3) and 1 <= h <= 12:
+        return None  # "09:00" with no AM/PM: CM/ECF writes "09:00 AM"; a bare 12-hour time is not guessed
     if m.group(3):
         if not 1 <= h <= 12:
             return None
@@ -112,11 +126,13 @@ def recognise(notice: Notice, rules: tuple[Rule, ...] | None = None) -> Notice:
         return notice
     triggers: list[Trigger] = []
     reasons: list[str] = []
+    read: list[tuple[int, int]] = []  # spans of the text a rule matched
     for rule in rules:
         if rule.courts == "appellate" and notice.kind != "nda" or rule.courts == "district" and notice.kind != "nef":
             continue
         matches = [m for m in [rule.regex.match(text)] if m] if rule.start else list(rule.regex.finditer(text))
         for m in matches:
+            read.append(m.span())
             if rule.review and rule.review not in reasons:
                 reasons.append(" ".join(rule.review.split()))
             if not (rule.event or rule.court_set):
@@ -126,6 +142,15 @@ def recognise(notice: Notice, rules: tuple[Rule, ...] | None = None) -> Notice:
                 reasons.append(problem)
             if t and not any(_same(t, o) for o in triggers):
                 triggers.append(t)
+    criminal = sorted({c.case_number for c in notice.cases if c.case_number.split("-")[1:2] and
+                       c.case_number.split("-")[1].lower() in _CRIMINAL_TYPES})
+    if criminal:
+        reasons.append(f"Case {', '.join(criminal)} is a criminal case; docketd's rule packs are civil (a criminal "
+                       "appeal runs under FRAP 4(b)), so a person must calendar it.")
+    unread = _unread_dates(text, read)
+    if unread:
+        reasons.append(f"The docket text has dates no rule read ({', '.join(unread[:5])}); a person must check "
+                       "what they set.")
     if not triggers and not reasons and _DATED_WORDS.search(text):
         reasons.append("The docket text looks like it sets or changes a date, but no recognition rule read "
                        "it; a person must read it and calendar what it sets.")
@@ -133,6 +158,17 @@ def recognise(notice: Notice, rules: tuple[Rule, ...] | None = None) -> Notice:
     if reasons:
         review = " ".join(([review] if review else []) + reasons)
     return replace(notice, triggers=tuple(triggers), review=review)
+
+
+def _unread_dates(text: str, read: list[tuple[int, int]]) -> list[str]:
+    """Dates in the text that no rule matched and that are not plainly a filing or signing date."""
+    spans = read + [m.span() for p in _IGNORABLE_DATES for m in p.finditer(text)]
+    out = []
+    for m in _ANY_DATE.finditer(text):
+        a, b = m.span()
+        if not any(s <= a and b <= e for s, e in spans):
+            out.append(m.group(0))
+    return out
 
 
 def _same(a: Trigger, b: Trigger) -> bool:
@@ -158,7 +194,10 @@ def _trigger(rule: Rule, m: re.Match[str], notice: Notice) -> tuple[Trigger | No
     if raw_time and at is None:
         return None, f"The time in “{snippet}” cannot be read; a person must enter it."
     if rule.court_set:
-        what = " ".join((groups.get("what") or "").split()).strip(" ,;:-")
+        words = (groups.get("what") or "").split()
+        while words and words[0].rstrip(":") in _CLERK_WORDS:  # "NOTICE Scheduling Conference" -> "Scheduling ..."
+            words.pop(0)
+        what = " ".join(words).strip(" ,;:-")
         title = rule.court_set.replace("{what}", what).strip() if what or "{what}" not in rule.court_set else ""
         title = " ".join(title.split()) or "Deadline set by the court"
         return Trigger("court_set", day, at, snippet, rule.id, court_set=True, title=title), None

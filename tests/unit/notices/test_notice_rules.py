@@ -88,3 +88,48 @@ def test_written_dates() -> None:
     assert read_date("January 18, 2023") == date(2023, 1, 18)
     assert read_date("Sept. 5, 2023") == date(2023, 9, 5)
     assert read_date("1/19/2023") == date(2023, 1, 19)
+
+
+# Real docket texts from juriscraper's docket-report test data (tests/examples/pacer/dockets/district/).
+UNREAD = [
+    # cacd.json: a scheduling order whose cut-off dates no rule reads must not lose them silently.
+    ("MINUTES: Scheduling Conference held before Judge S. James Otero. Last day to amend or add parties 5/10/2006. "
+     "Discovery cut-off 10/16/2006. Motion hearing cutoff date 11/6/2006. Jury Trial set for 1/16/2007 09:00 AM "
+     "before Judge S. James Otero. Pretrial Conference set for 1/8/2007 09:00 AM before Judge S. James Otero."),
+    # ncwd_1.json: the time before the date is not a form the rules read.
+    ("NOTICE OF HEARING ON MOTION in case as to Robert Warren, Viki Warren, R & V Warren Farms, Inc. 242 First "
+     "MOTION for Return of Property/PostTrial : Motion hearing set for 10:30 01/03/2005 DAE (bbb)"),
+    # hid.json: a setting moved to another time.
+    ("EO: MINUTES: Final Pretrial Conference set for 02/22/2005 10:00 AM is moved to 02:00:00 PM before LEK. "
+     "cc: all counsel ; final pretrial conf set for 2:00 2/22/05 for Jason Furtado by Judge Leslie E. Kobayashi (bbb)"),
+    # casd_4.json: a reset.
+    ("NOTICE OF CHANGE OF HEARING as to Defendant Elias Torres Alcazar Jr. On the Court's own motion, Motion In "
+     "Limine Hearing set for 5/11/2012 is reset to 5/14/2012 11:00 AM in Courtroom 10 before Judge Dana M. Sabraw."),
+    # laed_127926.json: a two-digit year is never given a century.
+    "ORDER that the hearing set for 2/17/10 will be on the briefs re 19 MOTION for Summary Judgment filed by Donald Clay.",
+    # laed_127926.json: a docket call no rule names.
+    "NOTICE Docket Call set for 1/21/2009 09:30 AM before Judge Helen G. Berrigan. Signed by Clerk on 1/6/09.(plh, )",
+]
+
+
+@pytest.mark.parametrize("text", UNREAD, ids=range(len(UNREAD)))
+def test_what_no_rule_reads_for_certain_goes_to_a_person(text: str) -> None:
+    assert recognise(_notice(text)).review
+
+
+def test_a_criminal_case_number_always_goes_to_a_person() -> None:
+    from daemon.notices.nef import NoticeCase
+
+    n = _notice("JUDGMENT as to Martin Arias-Hernandez ( Signed by Judge David S Morales) Parties notified.")
+    n = Notice(**{**n.__dict__, "cases": (NoticeCase("2:20-cr-00123"),)})
+    got = recognise(n)
+    assert got.review and "criminal" in got.review
+
+
+def test_filing_and_signing_dates_are_not_settings() -> None:
+    """nysd_1 and ca3_1 (tests/data/nef): dates of letters and certificates set nothing."""
+    for text in ("LETTER addressed to Magistrate Judge Gabriel W. Gorenstein from Lillian Marquez dated August 8, 2022 "
+                 "re: Request to Deem RFAs Admitted. Document filed by People of The State of New York.",
+                 "ECF FILER: ELECTRONIC SUPPLEMENTAL BRIEF on behalf of Appellee Commissioner Pennsylvania State "
+                 "Police. Certificate of Service dated 08/08/2022 by ECF. [21-1832] (DBM)"):
+        assert recognise(_notice(text)).review is None
