@@ -28,7 +28,8 @@ TIME = r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?\s?[Mm]\b\.?)?|\d{1,2}\
 # Dates in docket text that set nothing: when a paper was signed, filed, entered, dated or served,
 # and the clerk's own "answer due" (the rule pack computes the answer date itself).
 _IGNORABLE_DATES = [re.compile(p.replace("DATE", DATE), re.I) for p in (
-    r"\bSigned by (?:(?!\b(?:set|due|deadlines?|cut-?off|hearing|trial|conference|continued)\b)[^;]){0,160}? on DATE", r"\((?:Filed|Entered)(?: on)?:?\s*DATE[^)]{0,40}\)",
+    r"\bSigned by (?:(?!\b(?:set|due|deadlines?|cut-?off|hearing|trial|conference|continued)\b)[^;]){0,160}?"
+    r" on DATE", r"\((?:Filed|Entered)(?: on)?:?\s*DATE[^)]{0,40}\)",
     r"\[Entered:\s*DATE[^\]]{0,40}\]", r"\bdated\s+DATE", r"\bService date\s+DATE",
     r"\b(?:held|issued|entered|filed|signed|modified|received|served|sent|replaced|regenerated|executed) on\s+DATE",
     r"\banswer due\s+DATE", r"\backnowledgment sent by \w+ on\s+DATE")]

@@ -106,7 +106,7 @@ UNREAD = [
     ("NOTICE OF CHANGE OF HEARING as to Defendant Elias Torres Alcazar Jr. On the Court's own motion, Motion In "
      "Limine Hearing set for 5/11/2012 is reset to 5/14/2012 11:00 AM in Courtroom 10 before Judge Dana M. Sabraw."),
     # laed_127926.json: a two-digit year is never given a century.
-    "ORDER that the hearing set for 2/17/10 will be on the briefs re 19 MOTION for Summary Judgment filed by Donald Clay.",
+    "ORDER that the hearing set for 2/17/10 will be on the briefs re 19 MOTION for Summary Judgment filed by Clay.",
     # laed_127926.json: a docket call no rule names.
     "NOTICE Docket Call set for 1/21/2009 09:30 AM before Judge Helen G. Berrigan. Signed by Clerk on 1/6/09.(plh, )",
 ]
