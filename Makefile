@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/docketd.example.toml
 
-.PHONY: run test lint typecheck unit bench clean system-deps
+.PHONY: run test test-days lint typecheck unit bench clean system-deps install-service
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 run: $(VENV)/.installed
 	$(BIN)/docketd run --config $(CONFIG)
 
+## install-service: set docketd up as a systemd service (as root); DESTDIR=/some/root installs into another root
+install-service: $(VENV)/.installed
+	$(BIN)/docketd install --root "$(or $(DESTDIR),/)"
+
 ## system-deps: Debian packages the tests use (headless Chromium for the agenda page, faketime for clock tests,
-## Dovecot for the IMAP court-mail tests)
+## systemd-analyze for the unit's verify/security tests, Dovecot for the IMAP court-mail tests)
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -40,6 +44,14 @@ system-deps:
 	      echo "warning: could not install faketime; the clock tests will be skipped"; \
 	  else echo "warning: faketime missing and not root; the clock tests will be skipped"; fi; \
 	fi
+	@if ! command -v systemd-analyze >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's systemd (systemd-analyze) for the unit tests..."; \
+	    apt-get install -y -qq systemd >/dev/null 2>&1 || \
+	      (apt-get update -qq >/dev/null && apt-get install -y -qq systemd >/dev/null) || \
+	      echo "warning: could not install systemd; the unit tests will be skipped"; \
+	  else echo "warning: systemd-analyze missing and not root; the unit tests will be skipped"; fi; \
+	fi
 	@if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Debian's dovecot-imapd for the IMAP court-mail tests..."; \
@@ -55,9 +67,20 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-## test: ruff, mypy and the whole pytest suite (pytest exit 5, "no tests", counts as failure-free)
+## test: ruff, mypy, the whole pytest suite, then the date-sensitive tests on each hard day
+## (pytest exit 5, "no tests", counts as failure-free)
 test: $(VENV)/.installed-test system-deps lint typecheck
 	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+	$(MAKE) --no-print-directory test-days
+
+## test-days: the tests that depend on the day (marker pinned_day), pinned in turn to each of the
+## hard days listed in tests/clock.py (around holidays and the year end), through libfaketime
+test-days: $(VENV)/.installed-test system-deps
+	@for day in $$($(BIN)/python -c 'from tests.clock import HARD_DAYS; print(*HARD_DAYS)'); do \
+	  echo "== date-sensitive tests on $$day"; \
+	  DOCKETD_TEST_DAY=$$day $(BIN)/python -m pytest -q -p no:cacheprovider -m pinned_day; rc=$$?; \
+	  if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; \
+	done
 
 ## bench: speed, cost and footprint (never part of make test)
 bench: $(VENV)/.installed-test

@@ -25,7 +25,7 @@ log = logging.getLogger("docketd")
 
 DEFAULT_CONFIG_PLACES = ("docketd.toml", "/etc/docketd/docketd.toml")
 CLI_MODULES = ("daemon.cli_rules", "daemon.cli_agenda", "daemon.cli_sources", "daemon.cli_admin",
-               "daemon.cli_notices")
+               "daemon.cli_digest", "daemon.cli_service", "daemon.cli_notices")
 
 
 def find_config(args: argparse.Namespace, required: bool) -> Config:
@@ -59,10 +59,11 @@ def _open_docket(config: Config):  # type: ignore[no-untyped-def]
 # -- commands ---------------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the daemon until SIGTERM."""
+    from daemon.cli_service import startup_config
     from daemon.service import Service, setup_logging
 
     setup_logging(args.log_level)
-    config = find_config(args, required=True)
+    config = startup_config(args)  # refuses to start (no READY=1) on an unusable config, folder or state
     return Service(config.path, Path.cwd()).run()
 
 

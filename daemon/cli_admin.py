@@ -55,7 +55,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError(f"Cannot read the export file {path} ({exc}); give the file `docketd export` "
                          "wrote.") from None
     doc = load_export(text, str(path))
-    store = Store(config.state)
+    store = Store(config.state, allow_empty=True)  # restoring into an emptied state file is the documented fix
     try:
         label = today_for(config).strftime("%Y%m%dT%H%M%S")
         backup = import_docket(store, doc, replace=args.replace, backup_label=label)

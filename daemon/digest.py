@@ -6,6 +6,9 @@ Never twice: before a person's message is handed to the SMTP server, `digest:<da
 it cannot know whether the message went out, and it does not resend (a warning says so): a
 duplicate is what this module promises never to produce. A refused or unreachable server clears
 the mark so the digest is retried `retry_minutes` later.
+
+`compose_for` is the one way a digest is composed: the scheduled send and `docketd digest` (preview
+and --send-test) both call it, and it only reads the store.
 """
 
 from __future__ import annotations
@@ -13,20 +16,20 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
-import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from daemon.agenda import load_agenda
+from daemon.agenda import Agenda, load_agenda
 from daemon.config import Config
 from daemon.digest_compose import Digest, compose
-from daemon.errors import ConfigError
+from daemon.digest_smtp import SmtpStepError, open_smtp
+from daemon.errors import ConfigError, DocketdError
 from daemon.planner import FIRM_DOCKET
 from daemon.store import Store
 
@@ -57,9 +60,14 @@ class DigestSettings:
 
 def settings_from(config: Config) -> DigestSettings | None:
     """The digest settings, or None when no [digest] smtp_host is configured; ConfigError names bad keys."""
-    raw: dict[str, Any] = config.digest
-    if not raw.get("smtp_host"):
+    if not config.digest.get("smtp_host"):
         return None
+    return parse_settings(config)
+
+
+def parse_settings(config: Config) -> DigestSettings:
+    """The [digest] section as settings (smtp_host may be empty); ConfigError names every bad key."""
+    raw: dict[str, Any] = config.digest
     problems = []
     try:
         at = dtime.fromisoformat(str(raw.get("time", "07:00")))
@@ -80,7 +88,7 @@ def settings_from(config: Config) -> DigestSettings | None:
     if problems:
         raise ConfigError(f"{config.path}: [digest] " + "; ".join(problems) + ".")
     return DigestSettings(
-        at=at, smtp_host=str(raw["smtp_host"]), smtp_port=int(raw.get("smtp_port", 587)),
+        at=at, smtp_host=str(raw.get("smtp_host", "")), smtp_port=int(raw.get("smtp_port", 587)),
         starttls=bool(raw.get("starttls", True)), username=str(raw.get("username", "")),
         password_file=path("password_file"), sender=str(raw.get("from", "docketd@localhost")),
         days=int(raw.get("days", 14)), cafile=path("cafile"), timeout=float(raw.get("timeout", 30)),
@@ -100,32 +108,6 @@ def build_message(d: Digest, sender: str, now: datetime, to: str | None = None) 
     msg.set_content(d.text)
     msg.add_alternative(d.html, subtype="html")
     return msg
-
-
-def _password(s: DigestSettings) -> str:
-    assert s.password_file is not None
-    try:
-        return s.password_file.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise ConfigError(f"[digest] password_file {s.password_file} cannot be read ({exc.strerror}); "
-                          "create it (mode 0600) with the SMTP password.") from None
-
-
-def open_smtp(s: DigestSettings) -> smtplib.SMTP:
-    """Connect, STARTTLS (verifying the server's certificate) and log in, as configured."""
-    smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout)
-    try:
-        smtp.ehlo()
-        if s.starttls:
-            ctx = ssl.create_default_context(cafile=str(s.cafile) if s.cafile else None)
-            smtp.starttls(context=ctx)
-            smtp.ehlo()
-        if s.username:
-            smtp.login(s.username, _password(s))
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp
 
 
 def _state(store: Store, day: str, person: str) -> str | None:
@@ -158,6 +140,36 @@ def _views(config: Config, s: DigestSettings) -> list[tuple[str, str]]:
     return out
 
 
+def view_name(config: Config, person: str) -> str:
+    """How the digest greets its reader: the person's [people] name, or "the firm docket"."""
+    if person == FIRM_DOCKET:
+        return "the firm docket"
+    p = config.people.get(person)
+    return p.name if p else ""
+
+
+def compose_for(store: Store | None, config: Config, s: DigestSettings, person: str, day: date,
+                agenda: Agenda | None = None) -> Digest:
+    """The digest `person` (or FIRM_DOCKET) gets on `day`; only reads the store (None: an empty docket)."""
+    # The scheduled send and `docketd digest` both compose here, so a preview is what gets sent.
+    if agenda is None:
+        agenda = load_agenda(store.db, config) if store is not None else Agenda([], {}, [])
+    raw = store.get_kv(f"digest:snapshot:{person}") if store is not None else None
+    previous = json.loads(raw) if raw else None
+    return compose(agenda, person, day, days=s.days, previous=previous, name=view_name(config, person))
+
+
+def day_state(store: Store, day: date, person: str) -> str | None:
+    """What happened to `person`'s digest on `day`: None (not yet), sending, sent, refused or unknown."""
+    return _state(store, day.isoformat(), person)
+
+
+def next_send_day(today: date, handled_today: bool) -> date:
+    """PURE: the day a person's next scheduled digest goes out: today until today's is handled, then tomorrow."""
+    # Before [digest] time it goes out at that time; after it, a daemon that has not sent it yet sends at once.
+    return today + timedelta(days=1) if handled_today else today
+
+
 def send_due(store: Store, config: Config, s: DigestSettings, now: datetime) -> list[str]:
     """Send today's digest to everyone who has not had it; returns who was sent one now."""
     day = now.date().isoformat()
@@ -177,11 +189,7 @@ def send_due(store: Store, config: Config, s: DigestSettings, now: datetime) -> 
     smtp = open_smtp(s)
     try:
         for person, address in todo:
-            raw = store.get_kv(f"digest:snapshot:{person}")
-            previous = json.loads(raw) if raw else None
-            p = config.people.get(person)
-            name = "the firm docket" if person == FIRM_DOCKET else p.name if p else ""
-            d = compose(agenda, person, now.date(), days=s.days, previous=previous, name=name)
+            d = compose_for(store, config, s, person, now.date(), agenda)
             _mark(store, day, person, "sending")
             try:
                 smtp.send_message(build_message(d, s.sender, now, to=address))
@@ -228,7 +236,12 @@ class DigestTicker:
             return []
         try:
             sent = send_due(self.store_of(), self.config_of(), self.settings, now)
-        except (smtplib.SMTPException, OSError, ConfigError) as exc:
+        except SmtpStepError as exc:  # already names the step that failed and the fix
+            self.retry_at = now + timedelta(minutes=self.settings.retry_minutes)
+            log.error("Could not send the daily digest via %s:%d: %s Retrying at %s.", self.settings.smtp_host,
+                      self.settings.smtp_port, exc, self.retry_at.strftime("%H:%M"))
+            return []
+        except (smtplib.SMTPException, OSError, DocketdError) as exc:
             self.retry_at = now + timedelta(minutes=self.settings.retry_minutes)
             log.error("Could not send the daily digest via %s:%d (%s); retrying at %s. Check [digest] "
                       "smtp_host, smtp_port, username and password_file.", self.settings.smtp_host,

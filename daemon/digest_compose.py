@@ -137,3 +137,20 @@ def _html(d: Digest, today: date, days: int, name: str) -> str:
             for w in d.withdrawn) + "</ul>")
     parts.append("<p>Acknowledge a flag once handled: <code>docketd ack ID</code>.</p></body></html>")
     return "\n".join(parts)
+
+
+TEST_MARK = "[docketd test]"
+
+
+def as_test(d: Digest, note: str = "") -> Digest:
+    """PURE: the digest marked, in subject and body, as a test message that is not the day's digest."""
+    banner = ("TEST MESSAGE from `docketd digest --send-test`: it checks the SMTP settings and shows how the "
+              "digest looks. It is not the daily digest and does not count as one; that goes out as "
+              "scheduled." + (f" {note}" if note else ""))
+    html = (f'<p style="border:2px solid #c00;padding:8px;font-weight:bold">{escape(TEST_MARK)} '
+            f"{escape(banner)}</p>")
+    start = d.html.find("<body")
+    at = d.html.index(">", start) + 1 if start >= 0 else 0  # just inside <body ...>, else at the top
+    marked = d.html[:at] + "\n" + html + d.html[at:]
+    return Digest(d.person, f"{TEST_MARK} {d.subject}", f"{TEST_MARK} {banner}\n\n{d.text}", marked,
+                  d.upcoming, d.new, d.changed, d.withdrawn, d.flags, d.snapshot)

@@ -22,6 +22,7 @@ from daemon.planner import MatterFacts
 
 MAX_CHECKSUM_BYTES = 512 * 1024 * 1024
 CROSS_DIRTY = "cross_dirty"  # kv key: set when cross-matter flags need a refresh
+REPORT_MODE = 0o640  # .errors.txt beside a rejected file: the docket group reads it, the world does not
 
 
 @dataclass
@@ -131,12 +132,20 @@ def _report_text(report: FileReport, path: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_report(path: Path, text: str) -> None:
+    """Write an error report readable by the shared folder's group, never by the world (mode 0640)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, REPORT_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        os.fchmod(f.fileno(), REPORT_MODE)  # whatever the umask, and for a report written over an old one
+        f.write(text)
+
+
 def move_done(docket: Docket, path: Path, report: FileReport) -> None:
     """Move the file to processed/ or rejected/ (with its .errors.txt); never delete it."""
     cfg = docket.config
     if report.errors:
         dest = _unique(cfg.rejected_dir, path.name)
-        (dest.parent / f"{dest.name}.errors.txt").write_text(_report_text(report, path), encoding="utf-8")
+        write_report(dest.parent / f"{dest.name}.errors.txt", _report_text(report, path))
     else:
         dest = _unique(cfg.processed_dir, path.name)
     os.replace(path, dest)

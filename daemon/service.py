@@ -12,6 +12,7 @@ import os
 import queue
 import random
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from daemon.config import Config, load_config
 from daemon.dispatcher import ConnectorPool, Dispatcher
 from daemon.docket import Docket, now_iso
 from daemon.engine import load_rulebook
-from daemon.errors import DocketdError
+from daemon.errors import DocketdError, StoreError
 from daemon.feed_server import FeedServer
 from daemon.pipeline import CROSS_DIRTY, FileReport, ingest_file
 from daemon.sdnotify import Notifier
@@ -36,6 +37,7 @@ log = logging.getLogger("docketd")
 DRAIN_SECONDS = 10.0
 DAY_CHUNK = 250  # matters recomputed per loop turn on a new day
 MAX_FILE_ATTEMPTS = 3
+STORAGE_RETRY_SECONDS = 5.0  # a file waits this long before another try while the state cannot be written
 # Optional modules that add periodic work; each exposes make_ticker(service) -> callable | None.
 TICKER_MODULES = ("daemon.sources", "daemon.digest", "daemon.notices.imap_ticker")
 
@@ -61,6 +63,7 @@ class Service:
         self.watcher: InboxWatcher | None = None
         self.tickers: list[Callable[[datetime], None]] = []
         self.processed = 0
+        self.storage_problem: str | None = None
         self._open()
 
     def _open(self) -> None:
@@ -117,6 +120,9 @@ class Service:
             return None
         try:
             report = ingest_file(self.docket, path, self.now(), cross=False)
+        except (sqlite3.OperationalError, StoreError) as exc:  # read-only, locked, full: ours, not the file's
+            self._storage_failed(path, exc)
+            return None
         except OSError as exc:
             log.warning("Could not read %s yet (%s); will retry.", path, exc)
             return self._retry_or_reject(path, exc)
@@ -124,9 +130,23 @@ class Service:
             log.exception("Unexpected error while reading %s", path)
             return self._retry_or_reject(path, exc)
         self.attempts.pop(path, None)
+        if self.storage_problem is not None:
+            log.info("docketd can write its state %s again; waiting files are being read.", self.config.state)
+            self.storage_problem = None
         self.processed += 1
         (log.warning if report.errors else log.info)("%s", report.summary())
         return report
+
+    def _storage_failed(self, path: Path, exc: Exception) -> None:
+        """Our own state cannot be written: the file is not to blame, so it waits in the inbox and is retried."""
+        if self.storage_problem is None:
+            log.error("docketd cannot write its state %s (%s); dropped files wait in the inbox and are retried "
+                      "every %.0f s. Run `docketd check` as the service user for the fix.", self.config.state, exc,
+                      STORAGE_RETRY_SECONDS)
+        self.storage_problem = f"docketd cannot write its state {self.config.state} ({exc})"
+        retry = threading.Timer(STORAGE_RETRY_SECONDS, self.files.put, args=(path,))
+        retry.daemon = True
+        retry.start()
 
     def _retry_or_reject(self, path: Path, exc: BaseException) -> FileReport | None:
         n = self.attempts.get(path, 0) + 1
@@ -225,8 +245,9 @@ class Service:
         counts = self.store.outbox_counts()
         pending = sum(c["pending"] for c in counts.values())
         failed = sum(c["failed"] for c in counts.values())
-        return f"Watching {self.config.inbox}; {self.processed} files processed; {pending} calendar " \
+        line = f"Watching {self.config.inbox}; {self.processed} files processed; {pending} calendar " \
                f"changes pending; {failed} failed"
+        return line if self.storage_problem is None else f"Waiting: {self.storage_problem}; {line}"
 
     def _load_tickers(self) -> None:
         self.tickers = []

@@ -7,6 +7,7 @@ migration). Every change that causes calendar work writes its outbox rows in the
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -105,12 +106,56 @@ class OutboxRow:
     dead: bool
 
 
+def empty_state_message(path: Path) -> str:
+    """The sentence for a 0-byte state database (issue 18 B10): never silently a new, empty docket."""
+    return (f"The state database {path} is empty (0 bytes) while docketd expected its docket there; an empty "
+            "file is a lost or truncated database, not a new one. Fix: stop docketd and restore the latest "
+            "backup, or load the last export with `docketd import FILE`; to start an empty docket on purpose, "
+            "start once with `docketd run --fresh-state` (or delete the empty file).")
+
+
+def _create_whole(path: Path) -> None:
+    """Create a new state database that appears whole or not at all.
+
+    SQLite creates the file before it writes the schema, so a kill in between would leave the 0-byte
+    file that B10 rightly refuses as a lost docket. The new database is built beside it, synced, and
+    linked into place (a link, not a rename: a database another process created first is kept).
+    """
+    tmp = path.with_name(f".{path.name}.new-{os.getpid()}")
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    try:
+        Store(tmp, _new=True).close()
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 class Store:
     """A connection to the state database; use `transaction()` for every write."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, allow_empty: bool = False, _new: bool = False) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        # SQLite would take a 0-byte file as a new database: every matter forgotten without a word,
+        # while their entries stay in the calendars, unmanaged. Only `import` and --fresh-state may.
+        if not allow_empty and os.path.isfile(path) and os.path.getsize(path) == 0:
+            raise StoreError(empty_state_message(path))
+        if not _new and not os.path.lexists(path):
+            _create_whole(path)
         try:
             self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
             self.db.row_factory = sqlite3.Row

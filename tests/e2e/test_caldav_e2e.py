@@ -17,11 +17,12 @@ import icalendar
 import pytest
 import requests
 
+from tests.clock import pinned_day, pinned_env
 from tests.e2e.daemon_proc import DaemonProcess, wait_until, write_config
 from tests.integration.radicale_server import RadicaleServer, radicale  # noqa: F401  (fixture)
 
 # Served a week ago, so the answer is due in the future whenever the suite runs.
-SERVED = date.today() - timedelta(days=7)
+SERVED = pinned_day() - timedelta(days=7)  # the daemon runs on the pinned day too (time-machine, tests/clock.py)
 ROW = f"2026-0142,Acme v. Widget,federal,summons_served,{SERVED},personal,jdoe@firm.com,pat@firm.com,open\n"
 HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"
 ANSWER_KEY = "2026-0142|frcp.answer|summons_served|"
@@ -99,7 +100,7 @@ def setup(radicale: RadicaleServer, tmp_path: Path, request: pytest.FixtureReque
         "retry_seconds = 5\n"
     )
     config = write_config(tmp_path, extra, jdoe_calendars=["jdoe-caldav"], verify_minutes=0.01)
-    daemon = DaemonProcess(config, tmp_path)
+    daemon = DaemonProcess(config, tmp_path, env=pinned_env())
     daemon.start()
     try:
         yield daemon, url, radicale.auth

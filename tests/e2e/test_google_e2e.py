@@ -16,6 +16,9 @@ from typing import Any
 import pytest
 import requests
 
+from daemon.engine import load_rulebook
+from daemon.models import TriggerEvent
+from tests.clock import pinned_day, pinned_env
 from tests.e2e.daemon_proc import DaemonProcess, wait_until
 from tests.e2e.daemon_proc import write_config as daemon_config
 from tests.fakes.google_calendar import FakeGoogle
@@ -79,10 +82,16 @@ def docketd(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           cwd=config.parent, capture_output=True, text=True, timeout=120, check=False)
 
 
+def _answer_due(served: date) -> date:
+    out = load_rulebook().compute(TriggerEvent("M", "summons_served", served, court="federal", service="personal"))
+    return next(d.due for d in out if d.rule == "frcp.answer")
+
+
+@pytest.mark.pinned_day  # re-run on each of tests/clock.HARD_DAYS by `make test`
 def test_daemon_keeps_google_calendar_right_as_facts_change(fake: FakeGoogle, tmp_path: Path) -> None:
     config = config_for(fake, tmp_path)
-    served = date.today() - timedelta(days=7)  # so the answer is due in the future whenever this runs
-    daemon = DaemonProcess(config, tmp_path)
+    served = pinned_day() - timedelta(days=7)  # the daemon runs on the pinned day too (time-machine, tests/clock.py)
+    daemon = DaemonProcess(config, tmp_path, env=pinned_env())
     try:
         daemon.start()
         drop(config, "intake-1.csv", served)
@@ -94,8 +103,11 @@ def test_daemon_keeps_google_calendar_right_as_facts_change(fake: FakeGoogle, tm
         keys = [e["extendedProperties"]["private"]["docketdKey"] for e in fake.events(CAL)]
         assert len(keys) == len(set(keys))  # every deadline exactly once
 
-        # Correct the service date: the same event moves a day (or more, past a weekend).
-        drop(config, "intake-2.csv", served + timedelta(days=1))
+        # Correct the service date: the same event moves. Two service dates can roll to one due date
+        # (the 21st day on a weekend or holiday), so the correction is the first that really moves it.
+        corrected = next(c for c in (served + timedelta(days=n) for n in range(1, 30))
+                         if _answer_due(c) != _answer_due(served))
+        drop(config, "intake-2.csv", corrected)
         until(daemon, lambda: answers(fake)[0]["start"]["date"] > first["start"]["date"],
               "the answer deadline to move")
         assert [e["id"] for e in answers(fake, live_only=False)] == [first["id"]]
@@ -107,7 +119,7 @@ def test_daemon_keeps_google_calendar_right_as_facts_change(fake: FakeGoogle, tm
               "docketd to restore the hand-edited deadline")
 
         # The matter closes: its future deadlines leave the calendar.
-        drop(config, "intake-3.csv", served + timedelta(days=1), status="closed")
+        drop(config, "intake-3.csv", corrected, status="closed")
         until(daemon, lambda: answers(fake) == [], "the closed matter's deadline to go")
         assert all(e["status"] == "cancelled" for e in answers(fake, live_only=False))
         assert daemon.stop() == 0

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ import pytest
 from connectors.base import ConnectorContext
 from connectors.outlook import auth_command
 from connectors.outlook_map import KEY_PROP
+from tests.clock import pinned_day, pinned_env
 from tests.e2e.daemon_proc import DaemonProcess, wait_until
 from tests.e2e.daemon_proc import write_config as daemon_config
 from tests.fakes.graph import FakeGraph
@@ -211,9 +212,9 @@ ca_bundle = "{graph.ca_file}"
 backoff_seconds = 0.01
 """
     config = daemon_config(tmp_path, section, jdoe_calendars=["jdoe-outlook"], verify_minutes=0.02)
-    served = date.today() - timedelta(days=7)  # so the answer is due in the future whenever this runs
+    served = pinned_day() - timedelta(days=7)  # the daemon runs on the pinned day too (time-machine, tests/clock.py)
     due = (served + timedelta(days=21)).isoformat()
-    daemon = DaemonProcess(config, tmp_path)
+    daemon = DaemonProcess(config, tmp_path, env=pinned_env())
     try:
         daemon.start()
         drop(config, "intake-1.csv", served.isoformat())
@@ -256,7 +257,7 @@ backoff_seconds = 0.01
 
         writes = graph.counters["POST events"] + graph.counters["PATCH events"]
         reads = graph.counters["GET events"]
-        daemon = DaemonProcess(config, tmp_path)
+        daemon = DaemonProcess(config, tmp_path, env=pinned_env())
         daemon.start()
         # Wait for a full loop pass: its verify step lists the calendar (after the dispatch step).
         wait_until(lambda: graph.counters["GET events"] > reads, timeout=60, what="a verify pass after restart")

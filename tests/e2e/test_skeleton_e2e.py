@@ -7,22 +7,20 @@ import sqlite3
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 
 from daemon.engine import load_rulebook
 from daemon.models import TriggerEvent
+from tests.clock import pinned_day, pinned_env
 from tests.e2e.daemon_proc import DaemonProcess, wait_until, write_config
 
 HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"
 
 
 def _today() -> date:
-    from datetime import datetime
-
-    return datetime.now(ZoneInfo("America/Los_Angeles")).date()
+    return pinned_day()
 
 
 def _answer_due(served: date) -> date:
@@ -44,7 +42,7 @@ def _answer_events(path: Path, matter: str = "2026-0142") -> list[icalendar.Even
 @pytest.fixture
 def daemon(tmp_path: Path):  # type: ignore[no-untyped-def]
     cfg = write_config(tmp_path, serve=True)
-    d = DaemonProcess(cfg, tmp_path)
+    d = DaemonProcess(cfg, tmp_path, env=pinned_env())
     d.start()
     yield d
     d.close()
@@ -59,6 +57,7 @@ def _drop_slowly(path: Path, text: str, chunks: int = 4) -> None:
             time.sleep(0.15)
 
 
+@pytest.mark.pinned_day  # re-run on each of tests/clock.HARD_DAYS by `make test`
 def test_drop_correct_close_restart(daemon: DaemonProcess, tmp_path: Path) -> None:
     var = tmp_path / "var"
     jdoe = var / "calendars" / "jdoe@firm.com.ics"
@@ -81,10 +80,13 @@ def test_drop_correct_close_restart(daemon: DaemonProcess, tmp_path: Path) -> No
     assert any(str(e["UID"]) == uid for e in _events(var / "calendars" / "all.ics"))
 
     # A corrected row (same matter and event, new date): the entry moves, no duplicate appears.
-    served2 = served + timedelta(days=2)
+    # Two service dates can roll to one due date (the 21st day on a weekend or holiday), so the
+    # correction is the first later date whose answer really falls on another day.
+    served2 = next(s for s in (served + timedelta(days=n) for n in range(2, 30)) if _answer_due(s) != due)
     due2 = _answer_due(served2)
     (var / "inbox" / "correction.csv").write_text(
         HEADER + f"2026-0142,,federal,summons_served,{served2},personal,,,\n", encoding="utf-8")
+    wait_until(lambda: (var / "processed" / "correction.csv").exists(), what="the correction to be processed")
     wait_until(lambda: [e.decoded("DTSTART") for e in _answer_events(jdoe)] == [due2],
                what="the answer to move")
     (ev2,) = _answer_events(jdoe)

@@ -35,6 +35,12 @@ class TestCertificates:
         return ctx
 
 
+# Valid for decades on both sides of any day the suite runs on: daemons under test may run on a day
+# pinned by tests/clock.py, far from the real day the certificates are made.
+VALID_FROM = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+VALID_UNTIL = dt.datetime(2099, 12, 31, tzinfo=dt.UTC)
+
+
 def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
@@ -42,7 +48,6 @@ def _name(common_name: str) -> x509.Name:
 def make_certificates(directory: Path) -> TestCertificates:
     """Write a fresh CA and a 127.0.0.1 server certificate under `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = (
         x509.CertificateBuilder()
@@ -50,8 +55,8 @@ def make_certificates(directory: Path) -> TestCertificates:
         .issuer_name(_name("docketd test CA"))
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
+        .not_valid_before(VALID_FROM)
+        .not_valid_after(VALID_UNTIL)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -77,8 +82,8 @@ def make_certificates(directory: Path) -> TestCertificates:
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
+        .not_valid_before(VALID_FROM)
+        .not_valid_after(VALID_UNTIL)
         .add_extension(
             x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
             critical=False,
@@ -104,7 +109,6 @@ def make_certificates(directory: Path) -> TestCertificates:
 def make_client_certificate(directory: Path) -> tuple[Path, str]:
     """A self-signed RSA app certificate + key in one PEM (an Entra credential); returns (path, cert)."""
     directory.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cert = (
         x509.CertificateBuilder()
@@ -112,8 +116,8 @@ def make_client_certificate(directory: Path) -> tuple[Path, str]:
         .issuer_name(_name("docketd app"))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
+        .not_valid_before(VALID_FROM)
+        .not_valid_after(VALID_UNTIL)
         .sign(key, hashes.SHA256())
     )
     path = directory / "app-cert.pem"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 import ssl
 from dataclasses import dataclass, field
@@ -18,15 +17,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.fakes.tls import VALID_FROM, VALID_UNTIL
+
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
     """A certificate and key for 127.0.0.1 / localhost; the certificate doubles as the client's CA file."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
+            .serial_number(x509.random_serial_number()).not_valid_before(VALID_FROM)
+            .not_valid_after(VALID_UNTIL)
             .add_extension(x509.SubjectAlternativeName([
                 x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
@@ -78,17 +78,22 @@ class _FreePortController(Controller):
 
 
 class SmtpServer:
-    """aiosmtpd on 127.0.0.1 with required STARTTLS and AUTH (one user, one password)."""
+    """aiosmtpd on 127.0.0.1 with required STARTTLS and AUTH (one user, one password).
 
-    def __init__(self, folder: Path, user: str = "docketd", password: str = "s3cret") -> None:
+    `starttls=False` gives a server that offers no STARTTLS at all (AUTH in clear text), as some
+    misconfigured relays do.
+    """
+
+    def __init__(self, folder: Path, user: str = "docketd", password: str = "s3cret",
+                 starttls: bool = True) -> None:
         self.cert, key = self_signed(folder)
         self.user, self.password = user, password
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(self.cert, key)
         self.inbox = Inbox()
         self.controller = _FreePortController(
-            self.inbox, hostname="127.0.0.1", port=0, tls_context=ctx, require_starttls=True,
-            auth_require_tls=True, authenticator=self._auth)
+            self.inbox, hostname="127.0.0.1", port=0, tls_context=ctx if starttls else None,
+            require_starttls=starttls, auth_require_tls=starttls, authenticator=self._auth)
 
     def _auth(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.user \

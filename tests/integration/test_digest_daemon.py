@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.clock import pinned_day, pinned_env
 from tests.e2e.daemon_proc import DaemonProcess, wait_until, write_config
 from tests.integration.smtp_server import SmtpServer
 
@@ -32,14 +32,15 @@ def _digest_toml(tmp_path: Path, smtp: SmtpServer) -> str:
             f'cafile = "{smtp.cert}"\npeople = ["jdoe@firm.com"]\n')
 
 
+@pytest.mark.pinned_day  # re-run on each of tests/clock.HARD_DAYS by `make test`
 def test_daemon_sends_the_digest_once_and_not_again_after_restart(tmp_path: Path, smtp: SmtpServer) -> None:
-    today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
+    today = pinned_day()
     served = today - timedelta(days=10)
     cfg = write_config(tmp_path, _digest_toml(tmp_path, smtp))
     (tmp_path / "var" / "inbox" / "intake.csv").write_text(
         HEADER + f"2026-0142,Acme v. Widget,federal,summons_served,{served},personal,jdoe@firm.com,,open\n",
         encoding="utf-8")
-    daemon = DaemonProcess(cfg, tmp_path)
+    daemon = DaemonProcess(cfg, tmp_path, env=pinned_env())
     try:
         daemon.start()  # the start-up scan reads intake.csv before READY, so the digest sees it
         wait_until(lambda: len(smtp.inbox.messages) >= 1, timeout=60, what="the daily digest")
@@ -48,7 +49,8 @@ def test_daemon_sends_the_digest_once_and_not_again_after_restart(tmp_path: Path
         text = got.message.get_body(("plain",)).get_content()
         assert f"Docket digest for Jane Doe — {today:%A} {today.isoformat()}" in text
         assert "[2026-0142] Answer due (FRCP 12(a)(1)(A)(i))" in text
-        assert "Sent the daily digest to jdoe@firm.com" in daemon.log
+        # The log line follows the fsync'd "sent" mark, a moment after the server has the message.
+        wait_until(lambda: "Sent the daily digest to jdoe@firm.com" in daemon.log, what="the sent line")
         assert daemon.stop() == 0
 
         daemon.start()

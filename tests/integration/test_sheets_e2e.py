@@ -4,9 +4,8 @@ workbook into the people's .ics calendars, writes statuses back, and exits clean
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import icalendar
 import openpyxl
@@ -14,6 +13,7 @@ import pytest
 
 from daemon.engine import load_rulebook
 from daemon.models import TriggerEvent
+from tests.clock import pinned_day, pinned_env
 from tests.e2e.daemon_proc import DaemonProcess, wait_until, write_config
 from tests.fakes.google_calendar import FakeGoogle
 from tests.fakes.google_keys import SA_EMAIL, make_service_account_key
@@ -25,7 +25,7 @@ HEADER = ["matter", "title", "court", "event", "date", "service", "attorney", "p
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo("America/Los_Angeles")).date()
+    return pinned_day()
 
 
 def _answer_due(served: date) -> date:
@@ -62,6 +62,7 @@ def google() -> Iterator[FakeGoogle]:
         yield fake
 
 
+@pytest.mark.pinned_day  # re-run on each of tests/clock.HARD_DAYS by `make test`
 def test_google_sheet_through_the_daemon(tmp_path: Path, google: FakeGoogle) -> None:
     sheets = FakeSheets(google)
     served = _today() - timedelta(days=2)
@@ -71,13 +72,15 @@ def test_google_sheet_through_the_daemon(tmp_path: Path, google: FakeGoogle) -> 
     extra = (f'[sources.intake]\nkind = "google-sheet"\nspreadsheet_id = "{SHEET_ID}"\nrange = "Intake"\n'
              f'credentials = "{key}"\napi_endpoint = "{sheets.api_endpoint}"\npoll_seconds = 0.2\n'
              "retry_base_seconds = 0.01\nrequests_per_minute = 100000\n")
-    daemon = DaemonProcess(write_config(tmp_path, extra), tmp_path)
+    daemon = DaemonProcess(write_config(tmp_path, extra), tmp_path, env=pinned_env())
     try:
         daemon.start()
         _until(daemon, lambda: _answers(tmp_path, "2026-0901") == [_answer_due(served)], what="the sheet's answer")
         _until(daemon, lambda: str(sheets.column(SHEET_ID, "Intake", "docketd")[0]).startswith("docketed: 1 deadline"),
                    what="the status column")
-        moved = served + timedelta(days=1)
+        # The first later date whose answer falls on another day (two dates can roll to one due date).
+        moved = next(m for m in (served + timedelta(days=n) for n in range(1, 30))
+                     if _answer_due(m) != _answer_due(served))
         sheets.edit(SHEET_ID, "Intake", 2, HEADER.index("date"), moved)
         _until(daemon, lambda: _answers(tmp_path, "2026-0901") == [_answer_due(moved)], what="the corrected date")
         sheets.delete_row(SHEET_ID, "Intake", 3)
@@ -107,7 +110,7 @@ def test_excel_workbook_through_the_daemon(tmp_path: Path) -> None:
     save([HEADER[:-1], _row("2026-0911", served), _row("2026-0912", served)])
     extra = (f'[sources.workbook]\nkind = "excel"\npath = "{workbook}"\npoll_seconds = 0.2\n'
              "settle_seconds = 0.3\n")
-    daemon = DaemonProcess(write_config(tmp_path, extra), tmp_path)
+    daemon = DaemonProcess(write_config(tmp_path, extra), tmp_path, env=pinned_env())
     try:
         daemon.start()
         _until(daemon, lambda: _answers(tmp_path, "2026-0911") == [_answer_due(served)], what="the workbook's answer")

@@ -8,10 +8,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from tests.clock import pinned_day, pinned_env
 from tests.e2e.daemon_proc import DaemonProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,8 +20,14 @@ TZ = "America/Los_Angeles"
 
 
 def today() -> date:
-    """Today in the firm's zone (tests run the real daemon, which reads the real clock)."""
-    return datetime.now(ZoneInfo(TZ)).date()
+    """The pinned day: the daemons and CLIs these tests start run on it too (time-machine, tests/clock.py)."""
+    return pinned_day()
+
+
+def _pinned(env: dict[str, str] | None) -> dict[str, str]:
+    """`env` on top of the pinned-day clock, unless the caller moves the clock itself."""
+    env = dict(env or {})
+    return env if "LD_PRELOAD" in env else {**pinned_env(), **env}
 
 
 def intake_row(matter: str, served: date, event: str = "summons_served", status: str = "open",
@@ -77,7 +83,7 @@ def run_cli(config: Path, *args: str, cwd: Path | None = None, env: dict[str, st
             timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
     """Run `docketd --config CONFIG ARGS...` as a subprocess and capture its output."""
     full_env = dict(os.environ)
-    full_env.update(env or {})
+    full_env.update(_pinned(env))
     return subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(config), *args],
                           cwd=cwd or config.parent, env=full_env, capture_output=True, text=True,
                           timeout=timeout, check=False)
@@ -136,7 +142,7 @@ def clean_stop(d: DaemonProcess, timeout: float = 30.0) -> None:
 
 def daemon(config: Path, env: dict[str, str] | None = None) -> DaemonProcess:
     """A DaemonProcess for `config` with fault-handler stack dumps on SIGABRT."""
-    return DaemonProcess(config, config.parent, env={"PYTHONFAULTHANDLER": "1", **(env or {})})
+    return DaemonProcess(config, config.parent, env=_pinned({"PYTHONFAULTHANDLER": "1", **(env or {})}))
 
 
 def spawn(d: DaemonProcess) -> None:

@@ -6,7 +6,6 @@ package, installed by `make system-deps`) reading its fake time from a file the 
 
 from __future__ import annotations
 
-import glob
 import json
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -17,20 +16,16 @@ import pytest
 
 from daemon.engine import load_rulebook
 from daemon.models import TriggerEvent
+from tests.clock import require_libfaketime
 from tests.e2e.daemon_proc import wait_until, write_config
 from tests.reliability.helpers import HEADER, TZ, clean_stop, daemon, db_rows, intake_row
-
-LIBS = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
-              + glob.glob("/usr/lib/faketime/libfaketime.so.1"))
-pytestmark = pytest.mark.skipif(not LIBS,
-                                reason="libfaketime missing: run `make system-deps` (Debian faketime)")
 
 
 def _fake_clock_env(clock_file: Path) -> dict[str, str]:
     # The process runs in UTC so libfaketime parses the file in UTC: parsing "@<local time>" in a DST
     # zone shifts the fake clock by an hour once it crosses a change. docketd itself uses the zone
     # from its config, never the process's TZ.
-    return {"LD_PRELOAD": LIBS[0] if LIBS else "", "FAKETIME_TIMESTAMP_FILE": str(clock_file),
+    return {"LD_PRELOAD": require_libfaketime(), "FAKETIME_TIMESTAMP_FILE": str(clock_file),
             "FAKETIME_CACHE_DURATION": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1", "TZ": "UTC"}
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from daemon.store import _SCHEMA_V1, SCHEMA_VERSION
+from tests.clock import pinned_env
 from tests.e2e.daemon_proc import DaemonProcess, wait_until, write_config
 from tests.reliability.helpers import count, db_rows, run_cli, today
 
@@ -50,7 +51,7 @@ def test_v1_state_is_migrated_on_daemon_start_with_a_backup(tmp_path: Path) -> N
     cfg = write_config(tmp_path)
     state = tmp_path / "var" / "state.db"
     _write_v1(state)
-    d = DaemonProcess(cfg, tmp_path)
+    d = DaemonProcess(cfg, tmp_path, env=pinned_env())
     try:
         d.start()
         # The migrated store is used at once: the v1 trigger's deadlines are computed and calendared.

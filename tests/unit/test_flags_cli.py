@@ -1,23 +1,34 @@
-"""`docketd flags`, `ack`, `matter` and `agenda` against a real store, through the real CLI entry point."""
+"""`docketd flags`, `ack`, `matter` and `agenda` against a real store, through the real CLI.
+
+The CLI runs as a subprocess on the pinned day (time-machine, tests/clock.py): "due soon" and
+"future-dated" are judged against the day the CLI reads, which the test must know.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 
-from daemon.cli import main
+from tests.clock import pinned_day
+from tests.reliability.helpers import run_cli
+
+pytestmark = pytest.mark.pinned_day  # re-run on tests/clock.HARD_DAYS by `make test`
 
 HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"
 KEY = "2026-0142|frcp.answer|summons_served|"
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo("America/Los_Angeles")).date()
+    return pinned_day()
+
+
+def _sync(cfg: Path) -> None:
+    out = run_cli(cfg, "sync", "--once")
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
 @pytest.fixture
@@ -33,14 +44,13 @@ def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "var" / "inbox" / "intake.csv").write_text(
         HEADER + f"2026-0142,Acme v. Widget,federal,summons_served,{served},personal,jdoe@firm.com,,open\n"
         f"2026-0160,Cole v. Dune,federal,summons_served,{future},personal,,,open\n", encoding="utf-8")
-    assert main(["--config", str(path), "sync", "--once"]) == 0
+    _sync(path)
     return path
 
 
 def _run(cfg: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    code = main(["--config", str(cfg), *args])
-    out = capsys.readouterr()
-    return code, out.out + out.err
+    out = run_cli(cfg, *args)
+    return out.returncode, out.stdout + out.stderr
 
 
 def _summaries(cfg: Path) -> dict[str, str]:
@@ -72,7 +82,7 @@ def test_ack_drops_the_flag_and_the_entry_mark(cfg: Path, capsys: pytest.Capture
     assert "due-soon" not in out
     _, out = _run(cfg, capsys, "flags", "--all")
     assert "due-soon [2026-0142] (acknowledged by Pat" in out
-    assert main(["--config", str(cfg), "sync", "--once"]) == 0
+    _sync(cfg)
     assert _summaries(cfg)[KEY].startswith("[2026-0142] Answer due")
     code, out = _run(cfg, capsys, "ack", str(soon["id"]), "99999")
     assert code == 1 and "already acknowledged" in out and "There is no flag #99999" in out
@@ -126,7 +136,7 @@ def test_a_hand_edit_in_the_calendar_shows_as_a_drift_flag(cfg: Path,
         if str(event["X-DOCKETD-KEY"]) == KEY:
             event["SUMMARY"] = icalendar.vText("Answer due (moved by hand)")
     ics.write_bytes(cal.to_ical())
-    assert main(["--config", str(cfg), "sync", "--once"]) == 0
+    _sync(cfg)
     code, out = _run(cfg, capsys, "flags")
     assert code == 0 and "warning drift [2026-0142]" in out and "by hand" in out
     _, out = _run(cfg, capsys, "matter", "2026-0142")
