@@ -36,6 +36,7 @@ def trigger_to_dict(t: TriggerEvent) -> dict[str, Any]:
         "checksum": t.provenance.checksum if t.provenance else None,
         "received": t.provenance.received.isoformat() if t.provenance and t.provenance.received else None,
         "case_number": t.case_number,
+        "timezone": t.timezone,
     }
 
 
@@ -59,6 +60,7 @@ def trigger_from_dict(d: dict[str, Any]) -> TriggerEvent:
         notes=d.get("notes"),
         provenance=prov,
         case_number=d.get("case_number"),
+        timezone=d.get("timezone"),
     )
 
 

@@ -29,7 +29,7 @@ class _WithCourtSet:
         """Court-set dates as they are; everything else by the court's rules."""
         if trigger.event != COURT_SET:
             return self.rules.compute(trigger)
-        return [court_set_deadline(trigger, _timezone(self.rules, trigger.court))]
+        return [court_set_deadline(trigger, trigger.timezone or _timezone(self.rules, trigger.court))]
 
 
 def with_court_set(rules: _Rules) -> _WithCourtSet:

@@ -13,7 +13,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from typing import Any
 
@@ -103,6 +103,8 @@ def _apply(docket: Docket, db: sqlite3.Connection, notice: Notice, source: str, 
     pairs = list(cases.items()) or ([("", notice.cases[0])] if notice.cases else [])
     triggers = [t for m, case in pairs for t in notice_triggers(notice, m, case, docket, now)]
     reasons += _unknown_events(docket, [t for t in triggers if t.matter])
+    triggers, zone_problems = _with_zones(docket, notice, triggers)
+    reasons += zone_problems
     triggers, moves = _known_and_moves(db, triggers)
     if moves:
         reasons.append("This notice would move dates docketd already holds: "
@@ -140,6 +142,35 @@ def notice_triggers(notice: Notice, matter: str, case: NoticeCase, docket: Docke
                                   notice.identity, now.date()),
             case_number=number or None))
     return out
+
+
+def _with_zones(docket: Docket, notice: Notice, triggers: list[TriggerEvent]) -> tuple[list[TriggerEvent], list[str]]:
+    """Give each timed trigger the zone the court set it in.
+
+    The notice's own entry time names the court's zone ("12:42 PM CDT"); a matter filed under a
+    generic court id (`federal`) has no zone of its own, so that one is used. A configured court whose
+    zone disagrees with the notice's, or a time with no zone at all, goes to a person."""
+    out: list[TriggerEvent] = []
+    problems: list[str] = []
+    courts = set(docket.rules.court_ids())
+    for t in triggers:
+        if t.time is None:
+            out.append(t)
+            continue
+        # The Docket protocol names only what planning needs; the real RuleBook also has court().
+        configured = str(docket.rules.court(t.court).timezone) if t.court in courts else None  # type: ignore[attr-defined]
+        if t.court == notice.court and configured:
+            if notice.timezone and notice.timezone != configured:
+                problems.append(f"The notice gives times in {notice.timezone} but court {t.court} is set up in "
+                                f"{configured}; check the court's time zone.")
+            out.append(t)
+        elif notice.timezone:
+            out.append(replace(t, timezone=notice.timezone))
+        else:
+            problems.append(f"The time {t.time:%H:%M} on {t.date.isoformat()} has no time zone docketd can be sure "
+                            "of (the notice names none and the matter's court is not the notice's); enter it.")
+            out.append(t)
+    return out, sorted(set(problems), key=problems.index)
 
 
 def _unknown_events(docket: Docket, triggers: list[TriggerEvent]) -> list[str]:

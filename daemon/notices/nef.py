@@ -55,6 +55,7 @@ class Notice:
     sender: str
     subject: str
     bankruptcy: bool = False
+    timezone: str | None = None  # the court's zone, from "entered on ... at 12:42 PM CDT"
     triggers: tuple[Trigger, ...] = ()
     review: str | None = None
     notes: tuple[str, ...] = field(default=())
@@ -87,6 +88,7 @@ class Notice:
             "sender": self.sender,
             "subject": self.subject,
             "bankruptcy": self.bankruptcy,
+            "timezone": self.timezone,
         }
 
 
@@ -111,6 +113,25 @@ _CIRCUITS = {"first": "ca1", "second": "ca2", "third": "ca3", "fourth": "ca4", "
              "eleventh": "ca11"}
 # JPML and other multi-court notices prefix another court's case: "NYE/1:21-cv-02960" (court minus "d").
 _PREFIX_COURT = {"CAC": "cacd", "CAN": "cand", "CAS": "casd", "CAE": "caed"}
+
+
+# CM/ECF writes the entry time in the court's own zone. "MST" is ambiguous (Arizona keeps it all
+# year, Denver does not), so it maps to no zone and a set time then needs a person.
+_ZONES = {"EDT": "America/New_York", "EST": "America/New_York", "CDT": "America/Chicago",
+          "CST": "America/Chicago", "MDT": "America/Denver", "PDT": "America/Los_Angeles",
+          "PST": "America/Los_Angeles", "AKDT": "America/Anchorage", "AKST": "America/Anchorage",
+          "HST": "Pacific/Honolulu", "AST": "America/Puerto_Rico", "CHST": "Pacific/Guam",
+          "EASTERN": "America/New_York", "CENTRAL": "America/Chicago", "PACIFIC": "America/Los_Angeles"}
+_ENTRY_ZONE = re.compile(r"\b(?:entered|filed|received)\b[^.]{0,160}?\d{1,2}:\d{2}(?::\d{2})?\s*[AP]M\s+"
+                         r"(?:([A-Z]{2,4})\b|(Eastern|Central|Pacific) (?:Daylight|Standard) Time)", re.I)
+
+
+def zone_of(body: str) -> str | None:
+    """The IANA zone of the notice's entry time ("... at 12:42 PM CDT"), if it names an unambiguous one."""
+    m = _ENTRY_ZONE.search(body[:2000])
+    if not m:
+        return None
+    return _ZONES.get((m.group(1) or m.group(2) or "").upper())
 
 
 def flat(text: str) -> str:
@@ -157,7 +178,7 @@ def parse_notice(mail: Mail, file: str) -> Notice:
         review = "No docket text could be read from this notice; a person must read it."
     elif filed is None and entered is None:
         review = "No filing date could be read from this notice; a person must read it."
-    return Notice(kind=kind, cases=tuple(cases), filed=filed, entered=entered,
+    return Notice(kind=kind, cases=tuple(cases), filed=filed, entered=entered, timezone=zone_of(body),
                   docket_text=docket_text, review=review, **base)  # type: ignore[arg-type]
 
 

@@ -185,3 +185,15 @@ def test_a_hearing_already_typed_from_intake_is_not_docketed_twice(h: Harness) -
     assert [d for d in h.deadlines() if d[0].startswith("frcp.opposing")] == before == [
         ("frcp.opposing-affidavits", "2023-01-12", "Opposing affidavits due")]
     assert ("court.set", "2023-01-19", "Motion Hearing") in set(h.deadlines())  # the setting itself is new
+
+
+def test_a_hearing_under_a_generic_court_keeps_the_courts_own_time_zone(h: Harness) -> None:
+    """nysd_4 (S.D.N.Y., entered "10:17 AM EDT"): a matter filed as `federal` (Los Angeles) must get
+    the mediation at 11:00 New York time, not 11:00 in Los Angeles."""
+    h.drop("intake.csv", HEADER + "2022-0900,In re NYC Policing,federal,complaint_filed,2020-10-26,jdoe@firm.com,"
+           "1:20-cv-08924\n")
+    h.drop("nysd.eml", notice("district/nysd_4", sender="NYSD_ECF_Pool@nysd.uscourts.gov"))
+    cal = h.sync()
+    (conf,) = [e for e in cal.entries.values() if "Mediation Conference" in e.summary]
+    assert conf.start == date(2022, 9, 12) and conf.start_time == time(11, 0)
+    assert conf.timezone == "America/New_York"
