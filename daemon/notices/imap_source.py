@@ -19,6 +19,7 @@ import imaplib
 import json
 import logging
 import re
+import sqlite3
 import ssl
 import stat
 from collections.abc import Callable
@@ -175,6 +176,12 @@ class ImapSource:
             ingest_notice(self.docket, raw, where, self.name, now, on_commit=save)
         except NoticeError as exc:
             self._set_aside(where, str(exc), now, save)
+            return
+        except sqlite3.OperationalError as exc:  # the state is busy or the disk full: try this UID again
+            raise TransientError(f"[sources.{self.name}] {where} could not be stored ({exc}); retrying.") from None
+        except Exception as exc:  # noqa: BLE001 - one unreadable message must not block every later notice
+            log.exception("%s could not be read", where)
+            self._set_aside(where, f"docketd failed on it ({type(exc).__name__}: {exc})", now, save)
             return
         if self.mark_seen:
             conn.uid("STORE", str(uid), "+FLAGS.SILENT", r"(\Seen)")
