@@ -125,6 +125,9 @@ def notice_triggers(notice: Notice, matter: str, case: NoticeCase, docket: Docke
     """The notice's triggers for one matter, with the docket entry as provenance."""
     facts = docket.facts(matter) if matter else None
     court = (facts.court if facts and facts.court else None) or notice.court
+    if notice.kind == "nda":
+        # A court of appeals' notice runs under FRAP whatever court the matter was opened in.
+        court = notice.court if notice.court in docket.rules.court_ids() else "federal-appeals"
     doc = case.document_number
     entry = f"ECF {doc}" if doc else f"entry filed {notice.filed or notice.entered}"
     number = case.case_number

@@ -197,3 +197,13 @@ def test_a_hearing_under_a_generic_court_keeps_the_courts_own_time_zone(h: Harne
     (conf,) = [e for e in cal.entries.values() if "Mediation Conference" in e.summary]
     assert conf.start == date(2022, 9, 12) and conf.start_time == time(11, 0)
     assert conf.timezone == "America/New_York"
+
+
+def test_an_appellate_motion_runs_the_frap_response_period(h: Harness) -> None:
+    """ca11_1 (11th Cir., filed 08/10/2022): FRAP 27(a)(3)(A) gives 10 days, ending Saturday 8/20/2022,
+    so FRAP 26(a)(1)(C) carries it to Monday 8/22/2022."""
+    h.drop("intake.csv", HEADER + "2022-0311,Greene v. Raffensperger,federal,complaint_filed,2022-04-01,"
+           "jdoe@firm.com,22-11299\n")
+    assert h.drop("ca11.eml", notice("appellate/ca11_1")) == "processed"
+    assert review_items(h.store.db) == []
+    assert ("frap.motion-response", "2022-08-22", "Response to motion due") in set(h.deadlines())
