@@ -207,3 +207,18 @@ def test_an_appellate_motion_runs_the_frap_response_period(h: Harness) -> None:
     assert h.drop("ca11.eml", notice("appellate/ca11_1")) == "processed"
     assert review_items(h.store.db) == []
     assert ("frap.motion-response", "2022-08-22", "Response to motion due") in set(h.deadlines())
+
+
+def test_open_review_items_are_in_the_agenda_and_the_digest(h: Harness) -> None:
+    from daemon.agenda import load_agenda
+    from daemon.digest_compose import compose
+
+    h.drop("intake.csv", HEADER + MATTER + ",4:22-cv-05541\n")
+    moved = hearing_notice(sender="someone@example.com")
+    h.drop("notice.eml", moved)
+    agenda = load_agenda(h.store.db, h.config)
+    assert any(f.kind == "notice-review" for f in agenda.flags)
+    digest = compose(agenda, "jdoe@firm.com", NOW.date())
+    assert "Court notice needs review (#1" in digest.text
+    reject(h.docket, 1, NOW, "tester")
+    assert not any(f.kind == "notice-review" for f in load_agenda(h.store.db, h.config).flags)
