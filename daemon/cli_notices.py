@@ -84,6 +84,8 @@ def register_review(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--time", help="its time, HH:MM in the court's time zone")
     s.add_argument("--matter", help="the matter, when the notice's case is linked to none")
     s.add_argument("--replace", action="store_true", help="withdraw the earlier dates this notice moves")
+    s.add_argument("--withdraw", type=int, action="append", metavar="N",
+                   help="withdraw the Nth earlier date the item lists (repeatable)")
     s.set_defaults(func=cmd_review_accept)
     s = sub.add_parser("reject", help="close the item; nothing is docketed")
     s.add_argument("id", type=int, metavar="ID")
@@ -141,8 +143,8 @@ def cmd_review(args: argparse.Namespace) -> int:
         for t in i.proposal:
             print(f"  Proposed: {t.event} {t.date.isoformat()}" + (f" {t.time:%H:%M}" if t.time else "")
                   + (f" ({t.ref})" if t.ref else ""))
-        for mv in i.moves:
-            print(f"  Would move: {mv['matter']} {mv['what']} from {mv['old']} to {mv['new']}")
+        for k, mv in enumerate(i.moves, 1):
+            print(f"  Earlier date {k}: {mv['matter']} {mv['what']} {mv['old']} -> {mv['new']}")
         print(f"  Message-ID: <{n.get('message_id')}>  from {n.get('sender')}")
     return 0
 
@@ -162,7 +164,7 @@ def cmd_review_accept(args: argparse.Namespace) -> int:
     except ValueError:
         raise UsageError(f"--date {args.date!r} / --time {args.time!r}: write YYYY-MM-DD and HH:MM.") from None
     print(accept(docket, args.id, today_for(config), getpass.getuser(), event=args.event, day=day, at=at,
-                 matter=args.matter, replace_old=args.replace))
+                 matter=args.matter, replace_old=args.replace, withdraw=args.withdraw))
     return 0
 
 

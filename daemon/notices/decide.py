@@ -45,7 +45,7 @@ def _matters(docket: Docket, item: ReviewItem, matter: str | None) -> list[str]:
 
 def accept(docket: Docket, rid: int, now: datetime, by: str, *, event: str | None = None,
            day: date | None = None, at: time | None = None, matter: str | None = None,
-           replace_old: bool = False) -> str:
+           replace_old: bool = False, withdraw: list[int] | None = None) -> str:
     """Docket what the item proposes (or the one event/date given), optionally withdrawing moved dates."""
     item = _item(docket, rid)
     matters = _matters(docket, item, matter)
@@ -72,23 +72,36 @@ def accept(docket: Docket, rid: int, now: datetime, by: str, *, event: str | Non
         if t.event != COURT_SET and (not t.court or t.event not in docket.rules.events_for(t.court)):
             raise UsageError(f"Review item #{rid}: court {t.court or '(none)'} of matter {t.matter} has no rule "
                              f"for {t.event}; give --event E --date D with an event of that court, or reject it.")
-    if not triggers:
+    chosen = _withdrawals(item, replace_old, withdraw or [])
+    if not triggers and not chosen:
         raise UsageError(f"Review item #{rid} proposes no date to docket; give --event E --date D, or "
                          f"`docketd review reject {rid}` if nothing is to be calendared.")
     stamp = now_iso(now)
     with docket.store.transaction() as db:
         withdrawn = 0
-        if replace_old:
-            for mv in item.moves:
-                withdrawn += db.execute("DELETE FROM triggers WHERE matter=? AND event=? AND ref=?",
+        for mv in chosen:
+            withdrawn += db.execute("DELETE FROM triggers WHERE matter=? AND event=? AND ref=?",
                                         (mv["matter"], mv["event"], mv["ref"])).rowcount
         store_notice_triggers(db, triggers, stamp)
-        docket.recompute(db, matters, now.date(), stamp)
+        docket.recompute(db, sorted(set(matters) | {str(m["matter"]) for m in chosen}), now.date(), stamp)
         resolve(db, rid, "accepted", by, json.dumps({"triggers": len(triggers), "withdrawn": withdrawn}), stamp)
         db.execute("UPDATE notices SET status='docketed', matters=? WHERE identity=(SELECT notice FROM reviews "
                    "WHERE id=?)", (json.dumps(matters), rid))
     extra = f"; withdrew {withdrawn} earlier dates" if withdrawn else ""
     return f"Accepted #{rid}: docketed {len(triggers)} dates for {', '.join(matters)}{extra}."
+
+
+def _withdrawals(item: ReviewItem, replace_old: bool, numbers: list[int]) -> list[dict[str, object]]:
+    """The earlier dates a person chose to withdraw: all moved ones (--replace) or those numbered."""
+    for n in numbers:
+        if not 1 <= n <= len(item.moves):
+            raise UsageError(f"Review item #{item.id} lists {len(item.moves)} earlier dates; --withdraw {n} is not one "
+                             "of them (`docketd review` numbers them).")
+    if replace_old and any(str(m["new"]).startswith("vacated") for m in item.moves):
+        raise UsageError(f"Review item #{item.id} lists every setting the notice may touch; say which to withdraw "
+                         "with --withdraw N (one per date), not --replace.")
+    chosen = list(item.moves) if replace_old else [item.moves[n - 1] for n in sorted(set(numbers))]
+    return chosen
 
 
 def reject(docket: Docket, rid: int, now: datetime, by: str) -> str:

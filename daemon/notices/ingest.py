@@ -106,6 +106,8 @@ def _apply(docket: Docket, db: sqlite3.Connection, notice: Notice, source: str, 
     triggers, zone_problems = _with_zones(docket, notice, triggers)
     reasons += zone_problems
     triggers, moves = _known_and_moves(db, triggers)
+    if "vacated" in notice.notes:
+        moves += _settings_now(db, matters)
     if moves:
         reasons.append("This notice would move dates docketd already holds: "
                        + "; ".join(f"{m['matter']} {m['what']}: {m['old']} -> {m['new']}" for m in moves)
@@ -218,6 +220,23 @@ def _known_and_moves(db: sqlite3.Connection, triggers: list[TriggerEvent]) -> tu
             moves.append({"matter": t.matter, "what": what, "event": t.event, "ref": old.ref or "",
                           "old": _when(old), "new": _when(t)})
     return new, moves
+
+
+_SETTINGS = ("motion_hearing", "trial", "scheduling_conference", "oral_argument", COURT_SET)
+
+
+def _settings_now(db: sqlite3.Connection, matters: list[str]) -> list[dict[str, Any]]:
+    """The hearings, trials and court-set dates a vacating or continuing notice may touch (the old dates)."""
+    out = []
+    marks = ",".join("?" * len(_SETTINGS))
+    for m in matters:
+        for (payload,) in db.execute(f"SELECT payload FROM triggers WHERE matter=? AND event IN ({marks}) "
+                                     "ORDER BY event, ref", (m, *_SETTINGS)):
+            t = trigger_from_dict(json.loads(payload))
+            what = title_of(t.ref) if t.event == COURT_SET else t.event
+            out.append({"matter": m, "what": what, "event": t.event, "ref": t.ref or "", "old": _when(t),
+                        "new": "vacated, continued or reset? (see the docket text)"})
+    return out
 
 
 def _when(t: TriggerEvent) -> str:

@@ -58,7 +58,7 @@ class Notice:
     timezone: str | None = None  # the court's zone, from "entered on ... at 12:42 PM CDT"
     triggers: tuple[Trigger, ...] = ()
     review: str | None = None
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # ids of the review rules that matched (e.g. "vacated")
 
     @property
     def identity(self) -> str:

@@ -128,12 +128,15 @@ def recognise(notice: Notice, rules: tuple[Rule, ...] | None = None) -> Notice:
     triggers: list[Trigger] = []
     reasons: list[str] = []
     read: list[tuple[int, int]] = []  # spans of the text a rule matched
+    fired: list[str] = []  # review rules that matched
     for rule in rules:
         if rule.courts == "appellate" and notice.kind != "nda" or rule.courts == "district" and notice.kind != "nef":
             continue
         matches = [m for m in [rule.regex.match(text)] if m] if rule.start else list(rule.regex.finditer(text))
         for m in matches:
             read.append(m.span())
+            if rule.review and rule.id not in fired:
+                fired.append(rule.id)
             if rule.review and rule.review not in reasons:
                 reasons.append(" ".join(rule.review.split()))
             if not (rule.event or rule.court_set):
@@ -158,7 +161,7 @@ def recognise(notice: Notice, rules: tuple[Rule, ...] | None = None) -> Notice:
     review = " ".join([notice.review] if notice.review else []) or None
     if reasons:
         review = " ".join(([review] if review else []) + reasons)
-    return replace(notice, triggers=tuple(triggers), review=review)
+    return replace(notice, triggers=tuple(triggers), review=review, notes=tuple(fired))
 
 
 def _unread_dates(text: str, read: list[tuple[int, int]]) -> list[str]:

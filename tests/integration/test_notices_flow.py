@@ -222,3 +222,23 @@ def test_open_review_items_are_in_the_agenda_and_the_digest(h: Harness) -> None:
     assert "Court notice needs review (#1" in digest.text
     reject(h.docket, 1, NOW, "tester")
     assert not any(f.kind == "notice-review" for f in load_agenda(h.store.db, h.config).flags)
+
+
+def test_a_vacating_notice_shows_the_dates_it_may_touch_and_changes_none(h: Harness) -> None:
+    h.drop("intake.csv", HEADER + MATTER + ",4:22-cv-05541\n")
+    h.drop("first.eml", hearing_notice())
+    before = h.deadlines()
+    vacate = hearing_notice(message_id="19900000@cand.uscourts.gov",
+                            body_from="CLERKS NOTICE SETTING ZOOM HEARING.",
+                            body_to="CLERKS NOTICE: the hearing on the motions is VACATED.")
+    h.drop("vacate.eml", vacate.replace(b"45(No document", b"60(No document"))
+    assert h.deadlines() == before
+    (item,) = review_items(h.store.db)
+    assert any(m["what"] == "Motion Hearing" and m["old"] == "2023-01-19 14:00" for m in item.moves)
+    assert h.store.db.execute("SELECT severity FROM flags WHERE kind='notice-review'").fetchone()[0] == "critical"
+    with pytest.raises(UsageError, match="--withdraw N"):
+        accept(h.docket, item.id, NOW, "tester", replace_old=True)
+    n = next(i for i, m in enumerate(item.moves, 1) if m["what"] == "Motion Hearing")
+    assert "withdrew 1 earlier dates" in accept(h.docket, item.id, NOW, "tester", withdraw=[n])
+    assert ("court.set", "2023-01-19", "Motion Hearing") not in set(h.deadlines())
+    assert ("frcp.opposing-affidavits", "2023-01-12", "Opposing affidavits due") in set(h.deadlines())
