@@ -24,7 +24,7 @@ from daemon.notices.links import matters_for
 from daemon.notices.mail import read_mail
 from daemon.notices.nef import Notice, NoticeCase, parse_notice
 from daemon.notices.recognise import recognise
-from daemon.notices.review import open_review
+from daemon.notices.review import open_review, resolve
 from daemon.notices.senders import ignores_bankruptcy, sender_allowed, senders_of
 from daemon.serial import trigger_from_dict, trigger_to_dict
 
@@ -62,20 +62,37 @@ def ingest_notice(docket: Docket, raw: bytes, where: str, source: str, now: date
     stamp = now_iso(now)
     store = docket.store
     with store.transaction() as db:
-        if db.execute("SELECT 1 FROM notices WHERE identity=?", (notice.identity,)).fetchone():
+        seen = db.execute("SELECT 1 FROM notices WHERE identity=?", (notice.identity,)).fetchone()
+        if seen and not _court_copy_of_a_held_forward(docket, db, notice, stamp):
             log.info("%s: the same docket entry was read before; ignored", where)
             if on_commit:
                 on_commit(db)
             return NoticeOutcome(where, "duplicate")
         outcome = _apply(docket, db, notice, source, now, stamp)
-        db.execute("INSERT INTO notices (identity, message_id, source, received_at, status, matters, payload) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        db.execute("INSERT OR REPLACE INTO notices (identity, message_id, source, received_at, status, matters, "
+                   "payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (notice.identity, notice.message_id, source, stamp, outcome.status,
                     json.dumps(outcome.matters), json.dumps(notice.as_json())))
         if on_commit:
             on_commit(db)
     log.info("%s", outcome.summary())
     return outcome
+
+
+def _court_copy_of_a_held_forward(docket: Docket, db: sqlite3.Connection, notice: Notice, stamp: str) -> bool:
+    """True (and the held item closed) when this is the court's own copy of a docket entry whose only
+    problem was its sender: a forwarded copy that arrived first. It is then read afresh."""
+    if not sender_allowed(notice.sender, senders_of(docket.config)):
+        return False
+    row = db.execute("SELECT id, proposal FROM reviews WHERE notice=? AND status='open'", (notice.identity,)).fetchone()
+    if row is None:
+        return False
+    reasons = json.loads(row[1]).get("reasons") or []
+    if len(reasons) != 1 or not str(reasons[0]).startswith("The sender "):
+        return False
+    resolve(db, int(row[0]), "superseded", "docketd", "the court's own copy arrived", stamp)
+    log.info("Review item #%s: the court's own copy of the forwarded notice arrived; reading it", row[0])
+    return True
 
 
 def _apply(docket: Docket, db: sqlite3.Connection, notice: Notice, source: str, now: datetime,
@@ -113,7 +130,7 @@ def _apply(docket: Docket, db: sqlite3.Connection, notice: Notice, source: str, 
                        + "; ".join(f"{m['matter']} {m['what']}: {m['old']} -> {m['new']}" for m in moves)
                        + ". Accept to add the new dates (with --replace to withdraw the old ones) or reject.")
     if reasons:
-        rid = open_review(db, notice, matters, " ".join(reasons), triggers, moves, stamp)
+        rid = open_review(db, notice, matters, reasons, triggers, moves, stamp)
         return NoticeOutcome(notice.file, "review", matters, 0, rid, reasons[0])
     if not triggers:
         return NoticeOutcome(notice.file, "nothing", matters)

@@ -36,10 +36,11 @@ class ReviewItem:
                              for t in self.proposal]}
 
 
-def open_review(db: sqlite3.Connection, notice: Notice, matters: list[str], reason: str,
+def open_review(db: sqlite3.Connection, notice: Notice, matters: list[str], reasons: list[str],
                 proposal: list[TriggerEvent], moves: list[dict[str, Any]], stamp: str) -> int:
     """Queue a notice for a person and raise its flag (status, digest, agenda); returns the item id."""
-    payload = {"notice": notice.as_json(), "matters": matters,
+    reason = " ".join(reasons)
+    payload = {"notice": notice.as_json(), "matters": matters, "reasons": reasons,
                "proposal": [trigger_to_dict(t) for t in proposal], "moves": moves}
     cur = db.execute("INSERT INTO reviews (notice, matter, reason, proposal, status, created_at) "
                      "VALUES (?, ?, ?, ?, 'open', ?)",

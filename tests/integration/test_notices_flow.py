@@ -242,3 +242,16 @@ def test_a_vacating_notice_shows_the_dates_it_may_touch_and_changes_none(h: Harn
     assert "withdrew 1 earlier dates" in accept(h.docket, item.id, NOW, "tester", withdraw=[n])
     assert ("court.set", "2023-01-19", "Motion Hearing") not in set(h.deadlines())
     assert ("frcp.opposing-affidavits", "2023-01-12", "Opposing affidavits due") in set(h.deadlines())
+
+
+def test_the_courts_own_copy_after_a_forward_is_docketed_and_closes_the_held_item(h: Harness) -> None:
+    h.drop("intake.csv", HEADER + MATTER + ",4:22-cv-05541\n")
+    fwd = hearing_notice(sender="paralegal@firm.com", message_id="fw1@firm.com",
+                         subject="FW: Activity in Case 4:22-cv-05541-JST Simon et al v. City and County")
+    h.drop("fw.eml", fwd)
+    assert len(review_items(h.store.db)) == 1 and all(r != "court.set" for r, _, _ in h.deadlines())
+    h.drop("court.eml", hearing_notice())
+    assert review_items(h.store.db) == []
+    assert ("court.set", "2023-01-19", "Motion Hearing") in set(h.deadlines())
+    assert [i.status for i in review_items(h.store.db, status=None)] == ["superseded"]
+    assert h.drop("again.eml", hearing_notice()) == "duplicate"
