@@ -27,7 +27,7 @@ install-service: $(VENV)/.installed
 	$(BIN)/docketd install --root "$(or $(DESTDIR),/)"
 
 ## system-deps: Debian packages the tests use (headless Chromium for the agenda page, faketime for clock tests,
-## systemd-analyze for the unit's verify/security tests)
+## systemd-analyze for the unit's verify/security tests, Dovecot for the IMAP court-mail tests)
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -51,6 +51,14 @@ system-deps:
 	      (apt-get update -qq >/dev/null && apt-get install -y -qq systemd >/dev/null) || \
 	      echo "warning: could not install systemd; the unit tests will be skipped"; \
 	  else echo "warning: systemd-analyze missing and not root; the unit tests will be skipped"; fi; \
+	fi
+	@if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's dovecot-imapd for the IMAP court-mail tests..."; \
+	    apt-get install -y -qq dovecot-imapd >/dev/null 2>&1 || \
+	      (apt-get update -qq >/dev/null && apt-get install -y -qq dovecot-imapd >/dev/null) || \
+	      echo "warning: could not install dovecot-imapd; the IMAP tests will fail under CI=true"; \
+	  else echo "warning: dovecot missing and not root; the IMAP tests will be skipped (they fail under CI=true)"; fi; \
 	fi
 
 ## lint: ruff, then the import contracts in pyproject.toml ([tool.importlinter]) with import-linter

@@ -58,7 +58,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
         finally:
             store.close()
     for name, section in sorted(config.sources.items()):
-        where = section.get("spreadsheet_id") or section.get("path") or "?"
+        where = section.get("spreadsheet_id") or section.get("path") or section.get("host") or "?"
         note = "  HELD: rows vanished; run `docketd confirm-source " + name + "` if intended" if name in held else ""
         print(f"{name}: {section.get('kind')} {where}{note}")
     return 0

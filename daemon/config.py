@@ -251,8 +251,20 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
     for name, s in sources.items():
         for key, value in s.items():
             check_url_credentials(f"sources.{name}", key, value, c.add)
-        if s.get("kind") not in ("google-sheet", "excel"):
-            c.add(f"sources.{name}", f"kind = {s.get('kind')!r} must be \"google-sheet\" or \"excel\".")
+        if s.get("kind") == "imap":
+            for key in ("host", "username"):
+                if not s.get(key):
+                    c.add(f"sources.{name}", f"kind = \"imap\" needs {key} (the docketing mailbox's server and login).")
+            senders = s.get("senders", [])
+            if not isinstance(senders, list) or not all(isinstance(x, str) and x for x in senders):
+                c.add(f"sources.{name}", "senders must be a list of addresses or domains, e.g. [\"*.uscourts.gov\"].")
+            if s.get("bankruptcy", "review") not in ("review", "ignore"):
+                c.add(f"sources.{name}", "bankruptcy must be \"review\" or \"ignore\".")
+            if not (s.get("password_file") or s.get("password_credential")):
+                c.add(f"sources.{name}", "kind = \"imap\" needs password_file (mode 0600) or password_credential "
+                                         "(a systemd credential name).")
+        elif s.get("kind") not in ("google-sheet", "excel"):
+            c.add(f"sources.{name}", f"kind = {s.get('kind')!r} must be \"google-sheet\", \"excel\" or \"imap\".")
 
     rule_dirs = tuple(_resolve(base, p) for p in raw.get("rules", {}).get("dirs", ()))
     aliases = {str(k).strip().lower(): str(v).strip().lower()

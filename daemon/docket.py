@@ -20,6 +20,8 @@ from daemon.conflicts import CROSS_FLAG_KINDS
 from daemon.flag_store import refresh_cross_flags, with_cross_flags
 from daemon.flags import TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_scope
 from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
+from daemon.notices.court_set import with_court_set
+from daemon.notices.links import link_cases
 from daemon.planner import FIRM_DOCKET, MatterFacts, desired_entries, merge_facts, plan_matter, route
 from daemon.reconciler import TargetPlan, exceeds_delete_guard, reconcile
 from daemon.serial import deadline_to_dict, entry_to_dict, parse_stamp, trigger_from_dict, trigger_to_dict
@@ -27,7 +29,7 @@ from daemon.store import OutboxRow, Store, SyncRow
 
 ICS_ALL = "ics:all"
 # Flags the dispatcher raises; a recompute leaves them alone.
-SYNC_FLAG_KINDS = frozenset({"drift", "auth", "sync-failed", "mass-delete", "source-vanished"})
+SYNC_FLAG_KINDS = frozenset({"drift", "auth", "sync-failed", "mass-delete", "source-vanished", "notice-review"})
 
 
 class RuleBook(Protocol):
@@ -134,6 +136,7 @@ class Docket:
                  prov.checksum if prov else ""))
         for matter, rows in by_matter.items():
             self.write_facts(db, merge_facts(matter, self.facts(matter), rows), stamp)
+        link_cases(db, triggers, stamp)
         return set(by_matter)
 
     def write_facts(self, db: sqlite3.Connection, facts: MatterFacts, stamp: str) -> None:
@@ -195,7 +198,7 @@ class Docket:
         errors: list[tuple[str, str]] = []
         for t in triggers:
             try:
-                deadlines += plan_matter([t], facts, self.rules, today)
+                deadlines += plan_matter([t], facts, with_court_set(self.rules), today)
             except Exception as exc:  # noqa: BLE001 - one bad trigger must not stop its matter
                 errors.append((trigger_scope(t),
                                f"No deadlines could be computed from the {t.event} row of matter {t.matter} "

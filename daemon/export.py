@@ -22,13 +22,16 @@ from daemon.store import SCHEMA_VERSION, Store
 FORMAT = "docketd-export"
 FORMAT_VERSION = 1
 # Order matters for reading, not for SQLite (no foreign keys between these tables).
-TABLES = ("files", "matters", "triggers", "deadlines", "sync", "outbox", "flags", "kv")
+TABLES = ("files", "matters", "triggers", "deadlines", "sync", "outbox", "flags", "kv", "case_links", "notices",
+          "reviews")
 JSON_COLUMNS = {("matters", "payload"), ("triggers", "payload"), ("deadlines", "payload"),
-                ("sync", "entry"), ("outbox", "entry")}
+                ("sync", "entry"), ("outbox", "entry"), ("notices", "payload"), ("notices", "matters"),
+                ("reviews", "proposal")}
 # Error texts that may quote a calendar URL; a password in one is never exported.
 REDACTED_COLUMNS = {("outbox", "last_error"), ("flags", "message")}
 ORDER_BY = {"files": "checksum", "matters": "matter", "triggers": "matter, event, ref", "deadlines": "key",
-            "sync": "target, uid", "outbox": "id", "flags": "id", "kv": "key"}
+            "sync": "target, uid", "outbox": "id", "flags": "id", "kv": "key",
+            "case_links": "case_number, matter", "notices": "identity", "reviews": "id"}
 
 
 class ImportRefused(DocketdError):

@@ -55,6 +55,8 @@ class TriggerEvent:
     status: str = "open"
     notes: str | None = None
     provenance: Provenance | None = None
+    case_number: str | None = None  # the court's docket number; links court e-mail notices to the matter
+    timezone: str | None = None  # the zone of `time` when it is not the court's configured one (court notices)
 
     @property
     def instance(self) -> tuple[str, str, str]:

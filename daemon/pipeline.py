@@ -185,6 +185,10 @@ def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True
     a crash cannot lose the refresh. unclosed: the watcher saw the file modified and not closed since
     (see daemon.intake_file.hold_reason).
     """
+    if path.suffix.lower() == ".eml":  # a court e-mail notice saved by a mail rule (docs/notices.md)
+        from daemon.notices.inbox import ingest_notice_file
+
+        return ingest_notice_file(docket, path, now)
     store = docket.store
     for _ in range(READ_ATTEMPTS):
         try:

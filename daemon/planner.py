@@ -131,7 +131,11 @@ def _description(d: Deadline, facts: MatterFacts, flags: Sequence[Flag]) -> str:
     lines.append("")
     lines.append(f"Rule: {d.rule}; trigger: {t.event} on {t.date.isoformat()}"
                  + (f" ({t.service})" if t.service else "") + (f", ref {t.ref}" if t.ref else ""))
-    if t.provenance:
+    if t.provenance and t.provenance.source.startswith("court e-mail"):
+        # Court e-mail notices: the Message-ID and docket entry are the provenance (docs/notices.md).
+        entry = f", docket entry {t.provenance.row}" if t.provenance.row else ""
+        lines.append(f"Source: {t.provenance.source}{entry}")
+    elif t.provenance:
         lines.append(f"Source: {t.provenance.source}, row {t.provenance.row}")
     if facts.notes or t.notes:
         lines.append(f"Notes: {t.notes or facts.notes}")

@@ -35,6 +35,8 @@ def trigger_to_dict(t: TriggerEvent) -> dict[str, Any]:
         "row": t.provenance.row if t.provenance else None,
         "checksum": t.provenance.checksum if t.provenance else None,
         "received": t.provenance.received.isoformat() if t.provenance and t.provenance.received else None,
+        "case_number": t.case_number,
+        "timezone": t.timezone,
     }
 
 
@@ -57,6 +59,8 @@ def trigger_from_dict(d: dict[str, Any]) -> TriggerEvent:
         status=d.get("status") or "open",
         notes=d.get("notes"),
         provenance=prov,
+        case_number=d.get("case_number"),
+        timezone=d.get("timezone"),
     )
 
 

@@ -28,6 +28,7 @@ from daemon.docket import Docket, now_iso
 from daemon.engine import load_rulebook
 from daemon.errors import ConfigError, DocketdError, StoreError, redact_credentials
 from daemon.feed_server import FeedServer
+from daemon.notices import imap_ticker
 from daemon.pipeline import CROSS_DIRTY, FileReport, ingest_file
 from daemon.sdnotify import Notifier
 from daemon.store import Store
@@ -271,7 +272,7 @@ class Service:
     def _load_tickers(self) -> None:
         # Periodic work: each factory returns a tick, or None when its config section is absent.
         self.tickers = []
-        for make in (sources.make_ticker, digest.make_ticker):
+        for make in (sources.make_ticker, digest.make_ticker, imap_ticker.make_ticker):
             ticker = make(self)
             if ticker is not None:
                 self.tickers.append(ticker)

@@ -45,6 +45,8 @@ def build_sources(config: Config, docket: Docket, ctx: ConnectorContext | None =
                                   config_dir=str(config.base_dir))
     out: list[Source] = []
     for name, section in config.sources.items():
+        if section.get("kind") == "imap":
+            continue  # court e-mail: daemon/notices/imap_source.py has its own ticker
         known = KNOWN_KEYS.get(str(section.get("kind")), set()) | COMMON_KEYS
         for key in sorted(set(section) - known):
             log.warning("[sources.%s] has the key %r, which docketd does not use (a typo?); known keys: %s.",

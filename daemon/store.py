@@ -18,7 +18,7 @@ from typing import Any
 
 from daemon.errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Version 1 had no provenance columns on triggers and no flag acknowledgements; version 2 adds both.
 _SCHEMA_V1 = """
@@ -63,6 +63,19 @@ CREATE INDEX flags_matter ON flags(matter);
     3: """
 ALTER TABLE sync ADD COLUMN changed_at TEXT NOT NULL DEFAULT '';
 UPDATE sync SET changed_at = last_sync;
+""",
+    # Version 4: court e-mail notices: case-number links, every notice read (once, by identity), the review queue.
+    4: """
+CREATE TABLE case_links (case_number TEXT NOT NULL, matter TEXT NOT NULL, court TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (case_number, matter));
+CREATE INDEX case_links_matter ON case_links(matter);
+CREATE TABLE notices (identity TEXT PRIMARY KEY, message_id TEXT NOT NULL, source TEXT NOT NULL,
+    received_at TEXT NOT NULL, status TEXT NOT NULL, matters TEXT NOT NULL, payload TEXT NOT NULL);
+CREATE INDEX notices_message ON notices(message_id);
+CREATE TABLE reviews (id INTEGER PRIMARY KEY AUTOINCREMENT, notice TEXT NOT NULL, matter TEXT,
+    reason TEXT NOT NULL, proposal TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'open', created_at TEXT NOT NULL,
+    resolved_at TEXT, resolved_by TEXT, resolution TEXT);
+CREATE INDEX reviews_status ON reviews(status);
 """,
 }
 

@@ -30,7 +30,7 @@ from daemon.models import SERVICE_METHODS, Provenance, TriggerEvent
 CheckEvent = Callable[[str, str], "str | None"]
 
 COLUMNS = ("matter", "title", "court", "event", "date", "time", "service", "ref", "attorney", "paralegal",
-           "status", "notes")
+           "status", "notes", "case_number")
 # court is not required: a row without one takes its matter's court from an earlier row of the same
 # file here, or from the stored matter in the pipeline (which reports it if the matter has none).
 REQUIRED_COLUMNS = ("matter", "event", "date")
@@ -52,6 +52,9 @@ BUILTIN_ALIASES: dict[str, str] = {
     "paralegals": "paralegal", "paralegal email": "paralegal",
     "matter status": "status",
     "note": "notes", "comments": "notes", "comment": "notes",
+    "case number": "case_number", "case no": "case_number", "case no.": "case_number", "case #": "case_number",
+    "docket number": "case_number", "docket no": "case_number", "docket no.": "case_number",
+    "civil action no.": "case_number",
 }
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -270,13 +273,18 @@ def _parse_row(
     if ref is not None and ("|" in ref or any(ord(ch) < 32 for ch in ref)):
         bad("ref", f"The ref '{ref}' contains '|' or a control character; remove it.")
 
+    case_number = text.get("case_number") or None
+    if case_number is not None and not re.fullmatch(r"[\w.:/ -]{2,60}", case_number):
+        bad("case_number", f"'{case_number}' is not a docket number; write it as the court does, "
+                           "e.g. 3:24-cv-01234.")
+
     if errors or when is None:
         return None, errors
     return TriggerEvent(
         matter=matter, event=event, date=when, court=court or None, time=at, service=service, ref=ref,
         title=text.get("title") or None, attorneys=people.get("attorney", ()),
         paralegals=people.get("paralegal", ()), status=status, notes=text.get("notes") or None,
-        provenance=Provenance(source=source, row=number, checksum=checksum),
+        provenance=Provenance(source=source, row=number, checksum=checksum), case_number=case_number,
     ), []
 
 
