@@ -10,7 +10,6 @@ import importlib
 import logging
 import os
 import queue
-import random
 import signal
 import threading
 import time
@@ -21,7 +20,7 @@ from types import FrameType
 from zoneinfo import ZoneInfo
 
 from daemon.config import Config, load_config
-from daemon.dispatcher import ConnectorPool, Dispatcher
+from daemon.dispatcher import ConnectorPool
 from daemon.docket import Docket, now_iso
 from daemon.engine import load_rulebook
 from daemon.errors import DocketdError
@@ -29,6 +28,7 @@ from daemon.feed_server import FeedServer
 from daemon.pipeline import CROSS_DIRTY, FileReport, ingest_file
 from daemon.sdnotify import Notifier
 from daemon.store import Store
+from daemon.sync_lanes import Lanes
 from daemon.watcher import InboxWatcher, is_candidate
 
 log = logging.getLogger("docketd")
@@ -55,11 +55,12 @@ class Service:
         self.last_day: date | None = None
         self.day_backlog: list[str] = []
         self.day_total = 0
-        self.last_verify = 0.0
         self.last_cross = 0.0
         self.feed: FeedServer | None = None
         self.watcher: InboxWatcher | None = None
         self.tickers: list[Callable[[datetime], None]] = []
+        self.lanes: Lanes | None = None  # calendar sync threads, started by run()
+        self.unhealthy: str | None = None
         self.processed = 0
         self._open()
 
@@ -72,8 +73,7 @@ class Service:
         self.store = Store(cfg.state)
         self.rules = load_rulebook(cfg.rule_dirs, cfg.closures)
         self.docket = Docket(cfg, self.store, self.rules)
-        self.pool = ConnectorPool(cfg)
-        self.dispatcher = Dispatcher(cfg, self.store, self.pool, lambda: now_iso(self.now()), random.Random())
+        self.pool = ConnectorPool(cfg)  # the main thread's own connectors (free/busy reads)
 
     # -- clock (the only place docketd reads it) ------------------------------------------------
     def now(self) -> datetime:
@@ -101,7 +101,9 @@ class Service:
         self.rules = rules
         self.docket = Docket(new, self.store, rules)
         self.pool = ConnectorPool(new)
-        self.dispatcher = Dispatcher(new, self.store, self.pool, lambda: now_iso(self.now()), random.Random())
+        if self.lanes is not None:
+            self.lanes.stop(0.0)
+            self._start_lanes()
         self.last_day = None  # recompute everything under the new config
         with self.store.transaction() as db:
             # Fixed credentials or settings: retry waiting changes now, not after their backoff.
@@ -198,27 +200,20 @@ class Service:
             self.docket.recompute(db, [], self.now().date(), now_iso(self.now()))
             self.store.set_kv(db, CROSS_DIRTY, "0")
 
-    def dispatch(self) -> None:
-        """Send due outbox ops to calendars."""
-        report = self.dispatcher.run_once(time.time(), stop=self.stop_event.is_set)
-        if report.done or report.retrying or report.failed:
-            log.info("Calendar sync: %d done, %d retrying, %d failed, %d hand edits", report.done,
-                     report.retrying, report.failed, report.conflicts)
+    def _start_lanes(self) -> None:
+        self.lanes = Lanes(self.config, lambda: now_iso(self.now()))
+        self.lanes.start()
 
-    def verify_if_due(self) -> None:
-        """Every few minutes, look for hand edits in the calendars."""
-        period = self.config.sync.verify_minutes * 60
-        if period <= 0 or time.monotonic() - self.last_verify < period:
-            return
-        self.last_verify = time.monotonic()
-        for target in self.store.targets():
-            try:
-                n = self.dispatcher.verify(target)
-            except Exception as exc:  # noqa: BLE001 - an unreachable calendar is retried next period
-                log.warning("Could not check calendar %s for hand edits: %s", target, exc)
-                continue
-            if n:
-                log.warning("Calendar %s: %d entries were changed by hand", target, n)
+    def health_problem(self) -> str | None:
+        """Why the daemon can no longer do its job (a worker thread died), or None when healthy."""
+        dead = []
+        if self.watcher is not None:
+            dead += self.watcher.dead_threads()
+        if self.feed is not None and not self.feed.thread.is_alive():
+            dead.append("the calendar feed server")
+        if self.lanes is not None:
+            dead += self.lanes.dead()
+        return f"{', '.join(dead)} stopped" if dead else None
 
     def status_line(self) -> str:
         """The STATUS= line for systemd."""
@@ -287,6 +282,7 @@ class Service:
         self.recompute_if_new_day()
         self.refresh_cross_if_dirty(min_interval=0.0)
         self._load_tickers()
+        self._start_lanes()
         log.info("%s", self.banner())
         self.notifier.ready(self.status_line())
         try:
@@ -294,6 +290,11 @@ class Service:
         finally:
             self.notifier.stopping()
             self._shutdown()
+        if self.unhealthy is not None:
+            # Exit non-zero so systemd (Restart=on-failure) starts a fresh, whole daemon.
+            log.error("docketd exited because %s; it must be restarted (systemd does so on its own).",
+                      self.unhealthy)
+            return 1
         return 0
 
     def _loop(self) -> None:
@@ -305,9 +306,6 @@ class Service:
             if self.reload_requested:
                 self.reload()
             wait = 0.0 if self.day_backlog else tick
-            nxt = self.store.next_due()
-            if nxt is not None:
-                wait = max(0.0, min(tick, nxt - time.time()))
             try:
                 path = self.files.get(timeout=wait)
                 self.handle_file(path)
@@ -317,10 +315,16 @@ class Service:
             if self.stop_event.is_set():
                 break
             self.refresh_cross_if_dirty()
-            self.dispatch()
             self.recompute_if_new_day()
-            self.verify_if_due()
+            if self.lanes is not None:
+                self.lanes.wake()  # calendar sync runs on its own threads; it never holds up this loop
             self.run_tickers()
+            problem = self.health_problem()
+            if problem is not None:
+                # A dead worker (the inbox watcher, say) means files sit unseen: no more watchdog pings.
+                log.error("docketd is no longer healthy: %s. Stopping so it can be restarted.", problem)
+                self.unhealthy = problem
+                break
             self.notifier.watchdog()
             status = self.status_line()
             if status != last_status:
@@ -333,8 +337,8 @@ class Service:
         # Finish what was already handed to us, then give the outbox a bounded last chance.
         self.stop_event.clear()
         self.drain_files()
-        deadline = time.monotonic() + DRAIN_SECONDS
-        self.dispatcher.run_once(time.time(), stop=lambda: time.monotonic() > deadline)
+        if self.lanes is not None:
+            self.lanes.stop(DRAIN_SECONDS)
         if self.feed is not None:
             self.feed.stop()
         self.pool.close()
