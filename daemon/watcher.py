@@ -262,7 +262,11 @@ class InboxWatcher:
         while True:
             if self.rescan_seconds and time.monotonic() >= next_rescan:
                 next_rescan = time.monotonic() + self.rescan_seconds
-                self._rescan()
+                try:
+                    self._rescan()
+                except OSError as exc:  # e.g. out of file handles (EMFILE): the thread must live on
+                    log.warning("Could not list the inbox %s (%s); trying again in %.0f s.", self.inbox, exc,
+                                self.rescan_seconds)
             ready: list[Path] = []
             with self._cond:
                 if self._stopping:
