@@ -27,6 +27,7 @@ from daemon.errors import DocketdError
 from daemon.feed_server import FeedServer
 from daemon.pipeline import CROSS_DIRTY, FileReport, ingest_file
 from daemon.sdnotify import Notifier
+from daemon.storage_trouble import storage_trouble
 from daemon.store import Store
 from daemon.sync_lanes import Lanes
 from daemon.watcher import InboxWatcher, is_candidate
@@ -36,6 +37,7 @@ log = logging.getLogger("docketd")
 DRAIN_SECONDS = 10.0
 DAY_CHUNK = 250  # matters recomputed per loop turn on a new day
 MAX_FILE_ATTEMPTS = 3
+STORAGE_RETRY_SECONDS = 5.0  # how often files held back by a full disk are tried again
 # Optional modules that add periodic work; each exposes make_ticker(service) -> callable | None.
 TICKER_MODULES = ("daemon.sources", "daemon.digest")
 
@@ -61,6 +63,9 @@ class Service:
         self.tickers: list[Callable[[datetime], None]] = []
         self.lanes: Lanes | None = None  # calendar sync threads, started by run()
         self.unhealthy: str | None = None
+        self.storage_problem: str | None = None  # our own storage failing (disk full): files wait
+        self.held: set[Path] = set()  # files waiting for storage to come back
+        self.storage_retry_at = 0.0
         self.processed = 0
         self._open()
 
@@ -116,19 +121,70 @@ class Service:
     def handle_file(self, path: Path) -> FileReport | None:
         """Ingest one dropped file; unexpected failures retry, then set the file aside with a report."""
         if not path.exists() or not is_candidate(path):
+            self.held.discard(path)  # gone meanwhile (e.g. moved before a failed bookkeeping write)
             return None
         try:
             report = ingest_file(self.docket, path, self.now(), cross=False)
-        except OSError as exc:
-            log.warning("Could not read %s yet (%s); will retry.", path, exc)
-            return self._retry_or_reject(path, exc)
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the daemon
-            log.exception("Unexpected error while reading %s", path)
+            if self._storage_failed(exc, path):
+                return None
+            if isinstance(exc, OSError):
+                log.warning("Could not read %s yet (%s); will retry.", path, exc)
+            else:
+                log.exception("Unexpected error while reading %s", path)
             return self._retry_or_reject(path, exc)
         self.attempts.pop(path, None)
         self.processed += 1
         (log.warning if report.errors else log.info)("%s", report.summary())
+        self.held.discard(path)
+        if self.storage_problem is not None and not self.held:
+            self._storage_recovered()
         return report
+
+    def _storage_failed(self, exc: BaseException, path: Path | None = None) -> bool:
+        """True (and the file held back, the problem told) when `exc` is our own storage failing."""
+        trouble = storage_trouble(exc)
+        if trouble is None:
+            return False
+        if path is not None:
+            self.held.add(path)
+        if self.storage_problem != trouble:
+            log.error("docketd cannot record its work: %s. Dropped files wait in the inbox (nothing is moved "
+                      "or rejected) and are read again once there is room; free some space. docketd retries "
+                      "every %.0f s.", trouble, STORAGE_RETRY_SECONDS)
+        self.storage_problem = trouble
+        self.storage_retry_at = time.monotonic() + STORAGE_RETRY_SECONDS
+        return True
+
+    def _storage_recovered(self) -> None:
+        log.info("docketd can record its work again; files held back by the storage problem are read.")
+        self.storage_problem = None
+
+    def retry_storage_if_due(self) -> None:
+        """While storage is failing, every few seconds: hand held-back files back, or probe with a tiny write."""
+        if self.storage_problem is None or time.monotonic() < self.storage_retry_at:
+            return
+        self.storage_retry_at = time.monotonic() + STORAGE_RETRY_SECONDS
+        if self.held:
+            for path in sorted(self.held):
+                self.files.put(path)
+            return
+        try:
+            with self.store.transaction() as db:
+                self.store.set_kv(db, "storage_probe", now_iso(self.now()))
+        except Exception as exc:  # noqa: BLE001 - anything but storage trouble is re-raised below
+            if not self._storage_failed(exc):
+                raise
+            return
+        self._storage_recovered()
+
+    def _guarded(self, step: Callable[[], None]) -> None:
+        # Periodic store work survives our own storage failing (it is retried next turn); bugs still raise.
+        try:
+            step()
+        except Exception as exc:
+            if not self._storage_failed(exc):
+                raise
 
     def _retry_or_reject(self, path: Path, exc: BaseException) -> FileReport | None:
         n = self.attempts.get(path, 0) + 1
@@ -220,8 +276,12 @@ class Service:
         counts = self.store.outbox_counts()
         pending = sum(c["pending"] for c in counts.values())
         failed = sum(c["failed"] for c in counts.values())
-        return f"Watching {self.config.inbox}; {self.processed} files processed; {pending} calendar " \
+        line = f"Watching {self.config.inbox}; {self.processed} files processed; {pending} calendar " \
                f"changes pending; {failed} failed"
+        if self.storage_problem is not None:
+            line = f"STORAGE PROBLEM: {self.storage_problem}; {len(self.held)} dropped files wait in the " \
+                   f"inbox; retrying. " + line
+        return line
 
     def _load_tickers(self) -> None:
         self.tickers = []
@@ -314,8 +374,9 @@ class Service:
                 pass
             if self.stop_event.is_set():
                 break
-            self.refresh_cross_if_dirty()
-            self.recompute_if_new_day()
+            self.retry_storage_if_due()
+            self._guarded(self.refresh_cross_if_dirty)
+            self._guarded(self.recompute_if_new_day)
             if self.lanes is not None:
                 self.lanes.wake()  # calendar sync runs on its own threads; it never holds up this loop
             self.run_tickers()

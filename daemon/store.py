@@ -122,7 +122,8 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite has already rolled back after e.g. SQLITE_FULL
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 

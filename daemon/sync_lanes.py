@@ -18,12 +18,14 @@ from pathlib import Path
 
 from daemon.config import Config
 from daemon.dispatcher import ConnectorPool, Dispatcher, DispatchReport
+from daemon.storage_trouble import storage_trouble
 from daemon.store import Store
 
 log = logging.getLogger("docketd.dispatch")
 
 ICS_LANE = "ics"
 IDLE_WAKE_SECONDS = 1.0
+STORAGE_RETRY_SECONDS = 5.0
 
 
 def lane_of(target: str) -> str:
@@ -54,14 +56,20 @@ class Lane(threading.Thread):
         store = Store(self.state)
         pool = ConnectorPool(self.config)
         dispatcher = Dispatcher(self.config, store, pool, self.stamp, random.Random())
+        trouble: str | None = None
         try:
             while not self.stopping.is_set():
                 self.wake.clear()
                 try:
                     wait = self._turn(store, dispatcher)
-                except Exception:  # noqa: BLE001 - a locked or full database is retried on the next turn
-                    log.exception("Calendar sync (%s) failed; retrying", self.lane)
-                    wait = IDLE_WAKE_SECONDS
+                    trouble = None
+                except Exception as exc:  # noqa: BLE001 - a locked or full database is retried on the next turn
+                    wait = STORAGE_RETRY_SECONDS
+                    if storage_trouble(exc) is None:
+                        log.exception("Calendar sync (%s) failed; retrying", self.lane)
+                    elif storage_trouble(exc) != trouble:
+                        log.warning("Calendar sync (%s) waits: %s.", self.lane, storage_trouble(exc))
+                    trouble = storage_trouble(exc)
                 self.wake.wait(wait)
         finally:
             pool.close()
