@@ -1,11 +1,13 @@
 """kill -9 at random moments during a 1,000-deadline sync to the Google fake, 20 times in a row.
 
-Each round drops the next intake file (later rounds also correct and close earlier matters), starts
-the daemon, and kills it with SIGKILL after a random delay: during start-up, ingest, recompute or a
-batch in flight (the fake applies a batch whose answer the dead daemon never reads). After the 20th
-kill the daemon runs to a quiet state. The calendar must then hold exactly what an uninterrupted
-`docketd sync --once` of the same files produces in a second calendar: same ids, same content, each
-once; the outbox must be empty and every intake row stored.
+Each round drops the next intake file (later rounds also correct earlier matters, move matters from
+jdoe to kim, close some of the moved ones), starts the daemon, and kills it with SIGKILL after a
+random delay: during start-up, ingest, recompute or a batch in flight (the fake applies a batch
+whose answer the dead daemon never reads). After the 20th kill the daemon runs to a quiet state.
+Every calendar (jdoe's and kim's) must then hold exactly what an uninterrupted `docketd sync --once`
+of the same files produces in a second pair of calendars: same ids, same content, each once; the
+outbox must be empty and every intake row stored. A matter moved or closed after a kill left its
+entry written but unrecorded must leave nothing behind with the old attorney (issue 18, B4).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ ROUNDS = 20
 MATTERS_PER_FILE = 51  # x 1 event in jdoe's calendar (answer due) x 20 files: just over 1,000 events
 KILLED_CAL = "killed-docket@group.calendar.google.com"
 REFERENCE_CAL = "reference-docket@group.calendar.google.com"
+KILLED_KIM = "killed-kim@group.calendar.google.com"
+REFERENCE_KIM = "reference-kim@group.calendar.google.com"
+KIM = "kim@firm.com"
 FAST_SYNC = "batch_size = 5\nmax_backoff_seconds = 1\n"
 
 
@@ -57,7 +62,36 @@ def _files() -> list[tuple[int, str, str]]:
         if k == 15:  # five matters settle: their future deadlines leave the calendar
             closed = [intake_row(f"2026-{m:04d}", spread_day(m), status="closed") for m in range(20, 25)]
             out.append((k, "closures.csv", HEADER + "".join(closed)))
+        if k in (6, 13):  # matters move from jdoe to kim: their entries move calendars
+            moved = [intake_row(f"2026-{m:04d}", spread_day(m), attorney=KIM) for m in range(6 * k, 6 * k + 8)]
+            out.append((k, f"reassign-{k:02d}.csv", HEADER + "".join(moved)))
+        if k == 17:  # some of the moved matters close: kim's entries go too, jdoe's old ones stay gone
+            closed = [intake_row(f"2026-{m:04d}", spread_day(m), status="closed", attorney=KIM)
+                      for m in (*range(36, 40), *range(78, 82))]
+            out.append((k, "closures-kim.csv", HEADER + "".join(closed)))
     return out
+
+
+def _config(tmp: Path, fake: FakeGoogle, jdoe_cal: str, kim_cal: str) -> Path:
+    """jdoe's and kim's deadlines each go to their own Google calendar on the fake."""
+    kim = f"""
+[calendars.kim-google]
+kind = "google"
+auth = "service-account"
+credentials = "{tmp / 'google-sa.json'}"
+subject = "{KIM}"
+calendar_id = "{kim_cal}"
+api_endpoint = "{fake.root}calendar/v3/"
+requests_per_minute = 1000000
+retry_base_seconds = 0.01
+retry_budget_seconds = 1
+timeout_seconds = 5
+
+[people."{KIM}"]
+name = "Kim Attorney"
+calendars = ["kim-google"]
+"""
+    return google_config(tmp, fake, jdoe_cal, sync=FAST_SYNC, extra=kim)
 
 
 def _drop(inbox: Path, name: str, text: str, order: int) -> None:
@@ -75,7 +109,7 @@ def test_kill_9_twenty_times_during_google_sync(tmp_path: Path) -> None:
     killed_dir.mkdir()
     ref_dir.mkdir()
     with FakeGoogle(rate_limit_per_minute=10**9, latency_ms=15) as fake:
-        cfg = google_config(killed_dir, fake, KILLED_CAL, sync=FAST_SYNC)
+        cfg = _config(killed_dir, fake, KILLED_CAL, KILLED_KIM)
         var = killed_dir / "var"
         state = var / "state.db"
         rng = random.Random(20261127)
@@ -99,25 +133,33 @@ def test_kill_9_twenty_times_during_google_sync(tmp_path: Path) -> None:
         finally:
             d.close()
 
-        ref_cfg = google_config(ref_dir, fake, REFERENCE_CAL, sync=FAST_SYNC)
+        ref_cfg = _config(ref_dir, fake, REFERENCE_CAL, REFERENCE_KIM)
         for order, (_, name, text) in enumerate(files):
             _drop(ref_dir / "var" / "inbox", name, text, order)
         out = run_cli(ref_cfg, "sync", "--once", timeout=300)
         assert out.returncode == 0, out.stdout + out.stderr
 
         killed, reference = live_events(fake, KILLED_CAL), live_events(fake, REFERENCE_CAL)
+        killed_kim, reference_kim = live_events(fake, KILLED_KIM), live_events(fake, REFERENCE_KIM)
         ref_state = ref_dir / "var" / "state.db"
 
     assert len(kills) == ROUNDS
     in_flight = sum(1 for k in kills if k["outbox"] or k["inbox"])
     assert in_flight >= ROUNDS // 2, kills  # most kills landed with work in progress
     # Exactly the desired events, once each.
-    assert len(reference) >= 1000
+    assert len(reference) + len(reference_kim) >= 1000
     assert set(killed) == set(reference)
     assert {i: shape(e) for i, e in killed.items()} == {i: shape(e) for i, e in reference.items()}
     keys = [docketd_key(e) for e in killed.values()]
     assert len(keys) == len(set(keys))
     assert {r[0] for r in db_rows(state, "SELECT uid FROM sync WHERE target='jdoe-google'")} == set(killed)
+    # kim's calendar too: the moved matters' entries, nothing of the closed ones; none left with jdoe.
+    assert len(reference_kim) >= 8
+    assert set(killed_kim) == set(reference_kim)
+    assert {i: shape(e) for i, e in killed_kim.items()} == {i: shape(e) for i, e in reference_kim.items()}
+    moved = {f"2026-{m:04d}" for m in (*range(36, 44), *range(78, 86))}
+    assert not [e for e in killed.values() if docketd_key(e).split("|")[0] in moved]
+    assert {r[0] for r in db_rows(state, "SELECT uid FROM sync WHERE target='kim-google'")} == set(killed_kim)
     # The outbox is empty; no intake row lost; every file processed once.
     assert count(state, "outbox") == 0
     assert sorted(p.name for p in (var / "processed").iterdir()) == sorted(n for _, n, _ in files)
@@ -128,6 +170,7 @@ def test_kill_9_twenty_times_during_google_sync(tmp_path: Path) -> None:
     assert db_rows(state, rows_sql) == db_rows(ref_state, rows_sql)
     assert count(state, "triggers") == ROUNDS * MATTERS_PER_FILE
     report = {"rounds": len(kills), "kills_with_work_in_flight": in_flight, "events": len(killed),
+              "kim_events": len(killed_kim),
               "duplicates": len(keys) - len(set(keys)), "lost": len(set(reference) - set(killed))}
     (tmp_path / "kill9-report.json").write_text(json.dumps({"summary": report, "kills": kills}, indent=1))
     print(json.dumps(report))
