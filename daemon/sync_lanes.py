@@ -146,6 +146,6 @@ class Lanes:
             lane.wake.set()
         for lane in self.lanes:
             lane.join(timeout=max(0.1, end - time.monotonic()))
-            if lane.is_alive():
+            if lane.is_alive() and drain_seconds > 0:  # (a reload starts new lanes at once; no warning)
                 log.warning("Calendar %s did not answer before the stop; its pending changes wait in the outbox "
                             "for the next start.", lane.lane)
