@@ -198,6 +198,9 @@ class IcsConnector(Connector):
             if not current.managed:
                 raise UnmanagedEvent(f"{self.path} holds event {entry.uid} that docketd did not write.")
             if not force and current.etag != ref.etag:
+                if _etag(render_vevent(entry, int(previous.decoded("SEQUENCE", 0)))) == current.etag:
+                    # docketd's own earlier write (its result never recorded, e.g. a kill -9): not a hand edit.
+                    return RemoteRef(ical_uid(entry.uid), current.etag)
                 raise EditConflict(f"Event {entry.uid} in {self.path} was edited by hand.", current)
             return self._put(entry, previous)
 

@@ -12,6 +12,7 @@ getSchedule) are not read yet.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -44,6 +45,9 @@ class SupportsFreeBusyQuery(Protocol):
 
 
 BusyReader = Callable[[date, date], set[date]]
+# How long the service loop waits for a free/busy fetch before going on (the result is used at a later
+# turn): an unreachable calendar must not hold up intake or the watchdog (issue 18, B6).
+FETCH_WAIT_SECONDS = 2.0
 
 
 def busy_reader(conn: object, section: Mapping[str, Any], tz: str,
@@ -112,25 +116,47 @@ class BusyTicker:
         self.period = timedelta(minutes=minutes)
         self.horizon = timedelta(days=horizon_days)
         self.next_at: datetime | None = None
+        self._fetch: threading.Thread | None = None
+        self._found: dict[str, set[date]] = {}
 
     def __call__(self, now: datetime) -> bool:
         """Refresh when due; True when busy days changed and cross-matter flags were recomputed."""
-        if self.next_at is not None and now < self.next_at:
+        if self._fetch is None:
+            if self.next_at is not None and now < self.next_at:
+                return False
+            self.next_at = now + self.period
+            self._start_fetch(now.date())
+        assert self._fetch is not None
+        # The network reads run on their own thread; the store is written here, on the service loop's.
+        self._fetch.join(FETCH_WAIT_SECONDS)
+        if self._fetch.is_alive():
             return False
-        self.next_at = now + self.period
+        self._fetch = None
+        return self._apply(now, self._found)
+
+    def _start_fetch(self, today: date) -> None:
+        svc = self.service
+        calendars_of = {p: list(who.calendars) for p, who in svc.config.people.items() if who.calendars}
+        cfg = svc.config
+        workday = parse_workday(str(cfg.flags.get("workday", "09:00-17:00")))
+        pool = svc.pool
+
+        def reader_of(name: str) -> BusyReader | None:
+            return busy_reader(pool.get(name), cfg.calendars.get(name, {}), cfg.timezone, workday)
+
+        def fetch() -> None:
+            self._found = fetch_busy(calendars_of, reader_of, today, today + self.horizon)
+
+        self._found = {}
+        self._fetch = threading.Thread(target=fetch, name="docketd-busy-fetch", daemon=True)
+        self._fetch.start()
+
+    def _apply(self, now: datetime, found: dict[str, set[date]]) -> bool:
         from daemon.docket import now_iso
         from daemon.flag_store import save_busy_days
 
         svc = self.service
-        calendars_of = {p: list(who.calendars) for p, who in svc.config.people.items() if who.calendars}
         today = now.date()
-        cfg = svc.config
-        workday = parse_workday(str(cfg.flags.get("workday", "09:00-17:00")))
-
-        def reader_of(name: str) -> BusyReader | None:
-            return busy_reader(svc.pool.get(name), cfg.calendars.get(name, {}), cfg.timezone, workday)
-
-        found = fetch_busy(calendars_of, reader_of, today, today + self.horizon)
         if not found:
             return False
         stamp = now_iso(now)

@@ -164,6 +164,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     """What the daemon holds: matters, deadlines, pending calendar work, open flags."""
     config = find_config(args, required=True)
+    from daemon.storage_trouble import disk_warnings
     from daemon.store import Store
 
     if not config.state.exists():
@@ -184,11 +185,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         "flags": [dict(r) for r in db.execute(
             "SELECT id, kind, severity, message, action FROM flags WHERE acked_at IS NULL "
             "ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, id LIMIT 20")],
+        "storage": disk_warnings({"state database": config.state, "inbox": config.inbox}),
     }
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
     print(f"State: {data['state']}")
+    for warning in data["storage"]:
+        print(f"PROBLEM: {warning}")
     print(f"{data['matters']} matters, {data['deadlines']} deadlines, {data['files']} intake files read.")
     outbox = data["outbox"]
     assert isinstance(outbox, dict)

@@ -267,11 +267,12 @@ class Dispatcher:
         """Compare a calendar with the sync state; hand edits and deletions go through the edit policy."""
         connector = self.pool.get(target)
         remote = {e.uid: e for e in connector.list_managed()}
-        synced = self.store.sync_rows(target)
-        pending = {p.uid for p in self.store.pending(target, include_dead=True)}
         drifted = 0
         stamp = self.stamp()
         with self.store.transaction() as db:
+            # Read under the write lock: intake on another thread may queue a change meanwhile.
+            synced = self.store.sync_rows(target)
+            pending = {p.uid for p in self.store.pending(target, include_dead=True)}
             for uid, s in synced.items():
                 if uid in pending or s.state == "kept":
                     continue

@@ -270,7 +270,8 @@ class Docket:
             agg = plans.setdefault(target, TargetPlan())
             agg.upserts += plan.upserts
             agg.deletes += plan.deletes
-            agg.drops += plan.drops
+            agg.rewrites += plan.rewrites
+            agg.unwinds += plan.unwinds
 
     def _queue(self, db: sqlite3.Connection, plans: dict[str, TargetPlan], stamp: str,
                force: bool) -> tuple[int, dict[str, int]]:
@@ -278,9 +279,16 @@ class Docket:
         refused: dict[str, int] = {}
         sync = self.config.sync
         for target, plan in plans.items():
-            for uid in plan.drops:
-                db.execute("DELETE FROM outbox WHERE target=? AND uid=?", (target, uid))
             changed = parse_stamp(stamp)
+            # Settle pending ops that may already have been applied (see daemon/reconciler.py).
+            for e in plan.rewrites:
+                payload = entry_to_dict(replace(e, changed_at=changed) if changed else e)
+                payload["_hash"] = e.content_hash()
+                _enqueue(db, target, e.uid, e.key, "upsert", json.dumps(payload), stamp, force=True)
+                queued += 1
+            for q in plan.unwinds:
+                _enqueue(db, target, q.uid, q.key, "delete", json.dumps(q.entry), stamp)
+                queued += 1
             for e in plan.upserts:
                 # Reconcile queues an upsert only when the content hash changed: `stamp` (the recompute's
                 # clock) is when this entry's content last changed, its DTSTAMP (RFC 5545 3.8.7.2).
@@ -332,9 +340,11 @@ def _sentence(exc: Exception) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _enqueue(db: sqlite3.Connection, target: str, uid: str, key: str, op: str, entry: str, stamp: str) -> None:
+def _enqueue(db: sqlite3.Connection, target: str, uid: str, key: str, op: str, entry: str, stamp: str,
+             force: bool = False) -> None:
     db.execute(
         "INSERT INTO outbox (target, uid, key, op, entry, force, created_at, attempts, next_at, dead) "
-        "VALUES (?, ?, ?, ?, ?, 0, ?, 0, 0, 0) ON CONFLICT(target, uid) DO UPDATE SET op=excluded.op, "
-        "key=excluded.key, entry=excluded.entry, force=0, attempts=0, next_at=0, dead=0, last_error=NULL",
-        (target, uid, key, op, entry, stamp))
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0) ON CONFLICT(target, uid) DO UPDATE SET op=excluded.op, "
+        "key=excluded.key, entry=excluded.entry, force=excluded.force, attempts=0, next_at=0, dead=0, "
+        "last_error=NULL",
+        (target, uid, key, op, entry, int(force), stamp))

@@ -1,7 +1,12 @@
 """PURE: desired entries vs what was last synced (and what is pending) -> outbox changes.
 
-An outbox change is ("put", uid, entry) to upsert a pending op, or ("drop", uid, None) to remove a
-pending op that is no longer needed. Deletions are counted so the caller can refuse a mass deletion.
+A pending op may already have reached the calendar: a kill -9 between the calendar write and the
+store commit leaves the op queued and no sync record. So a pending op that is no longer wanted is
+never simply forgotten; it is settled: a queued create becomes a delete of the same deterministic
+uid (deleting what is not there is success), and a pending op replaced by another content becomes a
+forced write of the wanted content (the calendar may hold docketd's own unrecorded write, which the
+etag guard would take for a hand edit). Deletions of managed entries are counted so
+the caller can refuse a mass deletion.
 """
 
 from __future__ import annotations
@@ -19,7 +24,13 @@ class TargetPlan:
 
     upserts: list[CalendarEntry] = field(default_factory=list)
     deletes: list[SyncRow] = field(default_factory=list)
-    drops: list[str] = field(default_factory=list)  # uids whose pending op is obsolete
+    # Settlements of pending ops that may already have been applied (never counted as mass deletes):
+    rewrites: list[CalendarEntry] = field(default_factory=list)  # forced upserts replacing a pending op
+    unwinds: list[OutboxRow] = field(default_factory=list)  # a queued create becomes a delete of its uid
+
+
+def _queued_hash(queued: OutboxRow) -> str | None:
+    return queued.entry.get("_hash") if queued.op == "upsert" and queued.entry is not None else None
 
 
 def reconcile(desired: Mapping[str, CalendarEntry], synced: Mapping[str, SyncRow],
@@ -32,16 +43,20 @@ def reconcile(desired: Mapping[str, CalendarEntry], synced: Mapping[str, SyncRow
         queued = pending.get(uid)
         if want is not None:
             if have is not None and have.hash == want.content_hash():
-                if queued is not None:
-                    plan.drops.append(uid)
-            elif queued is None or queued.op != "upsert" or queued.entry is None \
-                    or queued.entry.get("_hash") != want.content_hash():
+                # A queued change (or delete) may have landed: write the synced content back, forced, since
+                # the calendar's version may be docketd's own unrecorded write. A queued op that already
+                # writes this content (e.g. a restore after a hand edit) stays as it is.
+                if queued is not None and _queued_hash(queued) != want.content_hash():
+                    plan.rewrites.append(want)
+            elif queued is None:
                 plan.upserts.append(want)
+            elif _queued_hash(queued) != want.content_hash():
+                plan.rewrites.append(want)  # replaces a pending op that may have landed: the etag guard cannot hold
         elif have is not None:
             if queued is None or queued.op != "delete":
                 plan.deletes.append(have)
-        elif queued is not None:
-            plan.drops.append(uid)
+        elif queued is not None and queued.op != "delete":
+            plan.unwinds.append(queued)  # never recorded, maybe created: delete the uid (idempotent)
     return plan
 
 

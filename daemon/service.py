@@ -9,9 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import random
 import signal
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -23,15 +21,17 @@ from zoneinfo import ZoneInfo
 from daemon import digest, sources
 from daemon.agenda import render_page
 from daemon.config import Config, load_config
-from daemon.dispatcher import ConnectorPool, Dispatcher
+from daemon.dispatcher import ConnectorPool
 from daemon.docket import Docket, now_iso
 from daemon.engine import load_rulebook
-from daemon.errors import ConfigError, DocketdError, StoreError, redact_credentials
+from daemon.errors import ConfigError, DocketdError
 from daemon.feed_server import FeedServer
 from daemon.notices import imap_ticker
 from daemon.pipeline import CROSS_DIRTY, FileReport, ingest_file
 from daemon.sdnotify import Notifier
+from daemon.storage_trouble import storage_trouble
 from daemon.store import Store
+from daemon.sync_lanes import Lanes
 from daemon.watcher import InboxWatcher, is_candidate
 
 log = logging.getLogger("docketd")
@@ -39,7 +39,7 @@ log = logging.getLogger("docketd")
 DRAIN_SECONDS = 10.0
 DAY_CHUNK = 250  # matters recomputed per loop turn on a new day
 MAX_FILE_ATTEMPTS = 3
-STORAGE_RETRY_SECONDS = 5.0  # a file waits this long before another try while the state cannot be written
+STORAGE_RETRY_SECONDS = 5.0  # how often files held back by our own storage trouble are tried again
 
 
 class Service:
@@ -58,13 +58,16 @@ class Service:
         self.last_day: date | None = None
         self.day_backlog: list[str] = []
         self.day_total = 0
-        self.last_verify = 0.0
         self.last_cross = 0.0
         self.feed: FeedServer | None = None
         self.watcher: InboxWatcher | None = None
         self.tickers: list[Callable[[datetime], object]] = []
+        self.lanes: Lanes | None = None  # calendar sync threads, started by run()
+        self.unhealthy: str | None = None
+        self.storage_problem: str | None = None  # our own storage failing (disk full): files wait
+        self.held: set[Path] = set()  # files waiting for storage to come back
+        self.storage_retry_at = 0.0
         self.processed = 0
-        self.storage_problem: str | None = None
         self._open()
 
     def _open(self) -> None:
@@ -76,8 +79,7 @@ class Service:
         self.store = Store(cfg.state)
         self.rules = load_rulebook(cfg.rule_dirs, cfg.closures)
         self.docket = Docket(cfg, self.store, self.rules)
-        self.pool = ConnectorPool(cfg)
-        self.dispatcher = Dispatcher(cfg, self.store, self.pool, lambda: now_iso(self.now()), random.Random())
+        self.pool = ConnectorPool(cfg)  # the main thread's own connectors (free/busy reads)
 
     # -- clock (the only place docketd reads it) ------------------------------------------------
     def now(self) -> datetime:
@@ -110,7 +112,9 @@ class Service:
         self.rules = rules
         self.docket = Docket(new, self.store, rules)
         self.pool = ConnectorPool(new)
-        self.dispatcher = Dispatcher(new, self.store, self.pool, lambda: now_iso(self.now()), random.Random())
+        if self.lanes is not None:
+            self.lanes.stop(0.0)
+            self._start_lanes()
         self.last_day = None  # recompute everything under the new config
         with self.store.transaction() as db:
             # Fixed credentials or settings: retry waiting changes now, not after their backoff.
@@ -123,18 +127,18 @@ class Service:
     def handle_file(self, path: Path) -> FileReport | None:
         """Ingest one dropped file; unexpected failures retry, then set the file aside with a report."""
         if not path.exists() or not is_candidate(path):
+            self.held.discard(path)  # gone meanwhile (e.g. moved before a failed bookkeeping write)
             return None
         try:
             unclosed = self.watcher.unclosed(path) if self.watcher is not None else False
             report = ingest_file(self.docket, path, self.now(), cross=False, unclosed=unclosed)
-        except (sqlite3.OperationalError, StoreError) as exc:  # read-only, locked, full: ours, not the file's
-            self._storage_failed(path, exc)
-            return None
-        except OSError as exc:
-            log.warning("Could not read %s yet (%s); will retry.", path, exc)
-            return self._retry_or_reject(path, exc)
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the daemon
-            log.exception("Unexpected error while reading %s", path)
+            if self._storage_failed(exc, path):
+                return None
+            if isinstance(exc, OSError):
+                log.warning("Could not read %s yet (%s); will retry.", path, exc)
+            else:
+                log.exception("Unexpected error while reading %s", path)
             return self._retry_or_reject(path, exc)
         if report.status == "waiting":
             # Still open for writing (issue 18 B1): its close event reports it again; the retry is a
@@ -150,25 +154,59 @@ class Service:
             log.warning("Skipping %s", report.note)
             return report
         self.attempts.pop(path, None)
-        if self.storage_problem is not None:
-            log.info("docketd can write its state %s again; waiting files are being read.", self.config.state)
-            self.storage_problem = None
         self.processed += 1
         (log.warning if report.errors else log.info)("%s", report.summary())
         if report.note:
             log.info("%s", report.note)
+        self.held.discard(path)
+        if self.storage_problem is not None and not self.held:
+            self._storage_recovered()
         return report
 
-    def _storage_failed(self, path: Path, exc: Exception) -> None:
-        """Our own state cannot be written: the file is not to blame, so it waits in the inbox and is retried."""
-        if self.storage_problem is None:
-            log.error("docketd cannot write its state %s (%s); dropped files wait in the inbox and are retried "
-                      "every %.0f s. Run `docketd check` as the service user for the fix.", self.config.state, exc,
-                      STORAGE_RETRY_SECONDS)
-        self.storage_problem = f"docketd cannot write its state {self.config.state} ({exc})"
-        retry = threading.Timer(STORAGE_RETRY_SECONDS, self.files.put, args=(path,))
-        retry.daemon = True
-        retry.start()
+    def _storage_failed(self, exc: BaseException, path: Path | None = None) -> bool:
+        """True (and the file held back, the problem told) when `exc` is our own storage failing."""
+        trouble = storage_trouble(exc)
+        if trouble is None:
+            return False
+        if path is not None:
+            self.held.add(path)
+        if self.storage_problem != trouble:
+            log.error("docketd cannot record its work: %s. Dropped files wait in the inbox (nothing is moved "
+                      "or rejected) and are read again once there is room; free some space. docketd retries "
+                      "every %.0f s.", trouble, STORAGE_RETRY_SECONDS)
+        self.storage_problem = trouble
+        self.storage_retry_at = time.monotonic() + STORAGE_RETRY_SECONDS
+        return True
+
+    def _storage_recovered(self) -> None:
+        log.info("docketd can record its work again; files held back by the storage problem are read.")
+        self.storage_problem = None
+
+    def retry_storage_if_due(self) -> None:
+        """While storage is failing, every few seconds: hand held-back files back, or probe with a tiny write."""
+        if self.storage_problem is None or time.monotonic() < self.storage_retry_at:
+            return
+        self.storage_retry_at = time.monotonic() + STORAGE_RETRY_SECONDS
+        if self.held:
+            for path in sorted(self.held):
+                self.files.put(path)
+            return
+        try:
+            with self.store.transaction() as db:
+                self.store.set_kv(db, "storage_probe", now_iso(self.now()))
+        except Exception as exc:  # noqa: BLE001 - anything but storage trouble is re-raised below
+            if not self._storage_failed(exc):
+                raise
+            return
+        self._storage_recovered()
+
+    def _guarded(self, step: Callable[[], None]) -> None:
+        # Periodic store work survives our own storage failing (it is retried next turn); bugs still raise.
+        try:
+            step()
+        except Exception as exc:
+            if not self._storage_failed(exc):
+                raise
 
     def _retry_or_reject(self, path: Path, exc: BaseException) -> FileReport | None:
         n = self.attempts.get(path, 0) + 1
@@ -237,28 +275,20 @@ class Service:
             self.docket.recompute(db, [], self.now().date(), now_iso(self.now()))
             self.store.set_kv(db, CROSS_DIRTY, "0")
 
-    def dispatch(self) -> None:
-        """Send due outbox ops to calendars."""
-        report = self.dispatcher.run_once(time.time(), stop=self.stop_event.is_set)
-        if report.done or report.retrying or report.failed:
-            log.info("Calendar sync: %d done, %d retrying, %d failed, %d hand edits", report.done,
-                     report.retrying, report.failed, report.conflicts)
+    def _start_lanes(self) -> None:
+        self.lanes = Lanes(self.config, lambda: now_iso(self.now()))
+        self.lanes.start()
 
-    def verify_if_due(self) -> None:
-        """Every few minutes, look for hand edits in the calendars."""
-        period = self.config.sync.verify_minutes * 60
-        if period <= 0 or time.monotonic() - self.last_verify < period:
-            return
-        self.last_verify = time.monotonic()
-        for target in self.store.targets():
-            try:
-                n = self.dispatcher.verify(target)
-            except Exception as exc:  # noqa: BLE001 - an unreachable calendar is retried next period
-                log.warning("Could not check calendar %s for hand edits: %s", target,
-                            redact_credentials(str(exc)))
-                continue
-            if n:
-                log.warning("Calendar %s: %d entries were changed by hand", target, n)
+    def health_problem(self) -> str | None:
+        """Why the daemon can no longer do its job (a worker thread died), or None when healthy."""
+        dead = []
+        if self.watcher is not None:
+            dead += self.watcher.dead_threads()
+        if self.feed is not None and not self.feed.thread.is_alive():
+            dead.append("the calendar feed server")
+        if self.lanes is not None:
+            dead += self.lanes.dead()
+        return f"{', '.join(dead)} stopped" if dead else None
 
     def status_line(self) -> str:
         """The STATUS= line for systemd."""
@@ -267,7 +297,10 @@ class Service:
         failed = sum(c["failed"] for c in counts.values())
         line = f"Watching {self.config.inbox}; {self.processed} files processed; {pending} calendar " \
                f"changes pending; {failed} failed"
-        return line if self.storage_problem is None else f"Waiting: {self.storage_problem}; {line}"
+        if self.storage_problem is not None:
+            line = f"STORAGE PROBLEM: {self.storage_problem}; {len(self.held)} dropped files wait in the " \
+                   f"inbox; retrying. " + line
+        return line
 
     def _load_tickers(self) -> None:
         # Periodic work: each factory returns a tick, or None when its config section is absent.
@@ -335,6 +368,7 @@ class Service:
         self.recompute_if_new_day()
         self.refresh_cross_if_dirty(min_interval=0.0)
         self._load_tickers()
+        self._start_lanes()
         log.info("%s", self.banner())
         self.notifier.ready(self.status_line())
         try:
@@ -342,6 +376,11 @@ class Service:
         finally:
             self.notifier.stopping()
             self._shutdown()
+        if self.unhealthy is not None:
+            # Exit non-zero so systemd (Restart=on-failure) starts a fresh, whole daemon.
+            log.error("docketd exited because %s; it must be restarted (systemd does so on its own).",
+                      self.unhealthy)
+            return 1
         return 0
 
     def _loop(self) -> None:
@@ -353,9 +392,6 @@ class Service:
             if self.reload_requested:
                 self.reload()
             wait = 0.0 if self.day_backlog else tick
-            nxt = self.store.next_due()
-            if nxt is not None:
-                wait = max(0.0, min(tick, nxt - time.time()))
             try:
                 path = self.files.get(timeout=wait)
                 self.handle_file(path)
@@ -364,11 +400,18 @@ class Service:
                 pass
             if self.stop_event.is_set():
                 break
-            self.refresh_cross_if_dirty()
-            self.dispatch()
-            self.recompute_if_new_day()
-            self.verify_if_due()
+            self.retry_storage_if_due()
+            self._guarded(self.refresh_cross_if_dirty)
+            self._guarded(self.recompute_if_new_day)
+            if self.lanes is not None:
+                self.lanes.wake()  # calendar sync runs on its own threads; it never holds up this loop
             self.run_tickers()
+            problem = self.health_problem()
+            if problem is not None:
+                # A dead worker (the inbox watcher, say) means files sit unseen: no more watchdog pings.
+                log.error("docketd is no longer healthy: %s. Stopping so it can be restarted.", problem)
+                self.unhealthy = problem
+                break
             self.notifier.watchdog()
             status = self.status_line()
             if status != last_status:
@@ -381,8 +424,8 @@ class Service:
         # Finish what was already handed to us, then give the outbox a bounded last chance.
         self.stop_event.clear()
         self.drain_files()
-        deadline = time.monotonic() + DRAIN_SECONDS
-        self.dispatcher.run_once(time.time(), stop=lambda: time.monotonic() > deadline)
+        if self.lanes is not None:
+            self.lanes.stop(DRAIN_SECONDS)
         if self.feed is not None:
             self.feed.stop()
         self.pool.close()

@@ -187,7 +187,8 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite has already rolled back after e.g. SQLITE_FULL
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
@@ -326,6 +327,11 @@ class Store:
         for r in self.db.execute("SELECT target, dead, COUNT(*) FROM outbox GROUP BY target, dead"):
             out.setdefault(r[0], {"pending": 0, "failed": 0})["failed" if r[1] else "pending"] = r[2]
         return out
+
+    def next_due_by_target(self) -> dict[str, float]:
+        """When each calendar's earliest retryable outbox row is due (epoch seconds)."""
+        rows = self.db.execute("SELECT target, MIN(next_at) FROM outbox WHERE dead=0 GROUP BY target")
+        return {r[0]: float(r[1]) for r in rows}
 
     def next_due(self) -> float | None:
         """When the earliest retryable outbox row is due (epoch seconds), if any."""

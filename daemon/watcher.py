@@ -216,6 +216,15 @@ class InboxWatcher:
             self._worker.join()
             self._worker = None
 
+    def dead_threads(self) -> list[str]:
+        """Which of the watcher's threads died (e.g. the inbox was removed, or a bug): files would go unseen."""
+        if self._stopping or self._observer is None:
+            return []
+        dead = [] if self._worker is not None and self._worker.is_alive() else ["the inbox settle thread"]
+        if not self._observer.is_alive() or not all(e.is_alive() for e in self._observer.emitters):
+            dead.append(f"the inbox watcher of {self.inbox}")
+        return dead
+
     def scan(self) -> list[Path]:
         """Candidate files in the inbox now, oldest first (for the start-up rescan).
 
@@ -312,7 +321,11 @@ class InboxWatcher:
         while True:
             if self.rescan_seconds and time.monotonic() >= next_rescan:
                 next_rescan = time.monotonic() + self.rescan_seconds
-                self._rescan()
+                try:
+                    self._rescan()
+                except OSError as exc:  # e.g. out of file handles (EMFILE): the thread must live on
+                    log.warning("Could not list the inbox %s (%s); trying again in %.0f s.", self.inbox, exc,
+                                self.rescan_seconds)
             ready: list[Path] = []
             with self._cond:
                 if self._stopping:

@@ -63,10 +63,12 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, interval: f
 class DaemonProcess:
     """One `docketd run` subprocess with its own notify socket."""
 
-    def __init__(self, config: Path, cwd: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, config: Path, cwd: Path, env: dict[str, str] | None = None,
+                 preexec_fn: Callable[[], None] | None = None) -> None:
         self.config = config
         self.cwd = cwd
         self.env = env or {}
+        self.preexec_fn = preexec_fn  # e.g. resource.setrlimit in the child, for a low file-handle limit
         self.proc: subprocess.Popen[bytes] | None = None
         self.notifications: list[str] = []
         self._sockdir = tempfile.mkdtemp(prefix="docketd-notify-")
@@ -102,7 +104,7 @@ class DaemonProcess:
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "daemon.cli", "--config", str(self.config), "run"],
-            cwd=self.cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+            cwd=self.cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=self.preexec_fn)
         self.wait_notify("READY=1", timeout)
 
     def wait_notify(self, needle: str, timeout: float = 30.0) -> None:

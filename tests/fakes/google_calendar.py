@@ -82,11 +82,12 @@ class _Dropped(Exception):
 class FakeGoogle:
     """The fake Google server: start()/stop() or use as a context manager."""
 
-    def __init__(self, rate_limit_per_minute: int = 600, latency_ms: int = 0) -> None:
+    def __init__(self, rate_limit_per_minute: int = 600, latency_ms: int = 0, answer_latency_ms: int = 0) -> None:
         self.store = CalendarStore()
         self.tokens = TokenIssuer()
         self.rate_limit_per_minute = rate_limit_per_minute
         self.latency_ms = latency_ms
+        self.answer_latency_ms = answer_latency_ms  # after applying, before answering: a window to be killed in
         self.hang_seconds = 1.0  # how late a "timeout" answer comes; clients should time out sooner
         self.request_count = 0
         self.write_count = 0
@@ -342,6 +343,8 @@ class _HttpHandler(BaseHTTPRequestHandler):
         except _Dropped:
             self.close_connection = True
             return
+        if fake.answer_latency_ms:
+            time.sleep(fake.answer_latency_ms / 1000.0)
         self._send(resp)
 
     def _consent(self, query: dict[str, list[str]]) -> Response:

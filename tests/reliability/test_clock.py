@@ -26,7 +26,8 @@ def _fake_clock_env(clock_file: Path) -> dict[str, str]:
     # zone shifts the fake clock by an hour once it crosses a change. docketd itself uses the zone
     # from its config, never the process's TZ.
     return {"LD_PRELOAD": require_libfaketime(), "FAKETIME_TIMESTAMP_FILE": str(clock_file),
-            "FAKETIME_CACHE_DURATION": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1", "TZ": "UTC"}
+            "FAKETIME_CACHE_DURATION": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1", "TZ": "UTC",
+            "PYTHONPATH": str(Path(__file__).with_name("faketime_site"))}
 
 
 def _set_clock(clock_file: Path, local: str) -> None:
