@@ -55,6 +55,7 @@ class TriggerEvent:
     status: str = "open"
     notes: str | None = None
     provenance: Provenance | None = None
+    lower_court: str | None = None  # in a court of appeals: the district court whose judgment is appealed
 
     @property
     def instance(self) -> tuple[str, str, str]:

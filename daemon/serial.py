@@ -17,8 +17,8 @@ def _pt(value: Any) -> time | None:
 
 
 def trigger_to_dict(t: TriggerEvent) -> dict[str, Any]:
-    """A trigger as JSON-ready data."""
-    return {
+    """A trigger as JSON-ready data (`lower_court` only when set, so older records keep their shape)."""
+    out = {
         "matter": t.matter,
         "event": t.event,
         "date": t.date.isoformat(),
@@ -36,6 +36,9 @@ def trigger_to_dict(t: TriggerEvent) -> dict[str, Any]:
         "checksum": t.provenance.checksum if t.provenance else None,
         "received": t.provenance.received.isoformat() if t.provenance and t.provenance.received else None,
     }
+    if t.lower_court:
+        out["lower_court"] = t.lower_court
+    return out
 
 
 def trigger_from_dict(d: dict[str, Any]) -> TriggerEvent:
@@ -57,6 +60,7 @@ def trigger_from_dict(d: dict[str, Any]) -> TriggerEvent:
         status=d.get("status") or "open",
         notes=d.get("notes"),
         provenance=prov,
+        lower_court=d.get("lower_court"),
     )
 
 

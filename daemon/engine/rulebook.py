@@ -7,7 +7,7 @@ from the statutes on first use and cached in memory).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,6 +26,7 @@ from daemon.engine.explain import (
     uncertain_service,
 )
 from daemon.engine.packs import Chain, Court, Extension, Loaded, Rule, read_dirs
+from daemon.engine.state_holidays import StateTable
 from daemon.models import SERVICE_METHODS, Deadline, Flag, TriggerEvent
 
 _ANY = frozenset(SERVICE_METHODS)
@@ -34,15 +35,43 @@ _NONE = (0, False)
 _FED_RULE = {"frcp": "FRCP 6(a)", "frap": "FRAP 26(a)"}
 
 
-class CourtDays:
-    """The four views of one court's closed days: forward/backward counts x settled/unsettled law."""
+Calendar = Callable[[int], list[Holiday]]
+_STATE_RULE = {"frcp": "FRCP 6(a)(6)(C)", "frap": "FRAP 26(a)(6)(C)"}
 
-    def __init__(self, court: Court) -> None:
-        base = [CALENDARS[court.holidays]]
-        fwd = base + ([CALENDARS[court.forward_holidays]] if court.forward_holidays else [])
+
+def _cited(table: StateTable, rule: str) -> Calendar:
+    """A state table's days named with the rule that makes them legal holidays in this court."""
+    def days(year: int) -> list[Holiday]:
+        out = []
+        for h in table(year):
+            head, sep, why = h.name.partition("; unsettled:")
+            out.append(replace(h, name=f"{head}, {rule}{sep}{why}"))
+        return out
+    return days
+
+
+class CourtDays:
+    """The four views of one court's closed days: forward/backward counts x settled/unsettled law.
+
+    `extra` names more forward-count calendars (FRAP 26(a)(6)(C): the state of the district court
+    whose judgment is appealed)."""
+
+    def __init__(self, court: Court, tables: Mapping[str, StateTable] | None = None,
+                 counting: str = "frcp", extra: Sequence[str] = ()) -> None:
+        tables = tables or {}
+
+        def resolve(name: str) -> Calendar:
+            if name in tables:
+                return _cited(tables[name], _STATE_RULE.get(counting, "FRCP 6(a)(6)(C)"))
+            return CALENDARS[name]
+
+        base = [resolve(court.holidays)]
+        names = [n for n in ([court.forward_holidays] if court.forward_holidays else []) + list(extra)
+                 if n != court.holidays]
+        fwd = base + [resolve(n) for n in dict.fromkeys(names)]
         self.fwd = DayView(fwd, court.closures)
         self.fwd_alt = DayView(fwd, court.closures, include_ambiguous=True)
-        same = not court.forward_holidays
+        same = len(fwd) == len(base)
         self.bwd = self.fwd if same else DayView(base, court.closures)
         self.bwd_alt = self.fwd_alt if same else DayView(base, court.closures, include_ambiguous=True)
         self._sources = {True: fwd, False: base}
@@ -99,7 +128,8 @@ class RuleBook:
     def __init__(self, loaded: Loaded) -> None:
         self._loaded = loaded
         self._courts = dict(loaded.courts)
-        self._days = {cid: CourtDays(c) for cid, c in self._courts.items()}
+        self._days = {cid: CourtDays(c, loaded.tables, self._counting(c)) for cid, c in self._courts.items()}
+        self._lower_days: dict[tuple[str, str], CourtDays] = {}
         self._ext: dict[str, Extension] = {}
         self._labels: dict[str, dict[str, str]] = {}
         self._plans: dict[tuple[str, str], list[_Plan]] = {}
@@ -129,7 +159,35 @@ class RuleBook:
                     out += self._plan(court, c.event, chain + (c,), depth + 1)
         return out
 
+    def _counting(self, court: Court) -> str:
+        pack = self._loaded.packs.get(court.pack)
+        return pack.counting if pack else "frcp"
+
     # -- look-ups -------------------------------------------------------------------------------
+    def tables(self) -> Mapping[str, StateTable]:
+        """The loaded state holiday tables, by calendar id."""
+        return self._loaded.tables
+
+    def table_for_state(self, code: str) -> StateTable | None:
+        """The holiday table of a state or territory (postal code), if one is loaded."""
+        for t in self._loaded.tables.values():
+            if t.code == code.upper():
+                return t
+        return None
+
+    def _days_for(self, court: Court, lower: str | None) -> tuple[CourtDays, str | None]:
+        """The court's day views, widened by the lower court's state holidays (FRAP 26(a)(6)(C))."""
+        if not lower:
+            return self._days[court.id], None
+        low = self.court(lower)
+        cal = low.forward_holidays
+        if not cal or cal == court.forward_holidays:
+            return self._days[court.id], low.id
+        key = (court.id, cal)
+        if key not in self._lower_days:
+            self._lower_days[key] = CourtDays(court, self._loaded.tables, self._counting(court), (cal,))
+        return self._lower_days[key], low.id
+
     def court_ids(self) -> list[str]:
         """Every court id, sorted."""
         return sorted(self._courts)
@@ -181,13 +239,45 @@ class RuleBook:
         out: list[Deadline] = []
         at = trigger.time.strftime("%H:%M") if trigger.time else None
         head = trigger_line(self._labels[court.id][trigger.event], trigger.date, trigger.service, at)
-        days = self._days[court.id]
+        days, lower = self._lower(trigger, court)
+        note = self._appeal_note(court, lower)
         for plan in plans:
-            self._one(plan, trigger, court, days, head, out)
+            self._one(plan, trigger, court, days, head, out, note if plan.forward else "")
         return out
 
+    def _lower(self, trigger: TriggerEvent, court: Court) -> tuple[CourtDays, Court | None]:
+        """The day views for this trigger: the court's own, widened by a named district court's state."""
+        if not trigger.lower_court:
+            return self._days[court.id], None
+        if self._counting(court) != "frap":
+            raise EngineError(f"Matter {trigger.matter}: lower_court {trigger.lower_court!r} is given for "
+                              f"{court.id}, which is not a court of appeals; clear the lower_court column.")
+        if trigger.lower_court not in self._courts or self._counting(self._courts[trigger.lower_court]) != "frcp":
+            raise EngineError(f"Matter {trigger.matter}: lower_court {trigger.lower_court!r} is not a district "
+                              f"court id; give the CM/ECF id of the court whose judgment is appealed (e.g. "
+                              f"nysd), see `docketd courts`.")
+        days, _ = self._days_for(court, trigger.lower_court)
+        return days, self._courts[trigger.lower_court]
+
+    def _appeal_note(self, court: Court, lower: Court | None) -> str:
+        """FRAP 26(a)(6)(C): which states' holidays a court of appeals' forward count used."""
+        if self._counting(court) != "frap" or not court.state:
+            return ""
+        clerk = self._state_name(court.state)
+        if lower is None:
+            return (f"No district court named (lower_court): counted the legal holidays of {clerk}, where the "
+                    f"clerk's principal office is, only [FRAP 26(a)(6)(C)].")
+        if lower.state == court.state or not lower.state:
+            return f"Legal holidays of {clerk} counted (clerk's office and district court {lower.id}) [FRAP 26(a)(6)(C)]."
+        return (f"Legal holidays of {clerk} (clerk's principal office) and {self._state_name(lower.state)} "
+                f"(district court {lower.id}) counted [FRAP 26(a)(6)(C)].")
+
+    def _state_name(self, code: str) -> str:
+        t = self.table_for_state(code)
+        return t.jurisdiction if t else ("California" if code == "CA" else code)
+
     def _one(self, plan: _Plan, trigger: TriggerEvent, court: Court, days: CourtDays, head: str,
-             out: list[Deadline]) -> None:
+             out: list[Deadline], note: str = "") -> None:
         """Append the deadline (and follow-ups) of one plan for one trigger to `out`."""
         rule = plan.rule
         start = trigger.date
@@ -247,6 +337,8 @@ class RuleBook:
             notes.insert(0, no_extension(trigger.service, cite_short, rule.notes))
         lines += steps
         lines += notes
+        if note:
+            lines.append(note)
         main = Deadline(
             matter=trigger.matter, rule=rule.id, title=rule.title, due=due, court=court.id,
             citation=citation, trigger=trigger, explanation=tuple(lines), cite_short=cite_short,

@@ -27,7 +27,7 @@ from daemon.models import SERVICE_METHODS, Provenance, TriggerEvent
 CheckEvent = Callable[[str, str], "str | None"]
 
 COLUMNS = ("matter", "title", "court", "event", "date", "time", "service", "ref", "attorney", "paralegal",
-           "status", "notes")
+           "status", "notes", "lower_court")
 # court is not required: a row without one takes its matter's court from an earlier row of the same
 # file here, or from the stored matter in the pipeline (which reports it if the matter has none).
 REQUIRED_COLUMNS = ("matter", "event", "date")
@@ -48,6 +48,7 @@ BUILTIN_ALIASES: dict[str, str] = {
     "paralegals": "paralegal", "paralegal email": "paralegal",
     "matter status": "status",
     "note": "notes", "comments": "notes", "comment": "notes",
+    "lower court": "lower_court", "district court": "lower_court", "appeal from": "lower_court",
 }
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -247,13 +248,17 @@ def _parse_row(
     if ref is not None and ("|" in ref or any(ord(ch) < 32 for ch in ref)):
         bad("ref", f"The ref '{ref}' contains '|' or a control character; remove it.")
 
+    lower = text.get("lower_court", "").lower() or None
+    if lower is not None and not _ID.match(lower):
+        bad("lower_court", f"'{text['lower_court']}' is not a court id; give the district court's id, e.g. nysd.")
+
     if errors or when is None:
         return None, errors
     return TriggerEvent(
         matter=matter, event=event, date=when, court=court or None, time=at, service=service, ref=ref,
         title=text.get("title") or None, attorneys=people.get("attorney", ()),
         paralegals=people.get("paralegal", ()), status=status, notes=text.get("notes") or None,
-        provenance=Provenance(source=source, row=number, checksum=checksum),
+        provenance=Provenance(source=source, row=number, checksum=checksum), lower_court=lower,
     ), []
 
 
@@ -282,4 +287,5 @@ def _resolve_repeats(triggers: list[TriggerEvent], source: str) -> tuple[list[Tr
 
 
 def _facts(t: TriggerEvent) -> tuple[object, ...]:
-    return (t.date, t.time, t.court, t.service, t.status, t.title, t.attorneys, t.paralegals, t.notes)
+    return (t.date, t.time, t.court, t.service, t.status, t.title, t.attorneys, t.paralegals, t.notes,
+            t.lower_court)

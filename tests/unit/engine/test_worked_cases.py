@@ -201,8 +201,8 @@ def test_errors_are_sentences(book: RuleBook) -> None:
 
 
 def test_lookups(book: RuleBook) -> None:
-    assert book.court_ids() == ["ca-superior", "ca9", "cacd", "caed", "cand", "casd", "federal",
-                                "federal-appeals"]
+    assert {"ca-superior", "ca9", "cacd", "caed", "cand", "casd", "federal",
+            "federal-appeals"} <= set(book.court_ids())
     assert book.court("cand").pack == "frcp" and book.court("cand").timezone == "America/Los_Angeles"
     assert "substituted_service_complete" in book.events_for("ca-superior")
     assert "summons_served" in book.events_for("federal")
