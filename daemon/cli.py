@@ -24,7 +24,8 @@ from daemon.errors import ConfigError, DocketdError, UsageError
 log = logging.getLogger("docketd")
 
 DEFAULT_CONFIG_PLACES = ("docketd.toml", "/etc/docketd/docketd.toml")
-CLI_MODULES = ("daemon.cli_rules", "daemon.cli_agenda", "daemon.cli_sources", "daemon.cli_admin")
+CLI_MODULES = ("daemon.cli_rules", "daemon.cli_agenda", "daemon.cli_sources", "daemon.cli_admin",
+               "daemon.cli_courts")
 
 
 def find_config(args: argparse.Namespace, required: bool) -> Config:
