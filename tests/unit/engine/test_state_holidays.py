@@ -52,7 +52,8 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("KY", "ours", "Christmas Eve"): EMPLOYEE,
     ("KY", "ours", "New Year's Eve"): EMPLOYEE,
     ("KY", "package", "New Year's Eve (observed)"): EMPLOYEE,
-    ("LA", "ours", "General Election Day"): ELECTION,
+    ("LA", "ours", ""): ELECTION + "; All Saints' Day (1:55(A)(1)) the package omits; the other 1:55 days are "
+                        "flagged (offices open, city-only or clerk-only)",
     ("MA", "ours", ""): "Suffolk County holidays (Evacuation Day, Bunker Hill Day): county-only, flagged",
     ("MD", "ours", "General Election Day"): "state offices close; flagged ambiguous; the package omits it",
     ("MD", "package", "Inauguration Day"): "not in Md. Gen. Prov. 1-111 as we read it; the package lists it",
