@@ -48,9 +48,8 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("IN", "package", ""): "the package uses other designated days and odd-year elections; " + EMPLOYEE,
     ("KS", "ours", "Christmas Eve"): EMPLOYEE + "; the package starts in 2013",
     ("KS", "package", "Christmas Eve (observed)"): EMPLOYEE + "; ours does not move it",
-    ("KY", "ours", "Day after Thanksgiving"): "KRS 18A.190 paid holiday; the package omits it",
-    ("KY", "ours", "Christmas Eve"): EMPLOYEE,
-    ("KY", "ours", "New Year's Eve"): EMPLOYEE,
+    ("KY", "ours", ""): "KRS 18A.190 presidential election day and the Governor's extra days (flagged); the "
+                        "package omits them",
     ("KY", "package", "New Year's Eve (observed)"): EMPLOYEE,
     ("LA", "ours", ""): ELECTION + "; All Saints' Day (1:55(A)(1)) the package omits; the other 1:55 days are "
                         "flagged (offices open, city-only or clerk-only)",
