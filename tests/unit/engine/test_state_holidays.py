@@ -54,7 +54,8 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("LA", "ours", ""): ELECTION + "; All Saints' Day (1:55(A)(1)) the package omits; the other 1:55 days are "
                         "flagged (offices open, city-only or clerk-only)",
     ("MA", "ours", ""): "Suffolk County holidays (Evacuation Day, Bunker Hill Day): county-only, flagged",
-    ("MD", "ours", "General Election Day"): "state offices close; flagged ambiguous; the package omits it",
+    ("MD", "ours", ""): "Md. Gen. Prov. 1-111 general election day (the package omits it) and legal holidays with "
+                        "offices open (Lincoln's birthday, Maryland Day, Good Friday, Defenders' Day), flagged",
     ("MD", "package", "Inauguration Day"): "not in Md. Gen. Prov. 1-111 as we read it; the package lists it",
     ("MI", "ours", ""): EMPLOYEE + "; and " + ELECTION,
     ("MI", "package", ""): EMPLOYEE,
@@ -73,7 +74,8 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("NY", "package", "Lincoln's Birthday (observed)"): OBS_SAT + " (GCL 24: 'if ... Sunday, the next day')",
     ("NY", "package", "Susan B. Anthony Day"): "a commemoration, not in GCL 24",
     ("PA", "ours", ""): "44 P.S. 11 legal holidays with offices open; flagged ambiguous, not in package",
-    ("PR", "ours", "Three Kings Day"): "1 L.P.R.A. 72 Sunday -> Monday; the package does not move it",
+    ("PR", "ours", ""): "Sunday -> Monday days the package does not move; Barbosa, Constitution Day, Citizenship "
+                        "Day and Dec 24 afternoon, flagged (Acts 111-2014, 26-2017)",
     ("PR", "package", "Columbus Day"): "the package moves Columbus Day to Oct 12; 5 U.S.C. 6103 keeps Monday",
     ("SC", "ours", ""): "S.C. Code 53-5-10 days; Christmas Eve/Dec 26 flagged; May 10 not moved",
     ("SC", "package", "Confederate Memorial Day"): "the package moves May 10 off weekends; the statute does not",
