@@ -19,6 +19,7 @@ from daemon.engine.errors import EngineError, PackError, UnknownCourt, UnknownEv
 from daemon.engine.explain import (
     CCP_LABELS,
     FEDERAL_LABELS,
+    FRAP_LABELS,
     ambiguous_law,
     missing_service,
     no_extension,
@@ -313,7 +314,7 @@ class RuleBook:
             due, steps = self._count(rule, n, start, None, ext, table, days, False)
             alt, _ = self._count(rule, n, start, service, ext, table, days, False)
             if alt != due:
-                line, flag = uncertain_service(service, ext.cite_for(service), due, alt)
+                line, flag = uncertain_service(service, ext.cite_for(service), due, alt, rule.counting == "frap")
                 notes.append(line)
                 flags.append(flag)
             service = None
@@ -378,7 +379,8 @@ class RuleBook:
                     due, line = C.federal_forward(start, n, view, name)
                 steps = [line]
                 if k and ext:
-                    due, line = C.federal_service_days(due, k, FEDERAL_LABELS.get(service or "", "Service"),
+                    labels = FRAP_LABELS if rule.counting == "frap" else FEDERAL_LABELS
+                    due, line = C.federal_service_days(due, k, labels.get(service or "", "Service"),
                                                        view, name, ext.cite_for(service))
                     steps.append(line)
                 return due, steps
