@@ -121,6 +121,23 @@ def ambiguous_law(days: Sequence[Holiday], earlier: date, later: date) -> tuple[
     return line, flag
 
 
+def hearing_on_closed_day(what: str, day: date, why: str, court: str, unsettled: bool) -> tuple[str, Flag]:
+    """The line and flag when a hearing, trial or argument is set for a day its court does not sit."""
+    if unsettled:
+        line = (f"{what} {fmt(day)}: {why}; whether the court is closed that day is unsettled; check the "
+                f"date with the court.")
+        message = (f"{what} {day.isoformat()} in {court} may fall on a day the court is closed ({why}); the "
+                   f"deadlines counted from it may be wrong.")
+    else:
+        line = f"{what} {fmt(day)}: {why}, not a court day in {court}; check the date with the court."
+        message = (f"{what} {day.isoformat()} in {court} falls on a day the court does not sit ({why}); every "
+                   f"deadline counted from it is counted from that date.")
+    flag = Flag(kind="hearing-on-non-court-day", severity="warning" if unsettled else "critical",
+                message=message,
+                action="Check the date on the court's order or docket and correct the intake row if it is wrong.")
+    return line, flag
+
+
 def uncertain_service(method: str, cite: str, earlier: date, later: date,
                       frap: bool = False) -> tuple[str, Flag]:
     """The line and flag when a service method extends the period only on a fact docketd lacks: under

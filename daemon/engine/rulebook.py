@@ -21,6 +21,7 @@ from daemon.engine.explain import (
     FEDERAL_LABELS,
     FRAP_LABELS,
     ambiguous_law,
+    hearing_on_closed_day,
     missing_service,
     no_extension,
     trigger_line,
@@ -244,7 +245,24 @@ class RuleBook:
         note = self._appeal_note(court, lower)
         for plan in plans:
             self._one(plan, trigger, court, days, head, out, note if plan.forward else "")
+        label = self._labels[court.id][trigger.event]
+        if label.endswith(" set for"):  # a hearing, trial, conference or argument the court holds
+            out = self._check_sitting(label[: -len(" set for")], trigger.date, court, days, out)
         return out
+
+    def _check_sitting(self, what: str, day: date, court: Court, days: CourtDays,
+                       out: list[Deadline]) -> list[Deadline]:
+        """Flag every deadline of a trigger set for a weekend or a holiday of its court (its own days:
+        state holidays added only to forward counts, FRCP 6(a)(6)(C), do not close the court)."""
+        if days.bwd.closed(day):
+            why, unsettled = days.bwd.name(day), False
+        elif days.bwd_alt.closed(day):
+            why, unsettled = days.bwd_alt.name(day), True
+        else:
+            return out
+        line, flag = hearing_on_closed_day(what, day, why, court.id, unsettled)
+        return [replace(d, flags=d.flags + (flag,), explanation=d.explanation[:1] + (line,) + d.explanation[1:])
+                for d in out]
 
     def _lower(self, trigger: TriggerEvent, court: Court) -> tuple[CourtDays, Court | None]:
         """The day views for this trigger: the court's own, widened by a named district court's state."""

@@ -90,7 +90,7 @@ def test_properties_per_court(cid: str, on: date, which: int, service: str) -> N
             assert not _closed(cid, d.due), (cid, d.rule, d.due)
     for d in BOOK.compute(TriggerEvent("M", back_event, on, court=cid)):
         if d.kind == "deadline":
-            days = int(d.explanation[1].split()[0])
+            days = int(next(x for x in d.explanation if " before -> " in x).split()[0])
             assert d.due <= on - timedelta(days=days)  # FRCP 6(a)(5) / FRAP 26(a)(5): never later
 
 
