@@ -152,7 +152,8 @@ def uncertain_service(method: str, cite: str, earlier: date, later: date,
     else:
         fact = "only if the recipient consented to it in writing (FRCP 5(b)(2)(F))"
         check = "Check the consent; with it the deadline is"
-    line = f"Service by {words} adds time under {cite} {fact}: calendared without the extra days; with them -> {fmt(later)}."
+    line = (f"Service by {words} adds time under {cite} {fact}: calendared without the extra days; with them "
+            f"-> {fmt(later)}.")
     flag = Flag(
         kind="ambiguous-law",
         severity="warning",

@@ -287,7 +287,8 @@ class RuleBook:
             return (f"No district court named (lower_court): counted the legal holidays of {clerk}, where the "
                     f"clerk's principal office is, only [FRAP 26(a)(6)(C)].")
         if lower.state == court.state or not lower.state:
-            return f"Legal holidays of {clerk} counted (clerk's office and district court {lower.id}) [FRAP 26(a)(6)(C)]."
+            return (f"Legal holidays of {clerk} counted (clerk's office and district court {lower.id}) "
+                    f"[FRAP 26(a)(6)(C)].")
         return (f"Legal holidays of {clerk} (clerk's principal office) and {self._state_name(lower.state)} "
                 f"(district court {lower.id}) counted [FRAP 26(a)(6)(C)].")
 

@@ -24,7 +24,8 @@ from daemon.models import TriggerEvent
 BOOK = load_rulebook()
 DISTRICTS = [c for c in BOOK.court_ids() if BOOK.court(c).packs == ("frcp",) and c != "federal"]
 CIRCUITS = [c for c in BOOK.court_ids() if BOOK.court(c).packs == ("frap",) and c != "federal-appeals"]
-NO_EXTRA_SETTLED = {"AZ", "ID", "OH", "OR", "SD", "WY", "KS", "MI", "MN", "NM", "NC", "PA", "GA", "WI"}  # settled extras: none
+# states whose tables add no SETTLED weekday holiday to the federal list
+NO_EXTRA_SETTLED = {"AZ", "ID", "OH", "OR", "SD", "WY", "KS", "MI", "MN", "NM", "NC", "PA", "GA", "WI"}
 
 
 def test_all_94_districts_and_13_circuits() -> None:

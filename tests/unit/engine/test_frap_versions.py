@@ -61,7 +61,8 @@ def test_rehearing_cites_the_rule_as_it_read(book: RuleBook) -> None:
     """2023-06-01 + 14 = Thu 2023-06-15, under FRAP 40(a)(1); 2025-01-15 + 14 = Wed 2025-01-29, 40(d)(1);
     2024-11-29 (before the amendment) + 14 = Fri 2024-12-13, cited as 40(a)(1)."""
     old = _one(book, "federal-appeals", "appellate_judgment_entered", date(2023, 6, 1), "frap.rehearing-petition")
-    assert old.due == date(2023, 6, 15) and old.citation == "Fed. R. App. P. 40(a)(1)" and old.cite_short == "FRAP 40(a)(1)"
+    assert old.due == date(2023, 6, 15) and old.citation == "Fed. R. App. P. 40(a)(1)"
+    assert old.cite_short == "FRAP 40(a)(1)"
     new = _one(book, "federal-appeals", "appellate_judgment_entered", date(2025, 1, 15), "frap.rehearing-petition")
     assert new.due == date(2025, 1, 29) and new.citation == "Fed. R. App. P. 40(d)(1)"
     edge = _one(book, "federal-appeals", "appellate_judgment_entered", date(2024, 11, 29), "frap.rehearing-petition")

@@ -151,3 +151,40 @@ def test_worked_table_days(book: RuleBook) -> None:
     assert date(2022, 4, 15) in [h.day for h in dc(2022)]  # Apr 16, 2022 was a Saturday
     tx = {h.day: h for h in book.tables()["tx-state"](2026)}
     assert not tx[date(2026, 11, 27)].ambiguous and tx[date(2026, 3, 2)].ambiguous
+
+
+def test_differences_page_lists_every_documented_difference() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[3] / "docs" / "holiday-differences.md").read_text(encoding="utf-8")
+    for (code, side, name), why in DIFFERENCES.items():
+        assert f"| {code} | {side} | {name or '(all)'} | {why} |" in page, (code, side, name)
+
+
+def test_a_firm_table_replaces_or_adds_a_state_without_code(tmp_path: object) -> None:
+    """docs/rules.md "How to add a state": a firm's holidays/ folder and a court naming it."""
+    from pathlib import Path
+
+    from daemon.engine import load_rulebook
+    from daemon.models import TriggerEvent
+
+    root = Path(str(tmp_path))
+    (root / "holidays").mkdir()
+    (root / "courts").mkdir()
+    (root / "holidays" / "xx.yaml").write_text(
+        "holiday_table: xx-state\ncode: XX\njurisdiction: Firmland\nlabel: a Firmland holiday\nsource: Firm Code 1\n"
+        "holidays:\n  - {name: Founders Day, date: \"03-03\", cite: Firm Code 1, observed: weekend-nearest}\n")
+    (root / "courts" / "xxd.yaml").write_text(
+        "court: xxd\nname: U.S. District Court, District of Firmland\nstate: XX\ntimezone: America/Chicago\n"
+        "packs: [frcp]\nholidays: federal\nforward_holidays: xx-state\n")
+    book = load_rulebook([root])
+    # 21 days after Wed 2027-02-10 = Wed 2027-03-03, Founders Day -> Thu 03-04 (FRCP 6(a)(6)(C))
+    [d] = [d for d in book.compute(TriggerEvent("M", "summons_served", date(2027, 2, 10), court="xxd"))
+           if d.rule == "frcp.answer"]
+    assert d.due == date(2027, 3, 4) and "a Firmland holiday (Firm Code 1), FRCP 6(a)(6)(C)" in d.explanation[1]
+    (root / "holidays" / "bad.yaml").write_text("holiday_table: bad-state\nholidays:\n  - {name: X, date: \"13-45\"}\n")
+    from daemon.engine.checks import check
+    from daemon.engine.rulebook import read_all
+
+    problems = check(read_all([root]))
+    assert any("bad.yaml" in p and "has no `cite:`" in p and "13-45" in p for p in problems)
