@@ -132,6 +132,9 @@ class RuleBook:
         self._courts = dict(loaded.courts)
         self._days = {cid: CourtDays(c, loaded.tables, self._counting(c)) for cid, c in self._courts.items()}
         self._lower_days: dict[tuple[str, str], CourtDays] = {}
+        self._notes: dict[tuple[str, str], str] = {}  # FRAP 26(a)(6)(C) trace line per (court, lower court)
+        self._by_code = {t.code: t for t in loaded.tables.values()}
+        self._own_note = {cid: self._appeal_note(c, None) for cid, c in self._courts.items()}
         self._ext: dict[str, Extension] = {}
         self._labels: dict[str, dict[str, str]] = {}
         self._plans: dict[tuple[str, str], list[_Plan]] = {}
@@ -172,10 +175,7 @@ class RuleBook:
 
     def table_for_state(self, code: str) -> StateTable | None:
         """The holiday table of a state or territory (postal code), if one is loaded."""
-        for t in self._loaded.tables.values():
-            if t.code == code.upper():
-                return t
-        return None
+        return self._by_code.get(code.upper())
 
     def _days_for(self, court: Court, lower: str | None) -> tuple[CourtDays, str | None]:
         """The court's day views, widened by the lower court's state holidays (FRAP 26(a)(6)(C))."""
@@ -240,34 +240,36 @@ class RuleBook:
                                f"{court.id}; use one of: {known}.")
         out: list[Deadline] = []
         at = trigger.time.strftime("%H:%M") if trigger.time else None
-        head = trigger_line(self._labels[court.id][trigger.event], trigger.date, trigger.service, at)
-        days, lower = self._lower(trigger, court)
-        note = self._appeal_note(court, lower)
-        for plan in plans:
-            self._one(plan, trigger, court, days, head, out, note if plan.forward else "")
         label = self._labels[court.id][trigger.event]
-        if label.endswith(" set for"):  # a hearing, trial, conference or argument the court holds
-            out = self._check_sitting(label[: -len(" set for")], trigger.date, court, days, out)
+        head = trigger_line(label, trigger.date, trigger.service, at)
+        if trigger.lower_court:
+            days, lower = self._lower(trigger, court)
+            key = (court.id, lower.id)
+            note = self._notes.get(key)
+            if note is None:
+                note = self._notes[key] = self._appeal_note(court, lower)
+        else:
+            days, note = self._days[court.id], self._own_note[court.id]
+        # a hearing, trial, conference or argument the court holds ("... set for")
+        sit = self._sitting(label, trigger.date, court, days) if label.endswith(" set for") else None
+        for plan in plans:
+            self._one(plan, trigger, court, days, head, out, note if plan.forward else "", sit)
         return out
 
-    def _check_sitting(self, what: str, day: date, court: Court, days: CourtDays,
-                       out: list[Deadline]) -> list[Deadline]:
-        """Flag every deadline of a trigger set for a weekend or a holiday of its court (its own days:
-        state holidays added only to forward counts, FRCP 6(a)(6)(C), do not close the court)."""
+    def _sitting(self, label: str, day: date, court: Court, days: CourtDays) -> tuple[str, Flag] | None:
+        """The line and flag when a trigger is set for a weekend or a holiday of its court (its own
+        days: state holidays added only to forward counts, FRCP 6(a)(6)(C), do not close the court)."""
         if days.bwd.closed(day):
             why, unsettled = days.bwd.name(day), False
         elif days.bwd_alt.closed(day):
             why, unsettled = days.bwd_alt.name(day), True
         else:
-            return out
-        line, flag = hearing_on_closed_day(what, day, why, court.id, unsettled)
-        return [replace(d, flags=d.flags + (flag,), explanation=d.explanation[:1] + (line,) + d.explanation[1:])
-                for d in out]
+            return None
+        return hearing_on_closed_day(label[: -len(" set for")], day, why, court.id, unsettled)
 
-    def _lower(self, trigger: TriggerEvent, court: Court) -> tuple[CourtDays, Court | None]:
-        """The day views for this trigger: the court's own, widened by a named district court's state."""
-        if not trigger.lower_court:
-            return self._days[court.id], None
+    def _lower(self, trigger: TriggerEvent, court: Court) -> tuple[CourtDays, Court]:
+        """The day views for a trigger that names a district court: widened by that court's state."""
+        assert trigger.lower_court
         if self._counting(court) != "frap":
             raise EngineError(f"Matter {trigger.matter}: lower_court {trigger.lower_court!r} is given for "
                               f"{court.id}, which is not a court of appeals; clear the lower_court column.")
@@ -297,7 +299,7 @@ class RuleBook:
         return t.jurisdiction if t else ("California" if code == "CA" else code)
 
     def _one(self, plan: _Plan, trigger: TriggerEvent, court: Court, days: CourtDays, head: str,
-             out: list[Deadline], note: str = "") -> None:
+             out: list[Deadline], note: str = "", sit: tuple[str, Flag] | None = None) -> None:
         """Append the deadline (and follow-ups) of one plan for one trigger to `out`."""
         rule = plan.rule
         start = trigger.date
@@ -311,7 +313,7 @@ class RuleBook:
         n = plan.days if plan.days >= 0 else version.days
         if n is None or n < 0:
             return
-        flags: list[Flag] = []
+        flags: list[Flag] = [sit[1]] if sit else []
         notes: list[str] = []  # why a reading was chosen; kept when the ambiguous-law count replaces steps
         service = trigger.service if not plan.chains else None
         ext = plan.ext
@@ -359,6 +361,8 @@ class RuleBook:
         lines += notes
         if note:
             lines.append(note)
+        if sit:
+            lines.insert(1, sit[0])
         main = Deadline(
             matter=trigger.matter, rule=rule.id, title=rule.title, due=due, court=court.id,
             citation=citation, trigger=trigger, explanation=tuple(lines), cite_short=cite_short,
@@ -366,10 +370,10 @@ class RuleBook:
         )
         out.append(main)
         if rule.followups:
-            self._followups(rule, main, start, days, out)
+            self._followups(rule, main, start, days, out, (sit[1],) if sit else ())
 
     def _followups(self, rule: Rule, main: Deadline, start: date, days: CourtDays,
-                   out: list[Deadline]) -> None:
+                   out: list[Deadline], flags: tuple[Flag, ...] = ()) -> None:
         for f in rule.followups:
             anchor = main.due if f.anchor == "due" else start
             raw = anchor + timedelta(days=f.days)
@@ -380,7 +384,7 @@ class RuleBook:
             out.append(Deadline(
                 matter=main.matter, rule=f"{rule.id}/{f.id}", title=f.title, due=when, court=main.court,
                 citation=main.citation, trigger=main.trigger, explanation=lines, cite_short=main.cite_short,
-                reminders=("1d",), kind="followup", critical=False, timezone=main.timezone,
+                reminders=("1d",), kind="followup", critical=False, timezone=main.timezone, flags=flags,
             ))
 
     def _count(self, rule: Rule, n: int, start: date, service: str | None, ext: Extension | None,
