@@ -79,12 +79,13 @@ class CourtDays:
         self._sources = {True: fwd, False: base}
         self._closures = [c for c in court.closures if c.ambiguous]
         self._unsettled: dict[tuple[int, bool], list[Holiday]] = {}
-        self._flat: dict[bool, tuple[list[Holiday], list[date]]] = {}
+        self._flat: dict[tuple[bool, int], tuple[list[Holiday], list[date]]] = {}
 
     def unsettled(self, lo: date, hi: date, forward: bool) -> list[Holiday]:
         """Days between lo and hi (inclusive) whose status the law leaves open, for this direction."""
-        if _SPAN[0] <= lo.year and hi.year <= _SPAN[1]:
-            days, keys = self._flat.get(forward) or self._flatten(forward)
+        decade = lo.year // 10
+        if decade == hi.year // 10:  # indexed a decade at a time, on first use, for a bisect look-up
+            days, keys = self._flat.get((forward, decade)) or self._flatten(forward, decade)
             i = bisect_left(keys, lo)
             if i == len(keys) or keys[i] > hi:
                 return []  # the common case: nothing unsettled in the window
@@ -103,13 +104,12 @@ class CourtDays:
                 (h for h in days if h.day.weekday() < 5), key=lambda h: h.day)
         return found
 
-    def _flatten(self, forward: bool) -> tuple[list[Holiday], list[date]]:
-        days = [h for year in range(_SPAN[0], _SPAN[1] + 1) for h in self._year(year, forward)]
-        self._flat[forward] = (days, [h.day for h in days])
-        return self._flat[forward]
+    def _flatten(self, forward: bool, decade: int) -> tuple[list[Holiday], list[date]]:
+        days = [h for year in range(decade * 10, decade * 10 + 10) for h in self._year(year, forward)]
+        self._flat[(forward, decade)] = (days, [h.day for h in days])
+        return self._flat[(forward, decade)]
 
 
-_SPAN = (1990, 2100)  # years indexed up front for a bisect look-up; others are read year by year
 _YEARS = (1900, 2199)  # trigger years compute() accepts; the statutes' calendars are not meant beyond
 
 
