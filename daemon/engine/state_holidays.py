@@ -16,7 +16,9 @@ Date grammar (`date:`):
 divisible by 4).
 `observed:` none | sunday-monday | weekend-nearest (Sat -> Fri, Sun -> Mon) |
 `sunday-monday+friday-unsettled` (Sun -> Mon settled; whether a Saturday holiday makes the Friday before a
-holiday is unsettled: that Friday is marked ambiguous).
+holiday is unsettled: that Friday is marked ambiguous) | `weekend-unsettled` (whether a weekend holiday
+moves at all is unsettled: both the Friday before a Saturday one and the Monday after a Sunday one are
+marked ambiguous).
 `unsettled:` a reason; the day is ambiguous (docketd calendars the earlier date and flags the later).
 """
 
@@ -31,7 +33,7 @@ from typing import Any
 from daemon.engine.calendars import Holiday, nth_weekday
 
 ONE_DAY = timedelta(days=1)
-OBSERVED = ("none", "sunday-monday", "weekend-nearest", "sunday-monday+friday-unsettled")
+OBSERVED = ("none", "sunday-monday", "weekend-nearest", "sunday-monday+friday-unsettled", "weekend-unsettled")
 YEARS = ("all", "even", "odd", "inauguration", "presidential")
 _DOW = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _NTH = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
@@ -139,6 +141,11 @@ class StateTable:
         why = f"; unsettled: {e.unsettled}" if e.unsettled else ""
         amb = bool(e.unsettled)
         wd = actual.weekday()
+        if wd >= 5 and e.observed == "weekend-unsettled":
+            moved = actual + ONE_DAY if wd == 6 else actual - ONE_DAY
+            side = "Monday after" if wd == 6 else "Friday before"
+            return [Holiday(moved, f"{side} {e.name} (a {'Sunday' if wd == 6 else 'Saturday'}), {self.label} "
+                                   f"({e.cite}); unsettled: whether a weekend holiday moves is not settled", True)]
         if wd == 6 and e.observed != "none":
             return [Holiday(actual + ONE_DAY, f"{e.name} (observed), {self.label} ({e.cite}){why}", amb)]
         if wd == 5 and e.observed == "weekend-nearest":

@@ -36,7 +36,8 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("GA", "ours", "Washington's Birthday"): PROCLAIMED + "; ours assumes Dec 24, flagged",
     ("GA", "package", ""): PROCLAIMED + "; the package guesses the proclaimed days; ours flags Dec 24 and "
                            "the day after Thanksgiving only, the spring day is not modelled",
-    ("GU", "ours", ""): "1 G.C.A. 1000 observed days (Sat -> Fri, Sun -> Mon); the package does not move them",
+    ("GU", "ours", ""): "the Friday or Monday of a weekend local holiday, flagged (1 G.C.A. 1000 after P.L. 27-153 "
+                        "moves only federal holidays as we read it); the package does not list them",
     ("HI", "ours", "Good Friday"): "HRS 8-1 names Good Friday; the package omits it",
     ("HI", "ours", "King Kamehameha I Day (observed)"): "observed day before 2011 that the package omits",
     ("HI", "ours", "General Election Day"): ELECTION,
@@ -81,7 +82,7 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("SC", "package", "Confederate Memorial Day"): "the package moves May 10 off weekends; the statute does not",
     ("TN", "ours", ""): EMPLOYEE,
     ("TX", "package", "Christmas Eve (observed)"): "Tex. Gov't Code 662.003 does not move a weekend holiday",
-    ("VI", "ours", ""): "1 V.I.C. 171 days on observed days (Sunday -> Monday; a Saturday's Friday flagged)",
+    ("VI", "ours", ""): "1 V.I.C. 171 weekend holidays' Friday or Monday, flagged (observed-day rule not found)",
     ("WI", "ours", ""): EMPLOYEE + "; the package starts in 2012",
     ("WI", "package", ""): "Susan B. Anthony Day is a commemoration; observed Eves are " + EMPLOYEE,
     ("WV", "ours", "General Election Day"): ELECTION,
