@@ -86,6 +86,7 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("WI", "ours", ""): EMPLOYEE + "; the package starts in 2012",
     ("WI", "package", ""): "Susan B. Anthony Day is a commemoration; observed Eves are " + EMPLOYEE,
     ("WV", "ours", "General Election Day"): ELECTION,
+    ("WV", "ours", "Primary Election Day"): "W. Va. Code 2-2-1(a)(13) election days; the primary's date moves, flagged",
 }
 
 
