@@ -44,9 +44,10 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("IA", "ours", "Day after Thanksgiving"): "Iowa Code 1C.2 paid holiday; the package omits it",
     ("IA", "package", "Lincoln's Birthday (observed)"): "1C.1 does not move Lincoln's Birthday; ours flags it",
     ("IL", "ours", "General Election Day"): ELECTION,
-    ("IN", "ours", ""): ELECTION + "; and Lincoln's Birthday on Feb 12 (Ind. Code 1-1-9-1) and the days state "
-                        "offices observe it and Washington's Birthday, flagged",
-    ("IN", "package", ""): "the package uses other designated days and odd-year elections; " + EMPLOYEE,
+    ("IN", "ours", ""): ELECTION + "; and Lincoln's Birthday on Feb 12 (Ind. Code 1-1-9-1), the days state "
+                        "offices observe it and Washington's Birthday, and odd-year municipal elections, flagged",
+    ("IN", "package", ""): "the package uses other designated days for Lincoln's and Washington's Birthdays; "
+                           + EMPLOYEE,
     ("KS", "ours", "Christmas Eve"): EMPLOYEE + "; the package starts in 2013",
     ("KS", "package", "Christmas Eve (observed)"): EMPLOYEE + "; ours does not move it",
     ("KY", "ours", ""): "KRS 18A.190 presidential election day and the Governor's extra days (flagged); the "
