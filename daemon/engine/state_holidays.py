@@ -19,6 +19,8 @@ divisible by 4).
 holiday is unsettled: that Friday is marked ambiguous) | `weekend-unsettled` (whether a weekend holiday
 moves at all is unsettled: both the Friday before a Saturday one and the Monday after a Sunday one are
 marked ambiguous).
+`if_weekday:` mon..sun: the day is a holiday only in years it falls on that weekday (Oklahoma's
+"the Monday before Christmas if Christmas is on a Tuesday").
 `unsettled:` a reason; the day is ambiguous (docketd calendars the earlier date and flags the later).
 """
 
@@ -98,6 +100,7 @@ class Entry:
     observed: str
     years: str
     unsettled: str  # "" when settled
+    if_weekday: int | None = None  # a holiday only when the day falls on this weekday
 
     def applies(self, year: int) -> bool:
         """True when the holiday is in force in `year`."""
@@ -133,7 +136,9 @@ class StateTable:
         for y in (year - 1, year, year + 1):
             for e in self.entries:
                 if e.applies(y):
-                    out += self._observe(e, _day_of(e.rule, y))
+                    day = _day_of(e.rule, y)
+                    if e.if_weekday is None or day.weekday() == e.if_weekday:
+                        out += self._observe(e, day)
         return sorted((h for h in out if h.day.year == year), key=lambda h: h.day)
 
     def _observe(self, e: Entry, actual: date) -> list[Holiday]:
@@ -185,6 +190,9 @@ def read_table(name: str, data: dict[str, Any], problems: list[str]) -> StateTab
             bad.append(f"observed {observed!r}; use one of {list(OBSERVED)}")
         if years not in YEARS:
             bad.append(f"years {years!r}; use one of {list(YEARS)}")
+        only = item.get("if_weekday")
+        if only is not None and str(only).lower() not in _DOW:
+            bad.append(f"if_weekday {only!r}; use mon, tue, ... sun")
         if bad:
             problems.append(f"{where}: holiday {hname or '#' + str(i)}: " + "; ".join(bad) + ".")
             continue
@@ -192,7 +200,8 @@ def read_table(name: str, data: dict[str, Any], problems: list[str]) -> StateTab
         first, last = item.get("from"), item.get("to")
         entries.append(Entry(hname, rule, cite, int(first) if first is not None else None,
                              int(last) if last is not None else None, observed, years,
-                             str(item.get("unsettled") or "")))
+                             str(item.get("unsettled") or ""),
+                             _DOW[str(only).lower()] if only is not None else None))
     return StateTable(tid, str(data.get("code", "")).upper(), str(data.get("jurisdiction", tid)),
                       str(data.get("label", f"a {data.get('jurisdiction', tid)} legal holiday")),
                       str(data.get("source", "")), tuple(entries), name,

@@ -75,6 +75,8 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("NY", "ours", "General Election Day"): "N.Y. Gen. Constr. Law 24: each general election day, every year",
     ("NY", "package", "Lincoln's Birthday (observed)"): OBS_SAT + " (GCL 24: 'if ... Sunday, the next day')",
     ("NY", "package", "Susan B. Anthony Day"): "a commemoration, not in GCL 24",
+    ("OK", "ours", ""): "25 O.S. 82.1(A): Dec 24 when Christmas is a Tuesday, Dec 26 when it is a Thursday; the "
+                        "package omits them",
     ("PA", "ours", ""): "44 P.S. 11 legal holidays with offices open; flagged ambiguous, not in package",
     ("PR", "ours", ""): "Sunday -> Monday days the package does not move; Barbosa, Constitution Day, Citizenship "
                         "Day and Dec 24 afternoon, flagged (Acts 111-2014, 26-2017)",
