@@ -43,7 +43,7 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("HI", "ours", "General Election Day"): ELECTION,
     ("IA", "ours", "Day after Thanksgiving"): "Iowa Code 1C.2 paid holiday; the package omits it",
     ("IA", "package", "Lincoln's Birthday (observed)"): "1C.1 does not move Lincoln's Birthday; ours flags it",
-    ("IL", "ours", "General Election Day"): ELECTION,
+    ("IL", "ours", ""): ELECTION + "; and Good Friday (205 ILCS 630/17, offices open), flagged",
     ("IN", "ours", ""): ELECTION + "; and Lincoln's Birthday on Feb 12 (Ind. Code 1-1-9-1), the days state "
                         "offices observe it and Washington's Birthday, and odd-year municipal elections, flagged",
     ("IN", "package", ""): "the package uses other designated days for Lincoln's and Washington's Birthdays; "
@@ -69,7 +69,7 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("NC", "package", ""): EMPLOYEE + "; ours does not move them",
     ("ND", "ours", "Good Friday"): "N.D.C.C. 1-03-01(5) names Good Friday; the package omits it",
     ("ND", "ours", "Christmas Eve"): "N.D.C.C. 1-03-01.1 closes offices at noon; a half day, flagged",
-    ("NE", "ours", "Day after Thanksgiving"): EMPLOYEE,
+    ("NE", "ours", "Day after Thanksgiving"): "Neb. Rev. Stat. 25-2221 and 62-301 name it; the package omits it",
     ("NH", "ours", "Biennial Election Day"): ELECTION,
     ("NJ", "ours", "General Election Day"): "N.J.S.A. 36:1-1: every general election day (odd years too)",
     ("NY", "ours", "General Election Day"): "N.Y. Gen. Constr. Law 24: each general election day, every year",
