@@ -155,6 +155,7 @@ class Court:
     closures: tuple[Holiday, ...]
     file: str
     state: str = ""  # postal code of the state or territory where the court sits (FRCP 6(a)(6)(C))
+    circuit: str = ""  # a district court's court of appeals (FRAP 26(a)(6)(C) for FRAP periods run here)
 
     @property
     def pack(self) -> str:
@@ -257,7 +258,8 @@ def _read_court(name: str, data: dict[str, Any], out: Loaded) -> None:
     if not packs:
         out.problems.append(f"{where}: lists no rule packs; add `packs: [frcp]` or similar.")
     out.courts[cid] = Court(cid, str(data.get("name", cid)), tz, packs, hol, str(fwd) if fwd else None,
-                            tuple(closures), name, str(data.get("state") or "").upper())
+                            tuple(closures), name, str(data.get("state") or "").upper(),
+                            str(data.get("circuit") or ""))
 
 
 def _ext_value(value: Any) -> tuple[int, bool]:

@@ -41,15 +41,22 @@ Calendar = Callable[[int], list[Holiday]]
 _STATE_RULE = {"frcp": "FRCP 6(a)(6)(C)", "frap": "FRAP 26(a)(6)(C)"}
 
 
-def _cited(table: StateTable, rule: str) -> Calendar:
-    """A state table's days named with the rule that makes them legal holidays in this court."""
+def _cited(table: StateTable, rule: str, unsettled: str = "") -> Calendar:
+    """A state table's days named with the rule that makes them legal holidays in this court; with
+    `unsettled`, every day is marked ambiguous for that reason."""
     def days(year: int) -> list[Holiday]:
         out = []
         for h in table(year):
             head, sep, why = h.name.partition("; unsettled:")
-            out.append(replace(h, name=f"{head}, {rule}{sep}{why}"))
+            if unsettled and not h.ambiguous:
+                sep, why = "; unsettled:", f" {unsettled}"
+            out.append(replace(h, name=f"{head}, {rule}{sep}{why}", ambiguous=h.ambiguous or bool(unsettled)))
         return out
     return days
+
+
+_CLERK_STATE = ("the state of the circuit clerk's principal office (FRAP 26(a)(6)(C)) for a FRAP period run "
+                "in the district court")
 
 
 class CourtDays:
@@ -59,18 +66,19 @@ class CourtDays:
     whose judgment is appealed)."""
 
     def __init__(self, court: Court, tables: Mapping[str, StateTable] | None = None,
-                 counting: str = "frcp", extra: Sequence[str] = ()) -> None:
+                 counting: str = "frcp", extra: Sequence[str] = (), unsettled_extra: bool = False) -> None:
         tables = tables or {}
 
-        def resolve(name: str) -> Calendar:
+        def resolve(name: str, unsettled: str = "") -> Calendar:
             if name in tables:
-                return _cited(tables[name], _STATE_RULE.get(counting, "FRCP 6(a)(6)(C)"))
+                return _cited(tables[name], _STATE_RULE.get(counting, "FRCP 6(a)(6)(C)"), unsettled)
             return CALENDARS[name]
 
         base = [resolve(court.holidays)]
-        names = [n for n in ([court.forward_holidays] if court.forward_holidays else []) + list(extra)
-                 if n != court.holidays]
-        fwd = base + [resolve(n) for n in dict.fromkeys(names)]
+        own = [court.forward_holidays] if court.forward_holidays and court.forward_holidays != court.holidays else []
+        more = [n for n in dict.fromkeys(extra) if n not in own and n != court.holidays]
+        fwd = base + [resolve(n) for n in own]
+        fwd += [resolve(n, _CLERK_STATE if unsettled_extra else "") for n in more]
         self.fwd = DayView(fwd, court.closures)
         self.fwd_alt = DayView(fwd, court.closures, include_ambiguous=True)
         same = len(fwd) == len(base)
@@ -132,6 +140,7 @@ class RuleBook:
         self._courts = dict(loaded.courts)
         self._days = {cid: CourtDays(c, loaded.tables, self._counting(c)) for cid, c in self._courts.items()}
         self._lower_days: dict[tuple[str, str], CourtDays] = {}
+        self._frap_days: dict[str, CourtDays] = {}  # FRAP periods run in a district court
         self._notes: dict[tuple[str, str], str] = {}  # FRAP 26(a)(6)(C) trace line per (court, lower court)
         self._by_code = {t.code: t for t in loaded.tables.values()}
         self._own_note = {cid: self._appeal_note(c, None) for cid, c in self._courts.items()}
@@ -253,8 +262,20 @@ class RuleBook:
         # a hearing, trial, conference or argument the court holds ("... set for")
         sit = self._sitting(label, trigger.date, court, days) if label.endswith(" set for") else None
         for plan in plans:
-            self._one(plan, trigger, court, days, head, out, note if plan.forward else "", sit)
+            plan_days = days
+            if plan.rule.counting == "frap" and court.circuit:
+                plan_days = self._frap_days.get(court.id) or self._frap_district(court)
+            self._one(plan, trigger, court, plan_days, head, out, note if plan.forward else "", sit)
         return out
+
+    def _frap_district(self, court: Court) -> CourtDays:
+        """Day views for FRAP periods run in a district court (FRAP 4): FRAP 26(a)(6)(C) counts the
+        district court's state and the state of the circuit clerk's principal office. Whether the
+        clerk's state reaches a period run in the district court is treated as unsettled."""
+        circuit = self._courts.get(court.circuit)
+        extra = (circuit.forward_holidays,) if circuit and circuit.forward_holidays else ()
+        days = self._frap_days[court.id] = CourtDays(court, self._loaded.tables, "frap", extra, True)
+        return days
 
     def _sitting(self, label: str, day: date, court: Court, days: CourtDays) -> tuple[str, Flag] | None:
         """The line and flag when a trigger is set for a weekend or a holiday of its court (its own
