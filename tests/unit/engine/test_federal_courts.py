@@ -131,3 +131,12 @@ def test_firm_adds_a_court_and_a_closure_without_code(tmp_path: object) -> None:
 
 def test_unused_book_is_reused(book: RuleBook) -> None:
     assert set(book.court_ids()) == set(BOOK.court_ids())
+
+
+def test_coverage_table_lists_every_shipped_court() -> None:
+    """docs/rules.md "Coverage": one row per court, with its forward-count holiday table."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "rules.md").read_text(encoding="utf-8")
+    missing = [cid for cid in BOOK.court_ids() if f"| `{cid}` | {BOOK.court(cid).name} |" not in doc]
+    assert missing == []
