@@ -30,7 +30,11 @@ _EVENTS = {
         "trial", "notice_of_entry_served", "motion_hearing",
     ],
 }
-_COURTS = ["federal", "cand", "cacd", "casd", "caed", "federal-appeals", "ca-superior", "ca-superior"]
+# California districts and courts, plus districts and circuits with the bigger state holiday tables
+# (FRCP 6(a)(6)(C), FRAP 26(a)(6)(C); ca2/ca5 rows name the district court whose judgment is appealed).
+_COURTS = ["federal", "cand", "cacd", "nysd", "txsd", "mad", "flsd", "ilnd", "federal-appeals", "ca2", "ca5",
+           "ca-superior", "ca-superior"]
+_APPEALS = {"federal-appeals": None, "ca2": "njd", "ca5": "txsd"}
 _SERVICE = [None, "personal", "electronic", "mail", "mail-out-of-state", "overnight", "consent"]
 
 
@@ -40,11 +44,12 @@ def _triggers(matters: int, seed: int = 7) -> list[TriggerEvent]:
     out: list[TriggerEvent] = []
     for m in range(matters):
         court = _COURTS[m % len(_COURTS)]
-        events = _EVENTS.get(court, _EVENTS["federal"])
+        lower = _APPEALS.get(court)
+        events = _EVENTS["federal-appeals"] if court in _APPEALS else _EVENTS.get(court, _EVENTS["federal"])
         for i, event in enumerate(events):
             day = base + timedelta(days=rnd.randrange(0, 4 * 365))
             out.append(TriggerEvent(matter=f"B-{m:06d}", event=event, date=day, court=court,
-                                    service=rnd.choice(_SERVICE), ref=str(i)))
+                                    service=rnd.choice(_SERVICE), ref=str(i), lower_court=lower))
     return out
 
 

@@ -283,10 +283,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--calendar", help="the [calendars.NAME] to use (default: the first of that kind)")
     s.set_defaults(func=cmd_auth)
     # Imported here, not at the top: these modules import find_config/today_for from this one.
-    from daemon import cli_admin, cli_agenda, cli_digest, cli_example, cli_notices, cli_rules, cli_service, cli_sources
+    from daemon import (
+        cli_admin,
+        cli_agenda,
+        cli_courts,
+        cli_digest,
+        cli_example,
+        cli_notices,
+        cli_rules,
+        cli_service,
+        cli_sources,
+    )
 
     for group in (cli_rules, cli_agenda, cli_sources, cli_admin, cli_digest, cli_service, cli_example,
-                  cli_notices):
+                  cli_notices, cli_courts):
         group.register(sub)
     _accept_global_options(sub)
     return p

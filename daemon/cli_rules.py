@@ -101,6 +101,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     if getattr(args, "court", None):
         packs = set(book.court(args.court).packs)  # UnknownCourt: exit 2 with the known ids
         rules = [r for r in rules if r.pack in packs]
+        c = book.court(args.court)
+        extra = f"; forward counts also skip {c.forward_holidays}" if c.forward_holidays else ""
+        print(f"{c.id}: {c.name} ({c.timezone}); packs {', '.join(c.packs)}; holidays {c.holidays}{extra}; "
+              f"{len(c.closures)} closure day(s).")
     rows = [("RULE", "PERIOD", "SERVICE", "CITATION")]
     rows += [(r.id, _period(r), r.service or "-", r.cite_short) for r in rules]
     for line in _table(rows):

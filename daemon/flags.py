@@ -17,10 +17,33 @@ SCHEDULED_EVENTS = frozenset({
 FAR_PAST_DAYS = 730
 # Flags about an intake row's date, not about any one deadline: stored once per trigger.
 TRIGGER_FLAG_KINDS = frozenset({"future-trigger", "far-past-trigger"})
-# "Due soon" counts court days conservatively: weekends and every US federal and California holiday
-# (a superset of the shipped courts' closures) are skipped, so a holiday in the window makes the flag
-# come a day early, never late. The table is computed data, not I/O.
-CLOSED_DAYS: Container[date] = holidays.country_holidays("US", subdiv="CA")
+class _AnyStateHoliday:
+    """Every holiday of every U.S. state and territory in the `holidays` package, each also on the
+    Friday before and the Monday after when it falls on a weekend: a superset of the shipped courts'
+    closures (federal, California, and the state tables FRCP 6(a)(6)(C) adds). Built per year on use."""
+
+    def __init__(self) -> None:
+        self._years: dict[int, frozenset[date]] = {}
+
+    def __contains__(self, day: object) -> bool:
+        if not isinstance(day, date):
+            return False
+        found = self._years.get(day.year)
+        if found is None:
+            years = [day.year - 1, day.year, day.year + 1]
+            days: set[date] = set()
+            for sd in holidays.US.subdivisions:
+                days |= set(holidays.US(subdiv=sd, years=years, observed=True))
+            days |= {d - timedelta(days=1) for d in days if d.weekday() == 5}
+            days |= {d + timedelta(days=1) for d in days if d.weekday() == 6}
+            found = self._years[day.year] = frozenset(d for d in days if d.year == day.year)
+        return day in found
+
+
+# "Due soon" counts court days conservatively: weekends and every state's holidays (a superset of the
+# shipped courts' closures) are skipped, so a holiday in the window makes the flag come a day early,
+# never late. The table is computed data, not I/O.
+CLOSED_DAYS: Container[date] = _AnyStateHoliday()
 
 
 def _day(d: date) -> str:

@@ -57,6 +57,7 @@ class TriggerEvent:
     provenance: Provenance | None = None
     case_number: str | None = None  # the court's docket number; links court e-mail notices to the matter
     timezone: str | None = None  # the zone of `time` when it is not the court's configured one (court notices)
+    lower_court: str | None = None  # in a court of appeals: the district court whose judgment is appealed
 
     @property
     def instance(self) -> tuple[str, str, str]:

@@ -17,8 +17,8 @@ def _pt(value: Any) -> time | None:
 
 
 def trigger_to_dict(t: TriggerEvent) -> dict[str, Any]:
-    """A trigger as JSON-ready data."""
-    return {
+    """A trigger as JSON-ready data (`lower_court` only when set, so older records keep their shape)."""
+    out = {
         "matter": t.matter,
         "event": t.event,
         "date": t.date.isoformat(),
@@ -38,6 +38,9 @@ def trigger_to_dict(t: TriggerEvent) -> dict[str, Any]:
         "case_number": t.case_number,
         "timezone": t.timezone,
     }
+    if t.lower_court:
+        out["lower_court"] = t.lower_court
+    return out
 
 
 def trigger_from_dict(d: dict[str, Any]) -> TriggerEvent:
@@ -61,6 +64,7 @@ def trigger_from_dict(d: dict[str, Any]) -> TriggerEvent:
         provenance=prov,
         case_number=d.get("case_number"),
         timezone=d.get("timezone"),
+        lower_court=d.get("lower_court"),
     )
 
 

@@ -8,8 +8,8 @@ Sources
   observed the Friday before, a Sunday holiday the Monday after; a Saturday Jan 1 is observed on
   Friday Dec 31 of the year before). Juneteenth since 2021 (Pub. L. 117-17). Inauguration Day is a
   holiday only for D.C.-area federal employees (6103(c)), so it is not a court holiday.
-- California judicial holidays: CCP 135 (as amended by AB 855, Stats. 2021 ch. 283), Gov. Code 6700,
-  CRC 1.11.
+- California judicial holidays: CCP 135 (as amended by AB 855, Stats. 2021 ch. 283, in force
+  2022-01-01), Gov. Code 6700 (AB 1973 from 2015; AB 1655, Juneteenth, from 2023), CRC 1.11.
 - California state holidays for FRCP 6(a)(6)(C): Gov. Code 6700.
 """
 
@@ -86,15 +86,23 @@ def federal_holidays(year: int) -> list[Holiday]:
 def ca_judicial_holidays(year: int) -> list[Holiday]:
     """California judicial holidays (CCP 135, Gov. Code 6700, CRC 1.11) on their observed days.
 
-    The federal list minus Columbus Day (a court day since 2021, AB 855), plus Lincoln Day (Feb 12),
-    Cesar Chavez Day (Mar 31), Native American Day (4th Friday of September, since 2021, AB 855) and
-    the day after Thanksgiving (CCP 135).
+    The federal list, plus Lincoln Day (Feb 12), Cesar Chavez Day (Mar 31) and the day after
+    Thanksgiving (CCP 135), with their history: Columbus Day through 2021 and Native American Day (4th
+    Friday of September) from 2022 (AB 855, Stats. 2021 ch. 283, in force 2022-01-01); Juneteenth from
+    2023 (AB 1655 added it to Gov. Code 6700). AB 1973 (Stats. 2014) put Native American Day in Gov.
+    Code 6700 from 2015 without excepting it in CCP 135; when the exception took effect was not found,
+    so 2015-2020 are unsettled (ambiguous).
     """
-    out = [h for h in federal_holidays(year) if not (h.name.startswith("Columbus") and year >= 2021)]
+    out = [h for h in federal_holidays(year)
+           if not (h.name.startswith("Columbus") and year >= 2022)
+           and not (h.name.startswith("Juneteenth") and year < 2023)]
     out += _fixed(year, 2, 12, "Lincoln Day")
     out += _fixed(year, 3, 31, "Cesar Chavez Day")
-    if year >= 2021:
+    if year >= 2022:
         out.append(Holiday(nth_weekday(year, 9, 4, 4), "Native American Day"))
+    elif 2015 <= year <= 2020:  # by 2021 CCP 135 excepted it (AB 855's digest)
+        out.append(Holiday(nth_weekday(year, 9, 4, 4), "Native American Day (Gov. Code 6700 from 2015, AB 1973; "
+                                                       "whether CCP 135 then excepted it is unsettled)", True))
     out.append(Holiday(nth_weekday(year, 11, 3, 4) + ONE_DAY, "Day after Thanksgiving"))
     return [h for h in out if h.day.year == year]
 
@@ -172,8 +180,8 @@ CALENDARS: dict[str, Callable[[int], list[Holiday]]] = {
 
 
 def _register_state_courts() -> None:
-    """Add the state trial courts' holiday calendars (kept in their own module, state_holidays.py)."""
-    from daemon.engine.state_holidays import STATE_COURT_CALENDARS
+    """Add the state trial courts' holiday calendars (kept in their own module, judicial_holidays.py)."""
+    from daemon.engine.judicial_holidays import STATE_COURT_CALENDARS
 
     CALENDARS.update(STATE_COURT_CALENDARS)
 

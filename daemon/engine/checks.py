@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from daemon.engine.calendars import Holiday
+from daemon.engine.calendars import CALENDARS, Holiday
 from daemon.engine.packs import Loaded, RuleVersion
 
 
@@ -80,7 +80,12 @@ def check(loaded: Loaded) -> list[str]:
             if not chain.citation.strip():
                 problems.append(f"{chain.file}: chain {chain.id}: has no citation; add `citation:`.")
     problems += _chain_cycles(loaded)
+    known = sorted(set(CALENDARS) | set(loaded.tables))
     for court in loaded.courts.values():
+        for cal in [court.holidays] + ([court.forward_holidays] if court.forward_holidays else []):
+            if cal not in CALENDARS and cal not in loaded.tables:
+                problems.append(f"{court.file}: court {court.id}: unknown holiday calendar {cal!r}; use one "
+                                f"of {', '.join(known)}, or add a holiday table (docs/rules.md).")
         for pid in court.packs:
             if pid not in loaded.packs:
                 problems.append(f"{court.file}: court {court.id}: unknown rule pack {pid!r}; "

@@ -69,6 +69,8 @@ def _closed_note(a: date, b: date, view: DayView) -> str:
     """Why a roll from `a` to `b` was needed: ", Lincoln Day, not a court day; 2026-02-16 (Mon) is ..."."""
     head = view.name(a) if a.weekday() < 5 else ""
     rest = named_closures(a + (ONE if b >= a else -ONE), b, view) if a != b else ""
+    if "(a)(6)(C)" in head:  # a state holiday: say whose and why, as a clerk would ("... is ..., FRCP 6(a)(6)(C)")
+        return f", not a court day: {fmt(a)} is {head}" + (f"; {rest}" if rest else "")
     return (f", {head}," if head else ",") + " not a court day" + (f"; {rest}" if rest else "")
 
 

@@ -32,6 +32,18 @@ FEDERAL_LABELS = {
     "fax": "Fax service (other means consented to)",
 }
 
+# FRAP 26(c) turns on delivery on the date of service, not on consent to the method.
+FRAP_LABELS = {
+    "mail": "Mail service (not delivered on the date of service)",
+    "mail-out-of-state": "Mail service (not delivered on the date of service)",
+    "mail-international": "Mail service (not delivered on the date of service)",
+    "clerk": "Service by leaving with the clerk (not delivered on the date of service)",
+    "consent": "Service by other means (not delivered on the date of service)",
+    "electronic": "Electronic service (before 2016-12-01 not treated as delivered on the date of service)",
+    "overnight": "Overnight delivery by commercial carrier (not delivered on the date of service)",
+    "fax": "Fax service (not delivered on the date of service)",
+}
+
 CCP_LABELS = {
     "mail": "mail service within California",
     "mail-out-of-state": "mail service outside California",
@@ -109,18 +121,45 @@ def ambiguous_law(days: Sequence[Holiday], earlier: date, later: date) -> tuple[
     return line, flag
 
 
-def uncertain_service(method: str, cite: str, earlier: date, later: date) -> tuple[str, Flag]:
-    """The line and flag when a service method extends the period only on a fact docketd lacks
-    (overnight delivery or fax count as "other means consented to" only with written consent)."""
+def hearing_on_closed_day(what: str, day: date, why: str, court: str, unsettled: bool) -> tuple[str, Flag]:
+    """The line and flag when a hearing, trial or argument is set for a day its court does not sit."""
+    if unsettled:
+        line = (f"{what} {fmt(day)}: {why}; whether the court is closed that day is unsettled; check the "
+                f"date with the court.")
+        message = (f"{what} {day.isoformat()} in {court} may fall on a day the court is closed ({why}); the "
+                   f"deadlines counted from it may be wrong.")
+    else:
+        line = f"{what} {fmt(day)}: {why}, not a court day in {court}; check the date with the court."
+        message = (f"{what} {day.isoformat()} in {court} falls on a day the court does not sit ({why}); every "
+                   f"deadline counted from it is counted from that date.")
+    flag = Flag(kind="hearing-on-non-court-day", severity="warning" if unsettled else "critical",
+                message=message,
+                action="Check the date on the court's order or docket and correct the intake row if it is wrong.")
+    return line, flag
+
+
+def uncertain_service(method: str, cite: str, earlier: date, later: date,
+                      frap: bool = False) -> tuple[str, Flag]:
+    """The line and flag when a service method extends the period only on a fact docketd lacks: under
+    FRCP 6(d), overnight delivery or fax count as "other means consented to" only with written consent;
+    under FRAP 26(c), which does not turn on consent, a fax adds time only if the paper was not delivered
+    on the date of service stated in the proof of service."""
     words = SERVICE_WORDS.get(method, method)
-    line = (f"Service by {words} adds time under {cite} only if the recipient consented to it in writing "
-            f"(FRCP 5(b)(2)(F)): calendared without the extra days; with them -> {fmt(later)}.")
+    if frap:
+        fact = ("only if the paper was not delivered on the date of service stated in the proof of service "
+                "(a fax usually arrives that day)")
+        check = "Check the date the paper was delivered; if it was after the date of service, the deadline is"
+    else:
+        fact = "only if the recipient consented to it in writing (FRCP 5(b)(2)(F))"
+        check = "Check the consent; with it the deadline is"
+    line = (f"Service by {words} adds time under {cite} {fact}: calendared without the extra days; with them "
+            f"-> {fmt(later)}.")
     flag = Flag(
         kind="ambiguous-law",
         severity="warning",
-        message=f"Service by {words} extends this deadline under {cite} only if the recipient consented "
-        f"in writing; docketd calendared the earlier date {earlier.isoformat()}.",
-        action=f"Check the consent; with it the deadline is {later.isoformat()}.",
+        message=f"Service by {words} extends this deadline under {cite} {fact}; docketd calendared the "
+        f"earlier date {earlier.isoformat()}.",
+        action=f"{check} {later.isoformat()}.",
         alternative=later,
     )
     return line, flag

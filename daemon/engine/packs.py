@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from daemon.engine.calendars import CALENDARS, Holiday
+from daemon.engine.calendars import Holiday
+from daemon.engine.state_holidays import StateTable, read_table
 from daemon.models import SERVICE_METHODS
 
 COUNTINGS = ("frcp", "frap", "ccp", "trcp", "trap", "gcl", "fla", "ilcs")  # state ones: state_counting.py
@@ -159,6 +160,8 @@ class Court:
     forward_holidays: str | None
     closures: tuple[Holiday, ...]
     file: str
+    state: str = ""  # postal code of the state or territory where the court sits (FRCP 6(a)(6)(C))
+    circuit: str = ""  # a district court's court of appeals (FRAP 26(a)(6)(C) for FRAP periods run here)
 
     @property
     def pack(self) -> str:
@@ -173,6 +176,7 @@ class Loaded:
     packs: dict[str, Pack] = field(default_factory=dict)
     courts: dict[str, Court] = field(default_factory=dict)
     closure_sets: dict[str, tuple[Holiday, ...]] = field(default_factory=dict)
+    tables: dict[str, StateTable] = field(default_factory=dict)  # state holiday tables by calendar id
     problems: list[str] = field(default_factory=list)
 
 
@@ -202,7 +206,7 @@ def read_dirs(dirs: Iterable[Traversable]) -> Loaded:
                                 f"in the config.")
             continue
         found: list[Traversable] = []
-        for sub in (d / "rules", d / "courts", d):
+        for sub in (d / "holidays", d / "rules", d / "courts", d):
             if sub.is_dir():
                 found += _yaml_files(sub)
         for path in found:
@@ -225,6 +229,10 @@ def _read_file(path: Traversable, out: Loaded) -> None:
             _read_pack(name, data, out)
         elif "court" in data:
             _read_court(name, data, out)
+        elif "holiday_table" in data:
+            table = read_table(name, data, out.problems)
+            if table is not None and not data.get("builtin"):
+                out.tables[table.id] = table
         elif "closure_set" in data:
             out.closure_sets[str(data["closure_set"])] = tuple(_closures(name, data.get("closures"), out))
         else:
@@ -255,10 +263,7 @@ def _read_court(name: str, data: dict[str, Any], out: Loaded) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         out.problems.append(f"{where}: time zone {tz!r} is not an IANA zone; use e.g. America/Los_Angeles.")
     hol = str(data.get("holidays", "federal"))
-    fwd = data.get("forward_holidays")
-    for cal in [hol] + ([str(fwd)] if fwd else []):
-        if cal not in CALENDARS:
-            out.problems.append(f"{where}: unknown holiday calendar {cal!r}; use one of {sorted(CALENDARS)}.")
+    fwd = data.get("forward_holidays")  # calendar names are checked once every file is read (checks.py)
     closures = _closures(name, data.get("closures"), out)
     for set_name in data.get("closure_sets", []) or []:
         closures.append(Holiday(date.min, f"@{set_name}"))  # resolved after all files are read
@@ -266,7 +271,8 @@ def _read_court(name: str, data: dict[str, Any], out: Loaded) -> None:
     if not packs:
         out.problems.append(f"{where}: lists no rule packs; add `packs: [frcp]` or similar.")
     out.courts[cid] = Court(cid, str(data.get("name", cid)), tz, packs, hol, str(fwd) if fwd else None,
-                            tuple(closures), name)
+                            tuple(closures), name, str(data.get("state") or "").upper(),
+                            str(data.get("circuit") or ""))
 
 
 def _ext_value(value: Any) -> tuple[int, bool]:

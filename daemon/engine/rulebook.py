@@ -6,8 +6,9 @@ from the statutes on first use and cached in memory).
 
 from __future__ import annotations
 
+import difflib
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,8 +20,10 @@ from daemon.engine.errors import EngineError, PackError, UnknownCourt, UnknownEv
 from daemon.engine.explain import (
     CCP_LABELS,
     FEDERAL_LABELS,
+    FRAP_LABELS,
     SERVICE_WORDS,
     ambiguous_law,
+    hearing_on_closed_day,
     missing_service,
     no_extension,
     trigger_line,
@@ -28,6 +31,7 @@ from daemon.engine.explain import (
 )
 from daemon.engine.packs import Chain, Court, Extension, Loaded, Rule, RuleVersion, read_dirs, shipped_data
 from daemon.engine.state_counting import STATE_COUNTINGS, reading_flag, second_reading, state_count
+from daemon.engine.state_holidays import StateTable
 from daemon.models import SERVICE_METHODS, Deadline, Flag, TriggerEvent
 
 _ANY = frozenset(SERVICE_METHODS)
@@ -36,26 +40,63 @@ _NONE = (0, False)
 _FED_RULE = {"frcp": "FRCP 6(a)", "frap": "FRAP 26(a)"}
 
 
-class CourtDays:
-    """The four views of one court's closed days: forward/backward counts x settled/unsettled law."""
+Calendar = Callable[[int], list[Holiday]]
+_STATE_RULE = {"frcp": "FRCP 6(a)(6)(C)", "frap": "FRAP 26(a)(6)(C)"}
 
-    def __init__(self, court: Court) -> None:
-        base = [CALENDARS[court.holidays]]
-        fwd = base + ([CALENDARS[court.forward_holidays]] if court.forward_holidays else [])
+
+def _cited(table: StateTable, rule: str, unsettled: str = "") -> Calendar:
+    """A state table's days named with the rule that makes them legal holidays in this court; with
+    `unsettled`, every day is marked ambiguous for that reason."""
+    def days(year: int) -> list[Holiday]:
+        out = []
+        for h in table(year):
+            head, sep, why = h.name.partition("; unsettled:")
+            if unsettled and not h.ambiguous:
+                sep, why = "; unsettled:", f" {unsettled}"
+            out.append(replace(h, name=f"{head}, {rule}{sep}{why}", ambiguous=h.ambiguous or bool(unsettled)))
+        return out
+    return days
+
+
+_CLERK_STATE = ("the state of the circuit clerk's principal office (FRAP 26(a)(6)(C)) for a FRAP period run "
+                "in the district court")
+
+
+class CourtDays:
+    """The four views of one court's closed days: forward/backward counts x settled/unsettled law.
+
+    `extra` names more forward-count calendars (FRAP 26(a)(6)(C): the state of the district court
+    whose judgment is appealed)."""
+
+    def __init__(self, court: Court, tables: Mapping[str, StateTable] | None = None,
+                 counting: str = "frcp", extra: Sequence[str] = (), unsettled_extra: bool = False) -> None:
+        tables = tables or {}
+
+        def resolve(name: str, unsettled: str = "") -> Calendar:
+            if name in tables:
+                return _cited(tables[name], _STATE_RULE.get(counting, "FRCP 6(a)(6)(C)"), unsettled)
+            return CALENDARS[name]
+
+        base = [resolve(court.holidays)]
+        own = [court.forward_holidays] if court.forward_holidays and court.forward_holidays != court.holidays else []
+        more = [n for n in dict.fromkeys(extra) if n not in own and n != court.holidays]
+        fwd = base + [resolve(n) for n in own]
+        fwd += [resolve(n, _CLERK_STATE if unsettled_extra else "") for n in more]
         self.fwd = DayView(fwd, court.closures)
         self.fwd_alt = DayView(fwd, court.closures, include_ambiguous=True)
-        same = not court.forward_holidays
+        same = len(fwd) == len(base)
         self.bwd = self.fwd if same else DayView(base, court.closures)
         self.bwd_alt = self.fwd_alt if same else DayView(base, court.closures, include_ambiguous=True)
         self._sources = {True: fwd, False: base}
         self._closures = [c for c in court.closures if c.ambiguous]
         self._unsettled: dict[tuple[int, bool], list[Holiday]] = {}
-        self._flat: dict[bool, tuple[list[Holiday], list[date]]] = {}
+        self._flat: dict[tuple[bool, int], tuple[list[Holiday], list[date]]] = {}
 
     def unsettled(self, lo: date, hi: date, forward: bool) -> list[Holiday]:
         """Days between lo and hi (inclusive) whose status the law leaves open, for this direction."""
-        if _SPAN[0] <= lo.year and hi.year <= _SPAN[1]:
-            days, keys = self._flat.get(forward) or self._flatten(forward)
+        decade = lo.year // 10
+        if decade == hi.year // 10:  # indexed a decade at a time, on first use, for a bisect look-up
+            days, keys = self._flat.get((forward, decade)) or self._flatten(forward, decade)
             i = bisect_left(keys, lo)
             if i == len(keys) or keys[i] > hi:
                 return []  # the common case: nothing unsettled in the window
@@ -74,13 +115,12 @@ class CourtDays:
                 (h for h in days if h.day.weekday() < 5), key=lambda h: h.day)
         return found
 
-    def _flatten(self, forward: bool) -> tuple[list[Holiday], list[date]]:
-        days = [h for year in range(_SPAN[0], _SPAN[1] + 1) for h in self._year(year, forward)]
-        self._flat[forward] = (days, [h.day for h in days])
-        return self._flat[forward]
+    def _flatten(self, forward: bool, decade: int) -> tuple[list[Holiday], list[date]]:
+        days = [h for year in range(decade * 10, decade * 10 + 10) for h in self._year(year, forward)]
+        self._flat[(forward, decade)] = (days, [h.day for h in days])
+        return self._flat[(forward, decade)]
 
 
-_SPAN = (1990, 2100)  # years indexed up front for a bisect look-up; others are read year by year
 _YEARS = (1900, 2199)  # trigger years compute() accepts; the statutes' calendars are not meant beyond
 
 
@@ -101,7 +141,12 @@ class RuleBook:
     def __init__(self, loaded: Loaded) -> None:
         self._loaded = loaded
         self._courts = dict(loaded.courts)
-        self._days = {cid: CourtDays(c) for cid, c in self._courts.items()}
+        self._days = {cid: CourtDays(c, loaded.tables, self._counting(c)) for cid, c in self._courts.items()}
+        self._lower_days: dict[tuple[str, str], CourtDays] = {}
+        self._frap_days: dict[str, CourtDays] = {}  # FRAP periods run in a district court
+        self._notes: dict[tuple[str, str], str] = {}  # FRAP 26(a)(6)(C) trace line per (court, lower court)
+        self._by_code = {t.code: t for t in loaded.tables.values()}
+        self._own_note = {cid: self._appeal_note(c, None) for cid, c in self._courts.items()}
         self._ext: dict[str, Extension] = {}
         self._labels: dict[str, dict[str, str]] = {}
         self._plans: dict[tuple[str, str], list[_Plan]] = {}
@@ -131,7 +176,32 @@ class RuleBook:
                     out += self._plan(court, c.event, chain + (c,), depth + 1)
         return out
 
+    def _counting(self, court: Court) -> str:
+        pack = self._loaded.packs.get(court.pack)
+        return pack.counting if pack else "frcp"
+
     # -- look-ups -------------------------------------------------------------------------------
+    def tables(self) -> Mapping[str, StateTable]:
+        """The loaded state holiday tables, by calendar id."""
+        return self._loaded.tables
+
+    def table_for_state(self, code: str) -> StateTable | None:
+        """The holiday table of a state or territory (postal code), if one is loaded."""
+        return self._by_code.get(code.upper())
+
+    def _days_for(self, court: Court, lower: str | None) -> tuple[CourtDays, str | None]:
+        """The court's day views, widened by the lower court's state holidays (FRAP 26(a)(6)(C))."""
+        if not lower:
+            return self._days[court.id], None
+        low = self.court(lower)
+        cal = low.forward_holidays
+        if not cal or cal == court.forward_holidays:
+            return self._days[court.id], low.id
+        key = (court.id, cal)
+        if key not in self._lower_days:
+            self._lower_days[key] = CourtDays(court, self._loaded.tables, self._counting(court), (cal,))
+        return self._lower_days[key], low.id
+
     def court_ids(self) -> list[str]:
         """Every court id, sorted."""
         return sorted(self._courts)
@@ -141,8 +211,10 @@ class RuleBook:
         try:
             return self._courts[court_id]
         except KeyError:
+            close = difflib.get_close_matches(court_id, self.court_ids(), n=3, cutoff=0.6)
+            hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
             raise UnknownCourt(
-                f"Unknown court {court_id!r}; use one of {', '.join(self.court_ids())} or add "
+                f"Unknown court {court_id!r}{hint}; use a court id that `docketd courts` lists, or add "
                 f"courts/{court_id}.yaml to the firm's rules folder."
             ) from None
 
@@ -182,14 +254,78 @@ class RuleBook:
                                f"{court.id}; use one of: {known}.")
         out: list[Deadline] = []
         at = trigger.time.strftime("%H:%M") if trigger.time else None
-        head = trigger_line(self._labels[court.id][trigger.event], trigger.date, trigger.service, at)
-        days = self._days[court.id]
+        label = self._labels[court.id][trigger.event]
+        head = trigger_line(label, trigger.date, trigger.service, at)
+        if trigger.lower_court:
+            days, lower = self._lower(trigger, court)
+            key = (court.id, lower.id)
+            note = self._notes.get(key)
+            if note is None:
+                note = self._notes[key] = self._appeal_note(court, lower)
+        else:
+            days, note = self._days[court.id], self._own_note[court.id]
+        # a hearing, trial, conference or argument the court holds ("... set for")
+        sit = self._sitting(label, trigger.date, court, days) if label.endswith(" set for") else None
         for plan in plans:
-            self._one(plan, trigger, court, days, head, out)
+            plan_days = days
+            if plan.rule.counting == "frap" and court.circuit:
+                plan_days = self._frap_days.get(court.id) or self._frap_district(court)
+            self._one(plan, trigger, court, plan_days, head, out, note if plan.forward else "", sit)
         return out
 
+    def _frap_district(self, court: Court) -> CourtDays:
+        """Day views for FRAP periods run in a district court (FRAP 4): FRAP 26(a)(6)(C) counts the
+        district court's state and the state of the circuit clerk's principal office. Whether the
+        clerk's state reaches a period run in the district court is treated as unsettled."""
+        circuit = self._courts.get(court.circuit)
+        extra = (circuit.forward_holidays,) if circuit and circuit.forward_holidays else ()
+        days = self._frap_days[court.id] = CourtDays(court, self._loaded.tables, "frap", extra, True)
+        return days
+
+    def _sitting(self, label: str, day: date, court: Court, days: CourtDays) -> tuple[str, Flag] | None:
+        """The line and flag when a trigger is set for a weekend or a holiday of its court (its own
+        days: state holidays added only to forward counts, FRCP 6(a)(6)(C), do not close the court)."""
+        if days.bwd.closed(day):
+            why, unsettled = days.bwd.name(day), False
+        elif days.bwd_alt.closed(day):
+            why, unsettled = days.bwd_alt.name(day), True
+        else:
+            return None
+        return hearing_on_closed_day(label[: -len(" set for")], day, why, court.id, unsettled)
+
+    def _lower(self, trigger: TriggerEvent, court: Court) -> tuple[CourtDays, Court]:
+        """The day views for a trigger that names a district court: widened by that court's state."""
+        assert trigger.lower_court
+        if self._counting(court) != "frap":
+            raise EngineError(f"Matter {trigger.matter}: lower_court {trigger.lower_court!r} is given for "
+                              f"{court.id}, which is not a court of appeals; clear the lower_court column.")
+        if trigger.lower_court not in self._courts or self._counting(self._courts[trigger.lower_court]) != "frcp":
+            raise EngineError(f"Matter {trigger.matter}: lower_court {trigger.lower_court!r} is not a district "
+                              f"court id; give the CM/ECF id of the court whose judgment is appealed (e.g. "
+                              f"nysd), see `docketd courts`.")
+        days, _ = self._days_for(court, trigger.lower_court)
+        return days, self._courts[trigger.lower_court]
+
+    def _appeal_note(self, court: Court, lower: Court | None) -> str:
+        """FRAP 26(a)(6)(C): which states' holidays a court of appeals' forward count used."""
+        if self._counting(court) != "frap" or not court.state:
+            return ""
+        clerk = self._state_name(court.state)
+        if lower is None:
+            return (f"No district court named (lower_court): counted the legal holidays of {clerk}, where the "
+                    f"clerk's principal office is, only [FRAP 26(a)(6)(C)].")
+        if lower.state == court.state or not lower.state:
+            return (f"Legal holidays of {clerk} counted (clerk's office and district court {lower.id}) "
+                    f"[FRAP 26(a)(6)(C)].")
+        return (f"Legal holidays of {clerk} (clerk's principal office) and {self._state_name(lower.state)} "
+                f"(district court {lower.id}) counted [FRAP 26(a)(6)(C)].")
+
+    def _state_name(self, code: str) -> str:
+        t = self.table_for_state(code)
+        return t.jurisdiction if t else ("California" if code == "CA" else code)
+
     def _one(self, plan: _Plan, trigger: TriggerEvent, court: Court, days: CourtDays, head: str,
-             out: list[Deadline]) -> None:
+             out: list[Deadline], note: str = "", sit: tuple[str, Flag] | None = None) -> None:
         """Append the deadline (and follow-ups) of one plan for one trigger to `out`."""
         rule = plan.rule
         start = trigger.date
@@ -206,7 +342,7 @@ class RuleBook:
         n = plan.days if plan.days >= 0 else version.days
         if n is None or n < 0:
             return
-        flags: list[Flag] = []
+        flags: list[Flag] = [sit[1]] if sit else []
         notes: list[str] = []  # why a reading was chosen; kept when the ambiguous-law count replaces steps
         service = trigger.service if not plan.chains else None
         ext = plan.ext
@@ -228,7 +364,7 @@ class RuleBook:
             due, steps = self._count(rule, n, start, None, ext, table, days, False)
             alt, _ = self._count(rule, n, start, service, ext, table, days, False)
             if alt != due:
-                line, flag = uncertain_service(service, ext.cite_for(service), due, alt)
+                line, flag = uncertain_service(service, ext.cite_for(service), due, alt, rule.counting == "frap")
                 notes.append(line)
                 flags.append(flag)
             service = None
@@ -259,6 +395,10 @@ class RuleBook:
             notes.insert(0, no_extension(trigger.service, cite_short, rule.notes))
         lines += steps
         lines += notes
+        if note:
+            lines.append(note)
+        if sit:
+            lines.insert(1, sit[0])
         main = Deadline(
             matter=trigger.matter, rule=rule.id, title=rule.title, due=due, court=court.id,
             citation=citation, trigger=trigger, explanation=tuple(lines), cite_short=cite_short,
@@ -267,7 +407,7 @@ class RuleBook:
         )
         out.append(main)
         if rule.followups:
-            self._followups(rule, main, start, days, out)
+            self._followups(rule, main, start, days, out, (sit[1],) if sit else ())
 
     def _at(self, plan: _Plan, trigger: TriggerEvent, court: Court, start: date, version: RuleVersion,
             lines: list[str], out: list[Deadline]) -> None:
@@ -286,7 +426,7 @@ class RuleBook:
         ))
 
     def _followups(self, rule: Rule, main: Deadline, start: date, days: CourtDays,
-                   out: list[Deadline]) -> None:
+                   out: list[Deadline], flags: tuple[Flag, ...] = ()) -> None:
         for f in rule.followups:
             anchor = main.due if f.anchor == "due" else start
             raw = anchor + timedelta(days=f.days)
@@ -297,7 +437,7 @@ class RuleBook:
             out.append(Deadline(
                 matter=main.matter, rule=f"{rule.id}/{f.id}", title=f.title, due=when, court=main.court,
                 citation=main.citation, trigger=main.trigger, explanation=lines, cite_short=main.cite_short,
-                reminders=("1d",), kind="followup", critical=False, timezone=main.timezone,
+                reminders=("1d",), kind="followup", critical=False, timezone=main.timezone, flags=flags,
             ))
 
     def _count(self, rule: Rule, n: int, start: date, service: str | None, ext: Extension | None,
@@ -321,7 +461,8 @@ class RuleBook:
                     due, line = C.federal_forward(start, n, view, name)
                 steps = [line]
                 if k and ext:
-                    due, line = C.federal_service_days(due, k, FEDERAL_LABELS.get(service or "", "Service"),
+                    labels = FRAP_LABELS if rule.counting == "frap" else FEDERAL_LABELS
+                    due, line = C.federal_service_days(due, k, labels.get(service or "", "Service"),
                                                        view, name, ext.cite_for(service))
                     steps.append(line)
                 return due, steps

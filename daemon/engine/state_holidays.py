@@ -1,195 +1,208 @@
-"""Court-holiday calendars of the Texas, New York, Florida and Illinois state trial courts.
+"""State and territorial legal-holiday tables as reviewed data (daemon/engine/data/holidays/*.yaml).
 
-Each calendar is a pure function year -> list of Holiday, built from the statute that tells the
-state's time-computation rule which days are "legal holidays". Days the law reads two ways are
-`ambiguous`: docketd counts them as court days (the earlier date) and flags the later reading.
+One table per state, D.C. or territory lists the days its law declares holidays BEYOND the federal
+list (5 U.S.C. 6103(a)), each with its statute, the years it applies and its observed-day rule. A
+table is a calendar (year -> list of Holiday) that federal courts add to periods measured after an
+event (FRCP 6(a)(6)(C), FRAP 26(a)(6)(C)) and that state-court packs can reuse.
 
-Sources
-- Texas (TRCP 4, TRAP 4.1): Tex. Gov't Code 662.003(a) national holidays (settled); 662.003(b) state
-  holidays, on which state offices stay open with skeleton staff (662.004), and 662.003(c) optional
-  holidays (Rosh Hashanah, Yom Kippur, Good Friday) are unsettled; so is Cesar Chavez Day (optional,
-  662.013). 662.003 moves no holiday off a weekend, so an observed Friday/Monday is unsettled too.
-- New York (Gen. Constr. Law 20, 25-a): Gen. Constr. Law 24, including Lincoln's Birthday, each
-  general election day (annual, Election Law 8-100) and Juneteenth (L. 2020 ch. 249, from 2021); a
-  Sunday holiday moves to the Monday after (GCL 24); the Friday the courts close for a Saturday
-  holiday is not a GCL 24 holiday (unsettled).
-- Florida (Fla. R. Gen. Prac. & Jud. Admin. 2.514(a)(6)): (A) the days Fla. Stat. 110.117 sets aside
-  for New Year's Day, Martin Luther King Jr.'s Birthday, Memorial Day, Independence Day, Labor Day,
-  Veterans' Day, Thanksgiving, the Friday after Thanksgiving and Christmas (Saturday -> Friday before,
-  Sunday -> Monday after); (B) days the clerk observes or the chief judge designates, which differ by
-  circuit: those seen designated somewhere (Presidents' Day, Good Friday, Rosh Hashanah, Yom Kippur,
-  Columbus Day, Christmas Eve, the day after Christmas) are unsettled.
-- Illinois (5 ILCS 70/1.11: "a holiday as defined or fixed in any statute"): 205 ILCS 630/17 and
-  5 ILCS 490 holidays -- New Year's Day, Martin Luther King Jr.'s Birthday, Lincoln's Birthday,
-  Presidents' Day, Memorial Day, Juneteenth (5 ILCS 490/63, P.A. 102-334, from 2022; Sunday -> Monday),
-  Independence Day, Labor Day, Columbus Day, Veterans Day, Thanksgiving, Christmas, and the general
-  election day in even years. Casimir Pulaski's Birthday and Good Friday are statutory holidays (10 ILCS
-  5/1-6, 205 ILCS 630/17) on which courts sit (unsettled); the day after Thanksgiving and
-  weekend-observed days close courts but are not statutory (unsettled).
+Date grammar (`date:`):
+- `"MM-DD"` a fixed day;
+- `"<1st|2nd|3rd|4th|last> <mon..sun> MM [+N|-N]"` an n-th weekday of a month, optionally shifted
+  (`"1st mon 11 +1"` is the Tuesday after the first Monday in November, election day;
+  `"4th thu 11 +1"` the day after Thanksgiving);
+- `"easter [+N|-N]"` relative to Western Easter (`easter -2` is Good Friday).
+
+`years:` all (default) | even | odd | inauguration (every 4th year from 1981) | presidential (years
+divisible by 4).
+`observed:` none | sunday-monday | weekend-nearest (Sat -> Fri, Sun -> Mon) |
+`sunday-monday+friday-unsettled` (Sun -> Mon settled; whether a Saturday holiday makes the Friday before a
+holiday is unsettled: that Friday is marked ambiguous) | `weekend-unsettled` (whether a weekend holiday
+moves at all is unsettled: both the Friday before a Saturday one and the Monday after a Sunday one are
+marked ambiguous).
+`if_weekday:` mon..sun: the day is a holiday only in years it falls on that weekday (Oklahoma's
+"the Monday before Christmas if Christmas is on a Tuesday").
+`unsettled:` a reason; the day is ambiguous (docketd calendars the earlier date and flags the later).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-
-from dateutil.easter import easter
+from typing import Any
 
 from daemon.engine.calendars import Holiday, nth_weekday
 
-ONE = timedelta(days=1)
+ONE_DAY = timedelta(days=1)
+OBSERVED = ("none", "sunday-monday", "weekend-nearest", "sunday-monday+friday-unsettled", "weekend-unsettled")
+YEARS = ("all", "even", "odd", "inauguration", "presidential")
+_DOW = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_NTH = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
+_FIXED = re.compile(r"^(\d\d)-(\d\d)$")
+_NTH_RE = re.compile(r"^(1st|2nd|3rd|4th|5th|last) (mon|tue|wed|thu|fri|sat|sun) (\d\d)(?: ([+-]\d+))?$")
+_EASTER_RE = re.compile(r"^easter(?: ([+-]\d+))?$")
 
 
-def _on(year: int, month: int, day: int, name: str, sat: str = "", sun: str = "") -> list[Holiday]:
-    """A fixed-date holiday, plus its Friday-before / Monday-after stand-in when it falls on a weekend.
-
-    `sat`/`sun` say how the law treats the stand-in day: "settled", "ambiguous" or "" (no stand-in).
-    """
-    actual = date(year, month, day)
-    out = [Holiday(actual, name)]
-    wd = actual.weekday()
-    rule = sat if wd == 5 else sun if wd == 6 else ""
-    if rule:
-        stand_in = actual - ONE if wd == 5 else actual + ONE
-        out.append(Holiday(stand_in, f"{name} (observed)", rule == "ambiguous"))
-    return out
-
-
-def _unsettled(day: date, name: str) -> Holiday:
-    return Holiday(day, name, True)
+@lru_cache(maxsize=512)
+def easter(year: int) -> date:
+    """Western (Gregorian) Easter Sunday (anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    ell = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * ell) // 451
+    month, day = divmod(h + ell - 7 * m + 114, 31)
+    return date(year, month, day + 1)
 
 
-def _election_day(year: int) -> date:
-    """The Tuesday after the first Monday in November."""
-    return nth_weekday(year, 11, 0, 1) + ONE
+def parse_rule(text: str) -> tuple[str, int, int, int, int] | None:
+    """Validate a `date:` rule; returns (kind, month, day-or-n, weekday, shift) or None when the text is not one."""
+    text = text.strip().lower()
+    m = _FIXED.match(text)
+    if m:
+        month, day = int(m[1]), int(m[2])
+        try:
+            date(2000, month, day)
+        except ValueError:
+            return None
+        return ("fixed", month, day, 0, 0)
+    m = _NTH_RE.match(text)
+    if m and 1 <= int(m[3]) <= 12:
+        return ("nth", int(m[3]), _NTH[m[1]], _DOW[m[2]], int(m[4] or 0))
+    m = _EASTER_RE.match(text)
+    if m:
+        return ("easter", 0, 0, 0, int(m[1] or 0))
+    return None
 
 
-@lru_cache(maxsize=256)
-def jewish_holidays(year: int) -> tuple[tuple[date, str], ...]:
-    """Rosh Hashanah (both days) and Yom Kippur of `year`, from the `holidays` package's Hebrew
-    calendar (the day each falls on; the evening before is not counted)."""
-    import holidays as _hol
-
-    # The package names holidays in the locale's language unless told; the daemon's locale is not ours.
-    found = _hol.country_holidays("IL", years=year, language="en_US")
-    return tuple(sorted((d, n) for d, n in found.items() if n in ("Rosh Hashanah", "Yom Kippur")))
+def _day_of(rule: tuple[str, int, int, int, int], year: int) -> date:
+    kind, month, a, b, shift = rule
+    if kind == "fixed":
+        return date(year, month, a)
+    if kind == "nth":
+        return nth_weekday(year, month, b, a) + timedelta(days=shift)
+    return easter(year) + timedelta(days=shift)
 
 
-def tx_judicial_holidays(year: int) -> list[Holiday]:
-    """Legal holidays for TRCP 4 / TRAP 4.1 in Texas district courts (Tex. Gov't Code 662.003)."""
-    amb = "ambiguous"
-    out = _on(year, 1, 1, "New Year's Day", amb, amb)
-    out += [Holiday(nth_weekday(year, 1, 0, 3), "Martin Luther King, Jr., Day"),
-            Holiday(nth_weekday(year, 2, 0, 3), "Presidents' Day"),
-            Holiday(nth_weekday(year, 5, 0, -1), "Memorial Day")]
-    out += _on(year, 7, 4, "Independence Day", amb, amb)
-    out.append(Holiday(nth_weekday(year, 9, 0, 1), "Labor Day"))
-    out += _on(year, 11, 11, "Veterans Day", amb, amb)
-    thanksgiving = nth_weekday(year, 11, 3, 4)
-    out.append(Holiday(thanksgiving, "Thanksgiving Day"))
-    out += _on(year, 12, 25, "Christmas Day", amb, amb)
-    out += _on(year + 1, 1, 1, "New Year's Day", amb, amb)  # a Saturday Jan 1 stands in on Dec 31
-    # Gov't Code 662.003(b): state holidays, offices open with skeleton staff (662.004).
-    state = [(1, 19, "Confederate Heroes Day"), (3, 2, "Texas Independence Day"), (4, 21, "San Jacinto Day"),
-             (6, 19, "Emancipation Day in Texas"), (8, 27, "Lyndon Baines Johnson Day"),
-             (12, 24, "December 24"), (12, 26, "December 26")]
-    suffix = " (Tex. Gov't Code 662.003(b) state holiday; skeleton-staffed)"
-    out += [_unsettled(date(year, m, d), n + suffix) for m, d, n in state]
-    out.append(_unsettled(thanksgiving + ONE, "Friday after Thanksgiving Day" + suffix))
-    # 662.003(c) optional holidays and Cesar Chavez Day (662.013).
-    opt = " (Tex. Gov't Code optional holiday)"
-    out.append(_unsettled(easter(year) - 2 * ONE, "Good Friday" + opt))
-    out += [_unsettled(d, n + opt) for d, n in jewish_holidays(year)]
-    out.append(_unsettled(date(year, 3, 31), "Cesar Chavez Day" + opt))
-    return [h for h in out if h.day.year == year]
+@dataclass(frozen=True)
+class Entry:
+    """One holiday of a table: its rule, statute, years in force and observed-day rule."""
+
+    name: str
+    rule: tuple[str, int, int, int, int]
+    cite: str
+    first: int | None
+    last: int | None
+    observed: str
+    years: str
+    unsettled: str  # "" when settled
+    if_weekday: int | None = None  # a holiday only when the day falls on this weekday
+
+    def applies(self, year: int) -> bool:
+        """True when the holiday is in force in `year`."""
+        if (self.first is not None and year < self.first) or (self.last is not None and year > self.last):
+            return False
+        if self.years == "even":
+            return year % 2 == 0
+        if self.years == "odd":
+            return year % 2 == 1
+        if self.years == "inauguration":
+            return year % 4 == 1
+        if self.years == "presidential":
+            return year % 4 == 0
+        return True
 
 
-def ny_judicial_holidays(year: int) -> list[Holiday]:
-    """Public holidays for Gen. Constr. Law 25-a in the New York Supreme Court (Gen. Constr. Law 24)."""
-    amb = "ambiguous"
-    out: list[Holiday] = []
-    fixed = [(1, 1, "New Year's Day"), (2, 12, "Lincoln's Birthday"), (7, 4, "Independence Day"),
-             (11, 11, "Veterans' Day"), (12, 25, "Christmas Day")]
-    if year >= 2021:  # GCL 24 as amended by L. 2020 ch. 249 (Oct. 2020)
-        fixed.append((6, 19, "Juneteenth"))
-    for m, d, name in fixed:
-        out += _on(year, m, d, name, sat=amb, sun="settled")
-    out += _on(year + 1, 1, 1, "New Year's Day", sat=amb, sun="settled")
-    out += [Holiday(nth_weekday(year, 1, 0, 3), "Dr. Martin Luther King, Jr. Day"),
-            Holiday(nth_weekday(year, 2, 0, 3), "Washington's Birthday"),
-            Holiday(nth_weekday(year, 5, 0, -1), "Memorial Day"),
-            Holiday(nth_weekday(year, 9, 0, 1), "Labor Day"),
-            Holiday(nth_weekday(year, 10, 0, 2), "Columbus Day"),
-            Holiday(_election_day(year), "General Election Day"),
-            Holiday(nth_weekday(year, 11, 3, 4), "Thanksgiving Day")]
-    return [h for h in out if h.day.year == year]
+@dataclass(frozen=True)
+class StateTable:
+    """The reviewed holiday table of one state, D.C. or territory."""
+
+    id: str  # calendar id, e.g. "ny-state"
+    code: str  # postal code, e.g. "NY"
+    jurisdiction: str
+    label: str  # "a New York public holiday"
+    source: str
+    entries: tuple[Entry, ...]
+    file: str
+    federal_except: tuple[str, ...] = ()
+
+    def __call__(self, year: int) -> list[Holiday]:
+        """Holidays on their observed days whose date falls in `year` (a calendar function)."""
+        out: list[Holiday] = []
+        for y in (year - 1, year, year + 1):
+            for e in self.entries:
+                if e.applies(y):
+                    day = _day_of(e.rule, y)
+                    if e.if_weekday is None or day.weekday() == e.if_weekday:
+                        out += self._observe(e, day)
+        return sorted((h for h in out if h.day.year == year), key=lambda h: h.day)
+
+    def _observe(self, e: Entry, actual: date) -> list[Holiday]:
+        base = f"{e.name}, {self.label} ({e.cite})"
+        why = f"; unsettled: {e.unsettled}" if e.unsettled else ""
+        amb = bool(e.unsettled)
+        wd = actual.weekday()
+        if wd >= 5 and e.observed == "weekend-unsettled":
+            moved = actual + ONE_DAY if wd == 6 else actual - ONE_DAY
+            side = "Monday after" if wd == 6 else "Friday before"
+            return [Holiday(moved, f"{side} {e.name} (a {'Sunday' if wd == 6 else 'Saturday'}), {self.label} "
+                                   f"({e.cite}); unsettled: whether a weekend holiday moves is not settled", True)]
+        if wd == 6 and e.observed != "none":
+            return [Holiday(actual + ONE_DAY, f"{e.name} (observed), {self.label} ({e.cite}){why}", amb)]
+        if wd == 5 and e.observed == "weekend-nearest":
+            return [Holiday(actual - ONE_DAY, f"{e.name} (observed), {self.label} ({e.cite}){why}", amb)]
+        if wd == 5 and e.observed == "sunday-monday+friday-unsettled":
+            return [Holiday(actual - ONE_DAY, f"Friday before {e.name} (a Saturday), {self.label} ({e.cite}); "
+                                              f"unsettled: the statute does not say a Saturday holiday moves "
+                                              f"to Friday", True)]
+        return [Holiday(actual, base + why, amb)]
 
 
-def fl_judicial_holidays(year: int) -> list[Holiday]:
-    """Legal holidays for Fla. R. Gen. Prac. & Jud. Admin. 2.514(a)(6) in Florida circuit courts."""
-    out: list[Holiday] = []
-    for y in (year, year + 1):  # Fla. Stat. 110.117(1): Saturday -> Friday before, Sunday -> Monday after
-        out += _state_observed(date(y, 1, 1), "New Year's Day")
-    out += [Holiday(nth_weekday(year, 1, 0, 3), "Birthday of Martin Luther King, Jr."),
-            Holiday(nth_weekday(year, 5, 0, -1), "Memorial Day"),
-            Holiday(nth_weekday(year, 9, 0, 1), "Labor Day")]
-    out += _state_observed(date(year, 7, 4), "Independence Day")
-    out += _state_observed(date(year, 11, 11), "Veterans' Day")
-    thanksgiving = nth_weekday(year, 11, 3, 4)
-    out += [Holiday(thanksgiving, "Thanksgiving Day"), Holiday(thanksgiving + ONE, "Friday after Thanksgiving")]
-    out += _state_observed(date(year, 12, 25), "Christmas Day")
-    # 2.514(a)(6)(B): days the clerk observes or the chief judge designates differ by circuit.
-    local = " (a holiday only where the clerk observes it or the chief judge designates it, Fla. R. Gen. " \
-            "Prac. & Jud. Admin. 2.514(a)(6)(B))"
-    out += [_unsettled(nth_weekday(year, 2, 0, 3), "Presidents' Day" + local),
-            _unsettled(easter(year) - 2 * ONE, "Good Friday" + local),
-            _unsettled(nth_weekday(year, 10, 0, 2), "Columbus Day" + local),
-            _unsettled(date(year, 12, 24), "Christmas Eve" + local),
-            _unsettled(date(year, 12, 26), "Day after Christmas" + local)]
-    out += [_unsettled(d, n + local) for d, n in jewish_holidays(year)]
-    return [h for h in out if h.day.year == year]
-
-
-def _state_observed(actual: date, name: str) -> list[Holiday]:
-    """Fla. Stat. 110.117(1): a Saturday holiday is observed the Friday before, a Sunday one the Monday after."""
-    wd = actual.weekday()
-    if wd == 5:
-        return [Holiday(actual - ONE, f"{name} (observed)")]
-    if wd == 6:
-        return [Holiday(actual + ONE, f"{name} (observed)")]
-    return [Holiday(actual, name)]
-
-
-def il_judicial_holidays(year: int) -> list[Holiday]:
-    """Holidays for 5 ILCS 70/1.11 in Illinois circuit courts (205 ILCS 630/17, 5 ILCS 490)."""
-    amb = "ambiguous"
-    out: list[Holiday] = []
-    for m, d, name in ((1, 1, "New Year's Day"), (2, 12, "Lincoln's Birthday"), (7, 4, "Independence Day"),
-                       (11, 11, "Veterans' Day"), (12, 25, "Christmas Day")):
-        out += _on(year, m, d, name, sat=amb, sun=amb)
-    out += _on(year + 1, 1, 1, "New Year's Day", sat=amb, sun=amb)
-    if year >= 2022:  # 5 ILCS 490/63 (P.A. 102-334): "When June nineteenth shall fall on a Sunday, the
-        out += _on(year, 6, 19, "Juneteenth National Freedom Day", sat=amb, sun="settled")  # following Monday"
-    thanksgiving = nth_weekday(year, 11, 3, 4)
-    out += [Holiday(nth_weekday(year, 1, 0, 3), "Dr. Martin Luther King, Jr.'s Birthday"),
-            Holiday(nth_weekday(year, 2, 0, 3), "Presidents' Day"),
-            Holiday(nth_weekday(year, 5, 0, -1), "Memorial Day"),
-            Holiday(nth_weekday(year, 9, 0, 1), "Labor Day"),
-            Holiday(nth_weekday(year, 10, 0, 2), "Columbus Day"),
-            Holiday(thanksgiving, "Thanksgiving Day")]
-    if year % 2 == 0:
-        out.append(Holiday(_election_day(year), "General Election Day"))
-    open_courts = " (a statutory holiday on which courts sit)"
-    out += [_unsettled(nth_weekday(year, 3, 0, 1), "Casimir Pulaski's Birthday" + open_courts),
-            _unsettled(easter(year) - 2 * ONE, "Good Friday" + open_courts),
-            _unsettled(thanksgiving + ONE, "Day after Thanksgiving (courts closed; not a statutory holiday)")]
-    return [h for h in out if h.day.year == year]
-
-
-STATE_COURT_CALENDARS: dict[str, Callable[[int], list[Holiday]]] = {
-    "tx-judicial": tx_judicial_holidays,
-    "ny-judicial": ny_judicial_holidays,
-    "fl-judicial": fl_judicial_holidays,
-    "il-judicial": il_judicial_holidays,
-}
+def read_table(name: str, data: dict[str, Any], problems: list[str]) -> StateTable | None:
+    """Build one table from its YAML mapping; problems are appended as sentences naming the file."""
+    tid = str(data.get("holiday_table", ""))
+    where = f"{name}: holiday table {tid or '(no id)'}"
+    if not re.fullmatch(r"[a-z0-9-]+", tid):
+        problems.append(f"{where}: `holiday_table:` must be a lower-case id like ny-state; fix it.")
+        return None
+    entries: list[Entry] = []
+    for i, item in enumerate(data.get("holidays") or [], 1):
+        if not isinstance(item, dict):
+            problems.append(f"{where}: holiday #{i} is not a mapping; write `- {{name: ..., date: ...}}`.")
+            continue
+        hname = str(item.get("name", "")).strip()
+        rule = parse_rule(str(item.get("date", "")))
+        cite = str(item.get("cite", "")).strip()
+        observed = str(item.get("observed", "none"))
+        years = str(item.get("years", "all"))
+        bad = []
+        if not hname:
+            bad.append("has no `name:`")
+        if rule is None:
+            bad.append(f"date {item.get('date')!r} is not MM-DD, `<nth> <weekday> MM [+N]` or `easter [+N]`")
+        if not cite:
+            bad.append("has no `cite:` (the statute that makes it a holiday)")
+        if observed not in OBSERVED:
+            bad.append(f"observed {observed!r}; use one of {list(OBSERVED)}")
+        if years not in YEARS:
+            bad.append(f"years {years!r}; use one of {list(YEARS)}")
+        only = item.get("if_weekday")
+        if only is not None and str(only).lower() not in _DOW:
+            bad.append(f"if_weekday {only!r}; use mon, tue, ... sun")
+        if bad:
+            problems.append(f"{where}: holiday {hname or '#' + str(i)}: " + "; ".join(bad) + ".")
+            continue
+        assert rule is not None
+        first, last = item.get("from"), item.get("to")
+        entries.append(Entry(hname, rule, cite, int(first) if first is not None else None,
+                             int(last) if last is not None else None, observed, years,
+                             str(item.get("unsettled") or ""),
+                             _DOW[str(only).lower()] if only is not None else None))
+    return StateTable(tid, str(data.get("code", "")).upper(), str(data.get("jurisdiction", tid)),
+                      str(data.get("label", f"a {data.get('jurisdiction', tid)} legal holiday")),
+                      str(data.get("source", "")), tuple(entries), name,
+                      tuple(str(x) for x in data.get("federal_except") or ()))

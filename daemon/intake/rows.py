@@ -30,7 +30,7 @@ from daemon.models import SERVICE_METHODS, Provenance, TriggerEvent
 CheckEvent = Callable[[str, str], "str | None"]
 
 COLUMNS = ("matter", "title", "court", "event", "date", "time", "service", "ref", "attorney", "paralegal",
-           "status", "notes", "case_number")
+           "status", "notes", "case_number", "lower_court")
 # court is not required: a row without one takes its matter's court from an earlier row of the same
 # file here, or from the stored matter in the pipeline (which reports it if the matter has none).
 REQUIRED_COLUMNS = ("matter", "event", "date")
@@ -55,6 +55,7 @@ BUILTIN_ALIASES: dict[str, str] = {
     "case number": "case_number", "case no": "case_number", "case no.": "case_number", "case #": "case_number",
     "docket number": "case_number", "docket no": "case_number", "docket no.": "case_number",
     "civil action no.": "case_number",
+    "lower court": "lower_court", "district court": "lower_court", "appeal from": "lower_court",
 }
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -277,6 +278,9 @@ def _parse_row(
     if case_number is not None and not re.fullmatch(r"[\w.:/ -]{2,60}", case_number):
         bad("case_number", f"'{case_number}' is not a docket number; write it as the court does, "
                            "e.g. 3:24-cv-01234.")
+    lower = text.get("lower_court", "").lower() or None
+    if lower is not None and not _ID.match(lower):
+        bad("lower_court", f"'{text['lower_court']}' is not a court id; give the district court's id, e.g. nysd.")
 
     if errors or when is None:
         return None, errors
@@ -285,6 +289,7 @@ def _parse_row(
         title=text.get("title") or None, attorneys=people.get("attorney", ()),
         paralegals=people.get("paralegal", ()), status=status, notes=text.get("notes") or None,
         provenance=Provenance(source=source, row=number, checksum=checksum), case_number=case_number,
+        lower_court=lower,
     ), []
 
 
@@ -331,4 +336,5 @@ def _resolve_repeats(triggers: list[TriggerEvent], source: str) -> tuple[list[Tr
 
 
 def _facts(t: TriggerEvent) -> tuple[object, ...]:
-    return (t.date, t.time, t.court, t.service, t.status, t.title, t.attorneys, t.paralegals, t.notes)
+    return (t.date, t.time, t.court, t.service, t.status, t.title, t.attorneys, t.paralegals, t.notes,
+            t.lower_court)

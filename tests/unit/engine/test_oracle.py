@@ -138,8 +138,9 @@ def test_federal_matches_oracle(plain_book: RuleBook, rule: tuple[str, str, int,
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(CA), years, st.sampled_from(SERVICES[:7]))
+@given(st.sampled_from(CA), st.dates(date(2021, 3, 1), date(2040, 12, 31)), st.sampled_from(SERVICES[:7]))
 def test_california_matches_oracle(book: RuleBook, rule: tuple[str, str], day: date, service: str) -> None:
+    # From 2021-03: Native American Day 2015-2020 is unsettled (flagged), test_ca_history.py covers it.
     rid, event = rule
     t = TriggerEvent(matter="O", event=event, date=day, court="ca-superior", service=service)
     [d] = [x for x in book.compute(t) if x.rule == rid]

@@ -3,7 +3,7 @@
 Every row of state_cases.csv was worked out by hand from the rule text named in its `source` column
 (TRCP/TRAP, CPLR and N.Y. Gen. Constr. Law, Fla. R. Civ. P./App. P. and Fla. R. Gen. Prac. & Jud.
 Admin. 2.514, Ill. S. Ct. R. and 5 ILCS 70/1.11; the holiday statutes are cited in
-daemon/engine/state_holidays.py) and is run through the public path, `docketd preview --json`. Rows
+daemon/engine/judicial_holidays.py) and is run through the public path, `docketd preview --json`. Rows
 with an `alt` date are the unsettled calls: the earlier date is calendared and the later one named.
 """
 
@@ -22,7 +22,7 @@ import pytest
 
 from daemon.engine import RuleBook
 from daemon.engine.calendars import CALENDARS
-from daemon.engine.state_holidays import jewish_holidays
+from daemon.engine.judicial_holidays import jewish_holidays
 from daemon.models import TriggerEvent
 
 CASES = list(csv.DictReader((Path(__file__).parent / "state_cases.csv").open(encoding="utf-8")))
