@@ -5,10 +5,12 @@ state's time-computation rule which days are "legal holidays". Days the law read
 `ambiguous`: docketd counts them as court days (the earlier date) and flags the later reading.
 
 Sources
-- Texas (TRCP 4, TRAP 4.1): Tex. Gov't Code 662.003(a) national holidays (settled); 662.003(b) state
-  holidays, on which state offices stay open with skeleton staff (662.004), and 662.003(c) optional
-  holidays (Rosh Hashanah, Yom Kippur, Good Friday) are unsettled; so is Cesar Chavez Day (optional,
-  662.013). 662.003 moves no holiday off a weekend, so an observed Friday/Monday is unsettled too.
+- Texas (TRCP 4, TRAP 4.1): Tex. Gov't Code 662.003(a) national holidays (settled); the 662.003(b)
+  state holidays on which state offices close -- the Friday after Thanksgiving, Dec 24, Dec 26, which
+  662.004(b) exempts from skeleton staffing -- are settled too; the other 662.003(b) state holidays,
+  on which offices stay open with skeleton staff (662.004(a)), and 662.003(c) optional holidays (Rosh
+  Hashanah, Yom Kippur, Good Friday) are unsettled; so is Cesar Chavez Day (optional, 662.013).
+  662.003 moves no holiday off a weekend, so an observed Friday/Monday is unsettled too.
 - New York (Gen. Constr. Law 20, 25-a): Gen. Constr. Law 24, including Lincoln's Birthday, each
   general election day (annual, Election Law 8-100) and Juneteenth (L. 2020 ch. 249, from 2021); a
   Sunday holiday moves to the Monday after (GCL 24); the Friday the courts close for a Saturday
@@ -90,13 +92,17 @@ def tx_judicial_holidays(year: int) -> list[Holiday]:
     out.append(Holiday(thanksgiving, "Thanksgiving Day"))
     out += _on(year, 12, 25, "Christmas Day", amb, amb)
     out += _on(year + 1, 1, 1, "New Year's Day", amb, amb)  # a Saturday Jan 1 stands in on Dec 31
-    # Gov't Code 662.003(b): state holidays, offices open with skeleton staff (662.004).
+    # Gov't Code 662.003(b)(6)-(8): state holidays on which state offices close -- 662.004(b) exempts
+    # them from the skeleton staffing 662.004(a) requires on the others -- so they are legal holidays.
+    closed = " (Tex. Gov't Code 662.003(b) state holiday; offices close, 662.004(b))"
+    out += [Holiday(thanksgiving + ONE, "Friday after Thanksgiving Day" + closed),
+            Holiday(date(year, 12, 24), "December 24" + closed),
+            Holiday(date(year, 12, 26), "December 26" + closed)]
+    # Gov't Code 662.003(b)(1)-(5): state holidays, offices open with skeleton staff (662.004(a)).
     state = [(1, 19, "Confederate Heroes Day"), (3, 2, "Texas Independence Day"), (4, 21, "San Jacinto Day"),
-             (6, 19, "Emancipation Day in Texas"), (8, 27, "Lyndon Baines Johnson Day"),
-             (12, 24, "December 24"), (12, 26, "December 26")]
-    suffix = " (Tex. Gov't Code 662.003(b) state holiday; skeleton-staffed)"
+             (6, 19, "Emancipation Day in Texas"), (8, 27, "Lyndon Baines Johnson Day")]
+    suffix = " (Tex. Gov't Code 662.003(b) state holiday; skeleton-staffed, 662.004(a))"
     out += [_unsettled(date(year, m, d), n + suffix) for m, d, n in state]
-    out.append(_unsettled(thanksgiving + ONE, "Friday after Thanksgiving Day" + suffix))
     # 662.003(c) optional holidays and Cesar Chavez Day (662.013).
     opt = " (Tex. Gov't Code optional holiday)"
     out.append(_unsettled(easter(year) - 2 * ONE, "Good Friday" + opt))

@@ -371,8 +371,8 @@ class RuleBook:
         else:
             due, steps = self._count(rule, n, start, service, ext, table, days, False)
         if rule.counting in STATE_COUNTINGS:  # a counting rule that itself reads two ways
-            k = table.get(service or "", _NONE)[0]
-            doubt = second_reading(rule, n, start, k, due, days.fwd)
+            k, in_court = table.get(service or "", _NONE)
+            doubt = second_reading(rule, n, start, k, due, days.fwd, in_court)
             if doubt:
                 line, flag = reading_flag(doubt[1], due, doubt[0])
                 notes.append(line)

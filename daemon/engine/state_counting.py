@@ -190,13 +190,38 @@ def state_count(rule: Rule, n: int, start: date, k: int, in_court: bool, label: 
     return state_forward(rule, n, start, k, in_court, label, cite, view)
 
 
-def second_reading(rule: Rule, n: int, start: date, k: int, due: date, view: DayView) -> tuple[date, str] | None:
+def _gcl_before(rule: Rule, n: int, start: date, k: int, in_court: bool, due: date,
+                view: DayView) -> tuple[date, str] | None:
+    """Gen. Constr. Law 25-a(1) read on its words for a period counted back from a return date."""
+    if rule.unit == "court":
+        return None
+    end = start - timedelta(days=n)
+    if k:
+        end = count_court_days(end, k, view, False) if in_court else end - timedelta(days=k)
+    if not view.closed(end):
+        return None
+    later = roll_forward(end, view)
+    if later <= due or later >= start:  # no later reading before the return date itself
+        return None
+    # GCL 25-a(1) covers a period "before which an act is ... required to be done" and lets the act be
+    # done "on the next succeeding business day"; counting backward keeps the full notice instead.
+    return later, (f"whether N.Y. Gen. Constr. Law 25-a(1), which reaches periods \"before which\" an act is "
+                   f"to be done, carries the last day, {fmt(end)}, to the next business day, {fmt(later)}, "
+                   f"though that shortens the notice")
+
+
+def second_reading(rule: Rule, n: int, start: date, k: int, due: date, view: DayView,
+                   in_court: bool = False) -> tuple[date, str] | None:
     """A later date another reading of the counting rule gives, with why (None when there is none).
 
     Fla. R. Gen. Prac. & Jud. Admin. 2.514(b) adds the 5 mail days "after the period would otherwise
     expire under subdivision (a)"; whether (a)(1)(A) (from 2019: begin counting from the next day that is
-    not a Saturday, Sunday or legal holiday) also governs those 5 days is not settled.
+    not a Saturday, Sunday or legal holiday) also governs those 5 days is not settled. N.Y. Gen. Constr.
+    Law 25-a(1) on its words also moves a closed last day of a period counted back from a return date
+    forward to the next business day (see `_gcl_before`).
     """
+    if rule.counting == "gcl" and rule.direction == "before":
+        return _gcl_before(rule, n, start, k, in_court, due, view)
     if rule.counting != "fla" or not k or rule.direction != "after" or start < FLA_2019:
         return None
     first_day = _fla_first_day(start, view)
