@@ -79,6 +79,24 @@ def engine(settings: Settings, today: date) -> list[Metric]:
     return [m]
 
 
+# -- preview ---------------------------------------------------------------------------------------
+def preview(settings: Settings, today: date) -> list[Metric]:
+    """`docketd preview --json` of 10,000 rows: rows per second after start-up (issue 17)."""
+    from bench import preview_bench
+
+    full, start = preview_bench.run(today, repeats=max(3, settings.repeats))
+    wall = median([f.wall for f in full]) - median([s.wall for s in start])
+    cpu = median([f.cpu for f in full]) - median([s.cpu for s in start])
+    n = preview_bench.ROWS
+    m = Metric(f"`docketd preview --json` of {n:,} rows, after start-up", n / wall, "rows/s", ">= 20000")
+    m.notes = (f"bench/preview_bench.py: `docketd preview --json` as a subprocess on {n:,} bench intake rows "
+               f"(workload.py's matters, {len(full)} runs) minus the same command on one row (start-up: "
+               f"imports, rule packs, config; median {median([s.wall for s in start]):.2f} s). Wall per run: "
+               f"{', '.join(f'{f.wall:.2f}' for f in full)} s. CPU-time rate (the child's user + system, "
+               f"steadier on a shared machine): {n / cpu:,.0f} rows per CPU second.")
+    return [m]
+
+
 # -- drop -> .ics -----------------------------------------------------------------------------------
 def drop_to_ics(settings: Settings, today: date) -> list[Metric]:
     """Latency from a dropped file's close() to the attorney's .ics holding it."""
@@ -201,6 +219,7 @@ def footprint_suite(settings: Settings, today: date) -> list[Metric]:
 
 SUITES: dict[str, Callable[[Settings, date], list[Metric]]] = {
     "engine": engine,
+    "preview": preview,
     "drop_ics": drop_to_ics,
     "google": google,
     "footprint": footprint_suite,
