@@ -32,6 +32,11 @@ class CourtCalendar:
         self._first = self._last = 0  # loaded years: _first .. _last - 1 (none while equal)
         self._lo, self._hi = 1, 0  # the same as ordinals: _lo .. _hi
 
+    @property
+    def view(self) -> DayView:
+        """The court's closed days this index was built from (its is-court-day predicate)."""
+        return self._view
+
     def is_court_day(self, day: date) -> bool:
         """True when the court is open on `day` (the view's own predicate)."""
         return not self._view.closed(day)

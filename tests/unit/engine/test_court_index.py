@@ -23,7 +23,7 @@ BOOK = load_rulebook()
 
 
 def _open(cal: CourtCalendar, day: date) -> bool:
-    return not cal._view.closed(day)  # the predicate itself, not the index
+    return not cal.view.closed(day)  # the predicate itself, not the index
 
 
 def ref_between(cal: CourtCalendar, a: date, b: date) -> int:
@@ -47,7 +47,7 @@ def ref_add(cal: CourtCalendar, a: date, n: int) -> date:
 
 @pytest.mark.parametrize("court", BOOK.court_ids())
 def test_every_day_of_2000_to_2060_matches_the_day_by_day_count(court: str) -> None:
-    view = BOOK.court_calendar(court)._view
+    view = BOOK.court_calendar(court).view
     start, end = CourtCalendar(view), CourtCalendar(view)  # cold indexes, loaded as the walks ask
     days = [FIRST + timedelta(days=i) for i in range((LAST - FIRST).days + 1)]
     is_open = [not view.closed(d) for d in days]
@@ -60,7 +60,7 @@ def test_every_day_of_2000_to_2060_matches_the_day_by_day_count(court: str) -> N
         assert start.between(FIRST, d) == count, d
         assert end.between(d, LAST) == total - count, d
         assert start.is_court_day(d) == is_open[i], d
-    # The n-th court day from either end, for every n in the span (every 7th n: each is a search).
+    # The n-th court day from either end, for every 7th n across the span (each look-up is a search).
     for k in range(1, total + 1, 7):
         assert start.add(FIRST, k) == after_first[k - 1]
         assert end.add(LAST, -k) == before_last[-k]
