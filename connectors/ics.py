@@ -12,6 +12,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,29 @@ def _rendered_bytes(entry: CalendarEntry, sequence: int, comp: icalendar.Event) 
     return data
 
 
+@dataclass(frozen=True)
+class _Held:
+    """One event of the file as the connector keeps it: its bytes, sort key, zone, sequence, read-back.
+
+    Parsed icalendar components are not kept: thousands of them (every entry of all.ics) made each
+    full garbage collection of the daemon walk a few million objects, a pause that grew with the
+    docket (make bench: drop -> .ics p95). Bytes are not tracked by the collector.
+    """
+
+    data: bytes
+    start: str  # DTSTART text, the file's sort key
+    tzid: str | None
+    sequence: int
+    remote: RemoteEvent
+
+
+def _held(comp: icalendar.Event, data: bytes) -> _Held:
+    dtstart = comp.get("DTSTART")
+    tzid = dtstart.params.get("TZID")
+    return _Held(data, str(dtstart.to_ical()), str(tzid) if tzid else None, int(comp.decoded("SEQUENCE", 0)),
+                 parse_vevent(comp, remote_id=str(comp.get("UID")), etag=_etag(comp)))
+
+
 class IcsConnector(Connector):
     """A calendar kept as one .ics file."""
 
@@ -94,9 +118,7 @@ class IcsConnector(Connector):
         super().__init__(name)
         self.path = path
         self._lock = _LOCKS.setdefault(path.resolve(), threading.Lock())
-        self._events: dict[str, icalendar.Event] | None = None
-        self._bytes: dict[str, bytes] = {}
-        self._starts: dict[str, str] = {}  # uid -> DTSTART text, the file's sort key
+        self._events: dict[str, _Held] | None = None
         self._stamp: tuple[int, int, int] | None = None
         self._batching = False
 
@@ -117,12 +139,12 @@ class IcsConnector(Connector):
             return None
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
-    def _load(self) -> dict[str, icalendar.Event]:
-        # The parsed file is kept between calls, but only while the file is exactly as docketd last
+    def _load(self) -> dict[str, _Held]:
+        # The file's events are kept between calls, but only while the file is exactly as docketd last
         # wrote it: a person (or another process) editing it is seen at once.
         if self._events is not None and (self._batching or self._file_stamp() == self._stamp):
             return self._events
-        events: dict[str, icalendar.Event] = {}
+        events: dict[str, _Held] = {}
         stamp = self._file_stamp()
         if stamp is not None:
             try:
@@ -132,59 +154,38 @@ class IcsConnector(Connector):
                     f"Calendar file {self.path} cannot be read ({exc}); move it aside and run "
                     "`docketd sync --once` to write it anew.") from None
             for comp in cal.walk("VEVENT"):
-                events[parse_vevent(comp).uid] = comp
+                events[parse_vevent(comp).uid] = _held(comp, bytes(comp.to_ical()))
         self._events = events
-        self._bytes = {}
-        self._starts = {}
         self._stamp = stamp
         return events
-
-    def _event_bytes(self, uid: str, comp: icalendar.Event) -> bytes:
-        data = self._bytes.get(uid)
-        if data is None:
-            data = self._bytes[uid] = bytes(comp.to_ical())
-        return data
-
-    def _start(self, uid: str, comp: icalendar.Event) -> str:
-        # Cached like the bytes: serialising every DTSTART to sort the file on each write was a fifth of
-        # a write's time on a 400-matter docket (make bench).
-        key = self._starts.get(uid)
-        if key is None:
-            key = self._starts[uid] = str(comp.get("DTSTART").to_ical())
-        return key
 
     def _save(self) -> None:
         if self._batching or self._events is None:
             return
-        # Assemble the file from cached VEVENT bytes: re-rendering thousands of events per write
+        # Assemble the file from kept VEVENT bytes: re-rendering thousands of events per write
         # made a large docket's all.ics the slowest part of a sync.
-        order = sorted(self._events.items(), key=lambda kv: (self._start(kv[0], kv[1]), kv[0]))
-        tzids = sorted({str(c["DTSTART"].params["TZID"]) for _, c in order if "TZID" in c["DTSTART"].params})
+        order = sorted(self._events.items(), key=lambda kv: (kv[1].start, kv[0]))
+        tzids = sorted({h.tzid for _, h in order if h.tzid})
         head = bytes(render_calendar([]).to_ical()).replace(b"END:VCALENDAR\r\n", b"")
         parts = [head, *(bytes(vtimezone_for(t).to_ical()) for t in tzids),
-                 *(self._event_bytes(uid, comp) for uid, comp in order), b"END:VCALENDAR\r\n"]
+                 *(h.data for _, h in order), b"END:VCALENDAR\r\n"]
         atomic_write(self.path, b"".join(parts))
         self._stamp = self._file_stamp()
 
-    def _remote(self, comp: icalendar.Event) -> RemoteEvent:
-        ev = parse_vevent(comp, remote_id=str(comp.get("UID")), etag=_etag(comp))
-        return ev
-
     # -- connector interface --------------------------------------------------------------------
-    def _put(self, entry: CalendarEntry, previous: icalendar.Event | None) -> RemoteRef:
-        seq = int(previous.decoded("SEQUENCE", 0)) + 1 if previous is not None else 0
+    def _put(self, entry: CalendarEntry, previous: _Held | None) -> RemoteRef:
+        seq = previous.sequence + 1 if previous is not None else 0
         comp = render_vevent(entry, seq)
-        self._load()[entry.uid] = comp
-        self._bytes[entry.uid] = _rendered_bytes(entry, seq, comp)
-        self._starts.pop(entry.uid, None)
+        held = _held(comp, _rendered_bytes(entry, seq, comp))
+        self._load()[entry.uid] = held
         self._save()
-        return RemoteRef(ical_uid(entry.uid), _etag(comp))
+        return RemoteRef(ical_uid(entry.uid), held.remote.etag)
 
     def create(self, entry: CalendarEntry) -> RemoteRef:
         """Write the event; an existing docketd event with this uid is converged, not duplicated."""
         with self._lock:
             previous = self._load().get(entry.uid)
-            if previous is not None and not self._remote(previous).managed:
+            if previous is not None and not previous.remote.managed:
                 raise UnmanagedEvent(f"{self.path} holds event {entry.uid} that docketd did not write.")
             return self._put(entry, previous)
 
@@ -194,11 +195,11 @@ class IcsConnector(Connector):
             previous = self._load().get(entry.uid)
             if previous is None:
                 raise NotFound(f"Event {entry.uid} is not in {self.path}.")
-            current = self._remote(previous)
+            current = previous.remote
             if not current.managed:
                 raise UnmanagedEvent(f"{self.path} holds event {entry.uid} that docketd did not write.")
             if not force and current.etag != ref.etag:
-                if _etag(render_vevent(entry, int(previous.decoded("SEQUENCE", 0)))) == current.etag:
+                if _etag(render_vevent(entry, previous.sequence)) == current.etag:
                     # docketd's own earlier write (its result never recorded, e.g. a kill -9): not a hand edit.
                     return RemoteRef(ical_uid(entry.uid), current.etag)
                 raise EditConflict(f"Event {entry.uid} in {self.path} was edited by hand.", current)
@@ -208,26 +209,24 @@ class IcsConnector(Connector):
         """Remove the event; already gone is success."""
         with self._lock:
             events = self._load()
-            comp = events.get(uid)
-            if comp is None:
+            held = events.get(uid)
+            if held is None:
                 return
-            if not self._remote(comp).managed:
+            if not held.remote.managed:
                 raise UnmanagedEvent(f"{self.path} holds event {uid} that docketd did not write.")
             del events[uid]
-            self._bytes.pop(uid, None)
-            self._starts.pop(uid, None)
             self._save()
 
     def get(self, uid: str) -> RemoteEvent | None:
         """The event with this identity, read from the file."""
         with self._lock:
-            comp = self._load().get(uid)
-            return self._remote(comp) if comp is not None else None
+            held = self._load().get(uid)
+            return held.remote if held is not None else None
 
     def list_managed(self) -> list[RemoteEvent]:
         """Every docketd event in the file."""
         with self._lock:
-            return [ev for ev in (self._remote(c) for c in self._load().values()) if ev.managed]
+            return [h.remote for h in self._load().values() if h.remote.managed]
 
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
         """Apply many ops with one read and one atomic write of the file."""

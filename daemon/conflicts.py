@@ -75,6 +75,11 @@ def person_name(email: str, people: Mapping[str, Person]) -> str:
 
 
 MAX_NAMED = 5  # deadlines named in one conflict flag; the count covers the rest
+# What a calendar entry says of a conflict. The stored flag (docketd flags, status, agenda, digest) names
+# the day's other deadlines and counts them; the entry says only that there is a conflict, so one more
+# deadline on a busy day changes no other entry's text and costs no calendar write (on Google, quota).
+CONFLICT_ON_ENTRY = ("Conflict: someone responsible for this deadline has other critical deadlines on the "
+                     "same day; the agenda, the daily digest and `docketd flags` list them.")
 
 
 def _day(d: date) -> str:
@@ -113,6 +118,13 @@ def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Matter
             "conflict", "warning", " ".join(sentences),
             "Plan that day now: share the work out, or ask for an extension of one deadline in advance.")))
     return out
+
+
+def on_entry(flag: Flag) -> Flag:
+    """The flag as a calendar entry shows it: a conflict without the day's count and list, else as is."""
+    if flag.kind != "conflict":
+        return flag
+    return Flag(flag.kind, flag.severity, CONFLICT_ON_ENTRY, flag.action)
 
 
 def _ooo_range(person: Person, day: date) -> tuple[date, date] | None:

@@ -17,6 +17,7 @@ from connectors.base import Capabilities
 from connectors.registry import connector_class
 from daemon.config import Config
 from daemon.conflicts import CROSS_FLAG_KINDS
+from daemon.engine.court_index import CourtCalendar
 from daemon.flag_store import refresh_cross_flags, with_cross_flags
 from daemon.flags import TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_scope
 from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
@@ -45,6 +46,10 @@ class RuleBook(Protocol):
 
     def court_ids(self) -> list[str]:
         """Every known court id."""
+        ...
+
+    def court_calendar(self, court_id: str) -> CourtCalendar:
+        """The court's court days, indexed (flags count "due soon" in them)."""
         ...
 
 
@@ -171,7 +176,7 @@ class Docket:
             facts = self.facts(matter) or MatterFacts(matter)
             triggers = [trigger_from_dict(p) for p in self.store.triggers_for(matter)]
             deadlines, errors = self._plan(triggers, facts, today)
-            flags_of = all_flags(deadlines, today, soon)
+            flags_of = all_flags(deadlines, today, soon, courts=self.rules)
             for key, message in errors:
                 flags_of.setdefault(key, []).append(Flag("engine-error", "critical", message,
                                                          "Correct the intake row or the rule pack."))

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from daemon.flags import CLOSED_DAYS
+from daemon.engine.calendars import DayView, ca_judicial_holidays, ca_state_holidays, federal_holidays
 
 COLUMNS = ("matter", "title", "court", "event", "date", "time", "service", "ref", "attorney", "paralegal",
            "status", "notes")
@@ -65,9 +64,14 @@ ROWS = (
 )
 
 
-def court_day(day: date, step: int, closed: Container[date] = CLOSED_DAYS) -> date:
+# The example's rows are in federal, California federal and California superior courts: a day any of
+# them may close (unsettled days included) is avoided, from the engine's own holiday calendars.
+EXAMPLE_CLOSED = DayView([federal_holidays, ca_judicial_holidays, ca_state_holidays], include_ambiguous=True)
+
+
+def court_day(day: date, step: int, closed: DayView = EXAMPLE_CLOSED) -> date:
     """`day` if it is a court day, else the nearest one in the direction of `step` (+1 or -1)."""
-    while day.weekday() >= 5 or day in closed:
+    while closed.closed(day):
         day += timedelta(days=step)
     return day
 

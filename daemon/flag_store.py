@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from daemon.conflicts import CROSS_FLAG_KINDS, ENTRY_MATTER_KINDS, cross_flags
+from daemon.conflicts import CROSS_FLAG_KINDS, ENTRY_MATTER_KINDS, cross_flags, on_entry
 from daemon.models import Deadline, Flag
 from daemon.planner import MatterFacts
 from daemon.serial import deadline_from_dict
@@ -165,7 +165,9 @@ def refresh_cross_flags(docket: Docket, db: sqlite3.Connection, today: date, sta
             "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope, kind) DO UPDATE SET severity=excluded.severity, "
             "message=excluded.message, action=excluded.action, acked_at=NULL, acked_by=NULL",
             (s.scope, f.kind, f.severity, f.message, f.action, s.matter, stamp))
-        if f.kind in ENTRY_KINDS:
+        # An unacknowledged conflict whose list or count changed looks the same on its entries (on_entry).
+        same_on_entry = (f.kind == "conflict" and old is not None and old[0] == f.severity and old[3] is None)
+        if f.kind in ENTRY_KINDS and not same_on_entry:
             changed.add(s.matter)
     for ident, (_sev, _msg, matter, acked) in have.items():
         if ident in seen:
@@ -185,7 +187,7 @@ def with_cross_flags(db: sqlite3.Connection, matter: str, shown: Mapping[str, Se
     for scope, kind, severity, message, action in db.execute(
             f"SELECT scope, kind, severity, message, action FROM flags WHERE matter=? AND acked_at IS NULL "
             f"AND kind IN ({marks}) ORDER BY scope, kind", (matter, *sorted(ENTRY_KINDS))):
-        flag = Flag(kind, severity, message, action)
+        flag = on_entry(Flag(kind, severity, message, action))
         for key in ([scope] if scope in keys else keys if scope == matter else []):
             out.setdefault(key, []).append(flag)
     return out

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
-from datetime import date, timedelta
+from collections.abc import Iterable
+from datetime import date
+from typing import Protocol
 
-import holidays
-
+from daemon.engine.court_index import CourtCalendar
 from daemon.models import Deadline, Flag, TriggerEvent
 
 # Events that are set for a future day by nature; a future date on anything else is likely a typo.
@@ -17,54 +17,23 @@ SCHEDULED_EVENTS = frozenset({
 FAR_PAST_DAYS = 730
 # Flags about an intake row's date, not about any one deadline: stored once per trigger.
 TRIGGER_FLAG_KINDS = frozenset({"future-trigger", "far-past-trigger"})
-class _AnyStateHoliday:
-    """Every holiday of every U.S. state and territory in the `holidays` package, each also on the
-    Friday before and the Monday after when it falls on a weekend: a superset of the shipped courts'
-    closures (federal, California, and the state tables FRCP 6(a)(6)(C) adds). Built per year on use."""
-
-    def __init__(self) -> None:
-        self._years: dict[int, frozenset[date]] = {}
-
-    def __contains__(self, day: object) -> bool:
-        if not isinstance(day, date):
-            return False
-        found = self._years.get(day.year)
-        if found is None:
-            years = [day.year - 1, day.year, day.year + 1]
-            days: set[date] = set()
-            for sd in holidays.US.subdivisions:
-                days |= set(holidays.US(subdiv=sd, years=years, observed=True))
-            days |= {d - timedelta(days=1) for d in days if d.weekday() == 5}
-            days |= {d + timedelta(days=1) for d in days if d.weekday() == 6}
-            found = self._years[day.year] = frozenset(d for d in days if d.year == day.year)
-        return day in found
 
 
-# "Due soon" counts court days conservatively: weekends and every state's holidays (a superset of the
-# shipped courts' closures) are skipped, so a holiday in the window makes the flag come a day early,
-# never late. The table is computed data, not I/O.
-CLOSED_DAYS: Container[date] = _AnyStateHoliday()
+class CourtCalendars(Protocol):
+    """Where flags get a court's court days: the rule book (`RuleBook.court_calendar`), never a second
+    holiday list, so "due soon" and the deadlines themselves agree on which days the court sits."""
+
+    def court_calendar(self, court_id: str) -> CourtCalendar:
+        """The court's court days, indexed."""
+        ...
 
 
 def _day(d: date) -> str:
     return f"{d.isoformat()} ({d:%a})"
 
 
-def court_days_between(start: date, end: date, closed: Container[date] = CLOSED_DAYS) -> int:
-    """Court days after `start` up to and including `end`: weekdays not in `closed`."""
-    if end <= start:
-        return 0
-    days = 0
-    d = start
-    while d < end:
-        d += timedelta(days=1)
-        if d.weekday() < 5 and d not in closed:
-            days += 1
-    return days
-
-
-def deadline_flags(d: Deadline, today: date, soon_court_days: int = 5) -> list[Flag]:
-    """The engine's flags plus missed-at-intake and due-soon for one deadline."""
+def deadline_flags(d: Deadline, today: date, soon_court_days: int = 5, *, courts: CourtCalendars) -> list[Flag]:
+    """The engine's flags plus missed-at-intake and due-soon (in the deadline's court's days) for one deadline."""
     flags = list(d.flags)
     if d.kind != "deadline":
         return flags
@@ -77,7 +46,7 @@ def deadline_flags(d: Deadline, today: date, soon_court_days: int = 5) -> list[F
             f"its trigger on {received.isoformat()}.",
             "Tell the responsible attorney today; check whether relief (extension, stipulation, "
             "motion for leave) is available."))
-    elif today <= d.due and court_days_between(today, d.due) <= soon_court_days:
+    elif today <= d.due and courts.court_calendar(d.court).between(today, d.due) <= soon_court_days:
         flags.append(Flag(
             "due-soon", "warning",
             f"Matter {d.matter}: the deadline “{d.title}” falls on {_day(d.due)}, within "
@@ -102,11 +71,12 @@ def trigger_flags(matter: str, event: str, when: date, today: date) -> list[Flag
     return flags
 
 
-def all_flags(deadlines: Iterable[Deadline], today: date, soon_court_days: int = 5) -> dict[str, list[Flag]]:
+def all_flags(deadlines: Iterable[Deadline], today: date, soon_court_days: int = 5, *,
+              courts: CourtCalendars) -> dict[str, list[Flag]]:
     """Flags per deadline key, including trigger flags on each of its deadlines."""
     out: dict[str, list[Flag]] = {}
     for d in deadlines:
-        flags = deadline_flags(d, today, soon_court_days)
+        flags = deadline_flags(d, today, soon_court_days, courts=courts)
         flags += trigger_flags(d.matter, d.trigger.event, d.trigger.date, today)
         out[d.key] = flags
     return out

@@ -306,7 +306,7 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                 errors.append(RowError(prov.source if prov else str(path), prov.row if prov else None,
                                        "event", f"could not compute deadlines: {exc}"))
                 continue
-            flags_of = all_flags(deadlines, today)
+            flags_of = all_flags(deadlines, today, courts=docket.rules)
             for d in deadlines:
                 item = d.as_preview()
                 item["flags"] = [f.as_dict() for f in flags_of.get(d.key, ())]

@@ -16,6 +16,7 @@ from pathlib import Path
 from daemon.engine import counting as C
 from daemon.engine.calendars import CALENDARS, DayView, Holiday
 from daemon.engine.checks import check, resolve_closures
+from daemon.engine.court_index import CourtCalendar
 from daemon.engine.errors import EngineError, PackError, UnknownCourt, UnknownEvent
 from daemon.engine.explain import (
     CCP_LABELS,
@@ -147,6 +148,7 @@ class RuleBook:
         self._notes: dict[tuple[str, str], str] = {}  # FRAP 26(a)(6)(C) trace line per (court, lower court)
         self._by_code = {t.code: t for t in loaded.tables.values()}
         self._own_note = {cid: self._appeal_note(c, None) for cid, c in self._courts.items()}
+        self._calendars: dict[str, CourtCalendar] = {}
         self._ext: dict[str, Extension] = {}
         self._labels: dict[str, dict[str, str]] = {}
         self._plans: dict[tuple[str, str], list[_Plan]] = {}
@@ -235,6 +237,19 @@ class RuleBook:
         """The weekdays the court is closed in `year` (settled law), for forward or backward counts."""
         days = self._days[self.court(court_id).id]
         return (days.fwd if forward else days.bwd).holidays(year)
+
+    def court_calendar(self, court_id: str) -> CourtCalendar:
+        """The court's court days for "how soon" counts (flags), indexed for O(log n) look-ups.
+
+        Every day the court may be closed counts as closed: forward-only holidays (FRCP 6(a)(6)(C))
+        and days the law leaves unsettled too, so a count never exceeds the court days really left and
+        a "due soon" warning comes a day early, never late.
+        """
+        cid = self.court(court_id).id
+        found = self._calendars.get(cid)
+        if found is None:
+            found = self._calendars[cid] = CourtCalendar(self._days[cid].fwd_alt)
+        return found
 
     # -- computing ------------------------------------------------------------------------------
     def compute(self, trigger: TriggerEvent) -> list[Deadline]:

@@ -27,6 +27,7 @@ from daemon.planner import MatterFacts
 
 TODAY = date(2026, 12, 2)  # a Wednesday
 JANE = "jdoe@firm.com"
+BOOK = load_rulebook()
 PEOPLE = {JANE: Person(JANE, name="Jane Doe", out_of_office=((date(2026, 12, 7), date(2026, 12, 11)),))}
 
 
@@ -46,7 +47,7 @@ def _facts(matter: str = "2026-0157", **kw: object) -> dict[str, MatterFacts]:
 
 def test_missed_names_the_deadline_as_a_deadline() -> None:
     d = _deadline("Rule 26(f) conference must be held", date(2026, 1, 16))
-    (f,) = deadline_flags(d, TODAY)
+    (f,) = deadline_flags(d, TODAY, courts=BOOK)
     assert f.message == ("Matter 2026-0157: the deadline “Rule 26(f) conference must be held” fell on "
                          "2026-01-16 (Fri), before docketd received its trigger on 2026-12-02.")
     assert f.action == ("Tell the responsible attorney today; check whether relief (extension, stipulation, "
@@ -54,7 +55,7 @@ def test_missed_names_the_deadline_as_a_deadline() -> None:
 
 
 def test_due_soon() -> None:
-    (f,) = deadline_flags(_deadline("Answer due", date(2026, 12, 7)), TODAY, soon_court_days=5)
+    (f,) = deadline_flags(_deadline("Answer due", date(2026, 12, 7)), TODAY, soon_court_days=5, courts=BOOK)
     assert f.message == "Matter 2026-0157: the deadline “Answer due” falls on 2026-12-07 (Mon), within 5 court days."
     assert f.action == "Confirm the work is on track and the responsible attorney knows."
 
@@ -145,5 +146,5 @@ def test_engine_error_through_the_docket(tmp_path: Path) -> None:
 @pytest.mark.parametrize("title", ["Answer due", "Rule 26(f) conference must be held", "Discovery cutoff",
                                    "Last day to hear discovery motions", "Serve and file motion papers"])
 def test_every_rule_title_reads_as_a_name_not_a_clause(title: str) -> None:
-    (f,) = deadline_flags(_deadline(title, date(2026, 1, 16)), TODAY)
+    (f,) = deadline_flags(_deadline(title, date(2026, 1, 16)), TODAY, courts=BOOK)
     assert f.message.startswith(f"Matter 2026-0157: the deadline “{title}” fell on ")

@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 
 from daemon.config import Person
 from daemon.conflicts import cross_flags
-from daemon.flags import court_days_between, deadline_flags
+from daemon.engine import load_rulebook
+from daemon.flags import deadline_flags
 from daemon.models import Deadline, Provenance, TriggerEvent
 from daemon.planner import MatterFacts, route
 
 TODAY = date(2026, 3, 2)
+BOOK = load_rulebook()
 PEOPLE = ("a@firm.com", "b@firm.com", "c@firm.com")
 MATTERS = tuple(f"2026-{i:04d}" for i in range(6))
 
@@ -77,8 +79,8 @@ def test_missed_and_due_soon_are_exclusive_and_exact(due_in: int, received_ago: 
     trig = TriggerEvent("M", "summons_served", received, court="federal",
                         provenance=Provenance("f.csv", 2, "", received))
     d = Deadline("M", "r", "Answer due", due, "federal", "cite", trig, ("s",))
-    kinds = [f.kind for f in deadline_flags(d, TODAY, soon)]
+    kinds = [f.kind for f in deadline_flags(d, TODAY, soon, courts=BOOK)]
     assert ("missed" in kinds) == (due < received)
     assert ("due-soon" in kinds) == (due >= received and due >= TODAY
-                                     and court_days_between(TODAY, due) <= soon)
+                                     and BOOK.court_calendar("federal").between(TODAY, due) <= soon)
     assert not ("missed" in kinds and "due-soon" in kinds)
