@@ -7,9 +7,7 @@ Each row of audit_cases.csv was worked out by hand from /work/shared/cases/RULES
 
 from __future__ import annotations
 
-import csv
 import json
-import re
 import subprocess
 import sys
 from datetime import date
@@ -18,7 +16,9 @@ from typing import Any
 
 import pytest
 
-CASES = list(csv.DictReader((Path(__file__).parent / "audit_cases.csv").open(encoding="utf-8")))
+from tests.unit.engine.worked import load_cases, run_preview, unnamed_holidays
+
+CASES = load_cases("audit_cases.csv")
 ROOT = Path(__file__).resolve().parents[3]
 CONTRACT_KEYS = {"matter", "rule", "title", "due", "time", "court", "citation", "trigger", "explanation", "flags"}
 
@@ -26,22 +26,10 @@ CONTRACT_KEYS = {"matter", "rule", "title", "due", "time", "court", "citation", 
 @pytest.fixture(scope="module")
 def preview(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """All audit rows as one intake file, computed once by `docketd preview --json`."""
-    tmp = tmp_path_factory.mktemp("audit")
-    intake = tmp / "audit.csv"
-    with intake.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["matter", "title", "court", "event", "date", "service", "attorney"])
-        for c in CASES:
-            w.writerow([f"T-{c['case']}", f"Case {c['case']}", c["court"], c["event"], c["date"],
-                        c["service"], "bars@example.com"])
-    p = subprocess.run([sys.executable, "-m", "daemon.cli", "preview", str(intake), "--json",
-                        "--today", "2000-01-03"],
-                       capture_output=True, text=True, cwd=tmp, timeout=300,
-                       env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp)})
-    assert p.returncode == 0, p.stderr[-2000:]
-    out: dict[str, Any] = json.loads(p.stdout)
-    assert out["errors"] == []
-    return out
+    rows = ([f"T-{c['case']}", f"Case {c['case']}", c["court"], c["event"], c["date"], c["service"],
+             "bars@example.com"] for c in CASES)
+    return run_preview(tmp_path_factory.mktemp("audit"),
+                       ["matter", "title", "court", "event", "date", "service", "attorney"], rows)
 
 
 def _found(preview: dict[str, Any], case: dict[str, str]) -> list[dict[str, Any]]:
@@ -114,20 +102,15 @@ def test_unflagged_cases_carry_no_legal_doubt(preview: dict[str, Any]) -> None:
     assert noisy == []
 
 
-HOLIDAY_IN_WHY = re.compile(r"(\d{4}-\d\d-\d\d) (Mon|Tue|Wed|Thu|Fri) ([A-Z][A-Za-z' ]+)")
 
 
 def test_every_holiday_a_count_skips_is_named(preview: dict[str, Any]) -> None:
     """A clerk names the holiday a roll or a court-day count passes over ("2026-02-16 (Mon) is ...")."""
-    unnamed = []
-    checked = 0
-    for c in CASES:
+    def trace(c: dict[str, str]) -> list[str]:
         (d,) = _found(preview, c)
-        trace = " ".join(d["explanation"])
-        for day, wd, name in HOLIDAY_IN_WHY.findall(c["why"]):
-            checked += 1
-            if f"{day} ({wd})" not in trace:
-                unnamed.append(f"{c['case']}: {day} {name.strip()} not named in: {trace}")
+        return list(d["explanation"])
+
+    checked, unnamed = unnamed_holidays(CASES, trace)
     assert checked >= 60
     assert unnamed == [], "\n".join(unnamed)
 

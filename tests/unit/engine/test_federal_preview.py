@@ -7,7 +7,6 @@ a phrase the trace must contain.
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
@@ -16,27 +15,18 @@ from typing import Any
 
 import pytest
 
-CASES = list(csv.DictReader((Path(__file__).parent / "federal_cases.csv").open(encoding="utf-8")))
+from tests.unit.engine.worked import load_cases, run_preview
+
+CASES = load_cases("federal_cases.csv")
 ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
 def preview(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """All rows as one intake file (with the lower_court column), computed once."""
-    tmp = tmp_path_factory.mktemp("federal")
-    intake = tmp / "federal.csv"
-    with intake.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["matter", "court", "lower_court", "event", "date", "service"])
-        for c in CASES:
-            w.writerow([f"F-{c['case']}", c["court"], c["lower_court"], c["event"], c["date"], c["service"]])
-    p = subprocess.run([sys.executable, "-m", "daemon.cli", "preview", str(intake), "--json", "--today", "2000-01-03"],
-                       capture_output=True, text=True, cwd=tmp, timeout=300,
-                       env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp)})
-    assert p.returncode == 0, p.stderr[-2000:]
-    out: dict[str, Any] = json.loads(p.stdout)
-    assert out["errors"] == []
-    return out
+    rows = ([f"F-{c['case']}", c["court"], c["lower_court"], c["event"], c["date"], c["service"]] for c in CASES)
+    return run_preview(tmp_path_factory.mktemp("federal"), ["matter", "court", "lower_court", "event", "date",
+                                                             "service"], rows)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["case"] for c in CASES])

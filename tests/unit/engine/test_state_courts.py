@@ -9,11 +9,6 @@ with an `alt` date are the unsettled calls: the earlier date is calendared and t
 
 from __future__ import annotations
 
-import csv
-import json
-import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,8 +19,9 @@ from daemon.engine import RuleBook
 from daemon.engine.calendars import CALENDARS
 from daemon.engine.judicial_holidays import jewish_holidays
 from daemon.models import TriggerEvent
+from tests.unit.engine.worked import load_cases, run_preview, unnamed_holidays
 
-CASES = list(csv.DictReader((Path(__file__).parent / "state_cases.csv").open(encoding="utf-8")))
+CASES = load_cases("state_cases.csv")
 ROOT = Path(__file__).resolve().parents[3]
 PACKS = ("tx", "ny", "fl", "il")
 
@@ -33,21 +29,9 @@ PACKS = ("tx", "ny", "fl", "il")
 @pytest.fixture(scope="module")
 def preview(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """All state cases as one intake file, computed once by `docketd preview --json`."""
-    tmp = tmp_path_factory.mktemp("state")
-    intake = tmp / "state.csv"
-    with intake.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["matter", "title", "court", "event", "date", "service"])
-        for c in CASES:
-            w.writerow([f"S-{c['case']}", f"Case {c['case']}", c["court"], c["event"], c["date"], c["service"]])
-    p = subprocess.run([sys.executable, "-m", "daemon.cli", "preview", str(intake), "--json",
-                        "--today", "2000-01-03"],
-                       capture_output=True, text=True, cwd=tmp, timeout=300,
-                       env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp)})
-    assert p.returncode == 0, p.stderr[-2000:]
-    out: dict[str, Any] = json.loads(p.stdout)
-    assert out["errors"] == []
-    return out
+    rows = ([f"S-{c['case']}", f"Case {c['case']}", c["court"], c["event"], c["date"], c["service"]] for c in CASES)
+    return run_preview(tmp_path_factory.mktemp("state"), ["matter", "title", "court", "event", "date", "service"],
+                       rows)
 
 
 def found(preview: dict[str, Any], case: dict[str, str]) -> dict[str, Any]:
@@ -99,18 +83,11 @@ def test_unsettled_calls_calendar_the_earlier_date(preview: dict[str, Any]) -> N
     assert flagged >= 20
 
 
-HOLIDAY_IN_WHY = re.compile(r"(\d{4}-\d\d-\d\d) (Mon|Tue|Wed|Thu|Fri) ([A-Z][A-Za-z' ]+)")
 
 
 def test_every_holiday_a_count_passes_is_named(preview: dict[str, Any]) -> None:
     """A clerk names the weekday holiday a roll passes over, as "2026-02-12 (Thu) is Lincoln's Birthday"."""
-    unnamed, checked = [], 0
-    for c in CASES:
-        trace = " ".join(found(preview, c)["explanation"])
-        for day, wd, name in HOLIDAY_IN_WHY.findall(c["why"]):
-            checked += 1
-            if f"{day} ({wd})" not in trace:
-                unnamed.append(f"{c['case']}: {day} {name.strip()} not named in: {trace}")
+    checked, unnamed = unnamed_holidays(CASES, lambda c: list(found(preview, c)["explanation"]))
     assert checked >= 40
     assert unnamed == [], "\n".join(unnamed)
 
