@@ -150,7 +150,9 @@ def _print_errors(errors: Sequence[dict[str, object]]) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check intake files and report every problem (file, row, column, fix)."""
+    """Check intake files and report every problem (file, row, column, fix); with no file, the config."""
+    if not args.files:
+        return _validate_config(args)
     deadlines, errors = _preview(args)
     if args.json:
         print(json.dumps({"ok": not errors, "deadlines": len(deadlines), "errors": errors}, indent=2))
@@ -159,6 +161,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(("OK: " if not errors else "Problems found: ")
               + f"{len(errors)} problems; the good rows give {len(deadlines)} deadlines.")
     return 1 if errors else 0
+
+
+def _validate_config(args: argparse.Namespace) -> int:
+    """`docketd validate --config FILE`: the schema, rule packs and every calendar section, started nothing."""
+    from daemon.config_check import config_problems
+
+    config = find_config(args, required=True)  # schema problems are raised here, all of them at once
+    problems = config_problems(config)
+    if args.json:
+        print(json.dumps({"ok": not problems, "config": str(config.path), "problems": problems}, indent=2))
+    else:
+        for p in problems:
+            print(f"- {p}")
+        print(f"OK: {config.path} is usable." if not problems
+              else f"Problems found in {config.path}: {len(problems)}.")
+    return 2 if problems else 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -268,9 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--retry-failed", action="store_true", help="retry changes a calendar refused")
     s.set_defaults(func=cmd_sync)
     for name, func, text in (("preview", cmd_preview, "compute deadlines for files, touching nothing"),
-                             ("validate", cmd_validate, "check intake files and list every problem")):
+                             ("validate", cmd_validate, "check intake files (or, with no file, the config) "
+                                                        "and list every problem")):
         s = sub.add_parser(name, help=text)
-        s.add_argument("files", nargs="+", metavar="FILE")
+        s.add_argument("files", nargs="+" if name == "preview" else "*", metavar="FILE")
         s.add_argument("--json", action="store_true", help="machine-readable output")
         s.add_argument("--today", help="compute flags as of this date (YYYY-MM-DD)")
         s.set_defaults(func=func)
