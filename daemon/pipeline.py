@@ -19,7 +19,7 @@ from pathlib import Path
 from daemon.docket import Docket, RecomputeReport, now_iso
 from daemon.intake import IntakeResult, RowError, parse_intake, read_intake
 from daemon.intake_file import NotIntake, NotReady, Snapshot, move_checked, still_there, take_snapshot
-from daemon.models import Provenance, TriggerEvent
+from daemon.models import Deadline, Provenance, TriggerEvent
 from daemon.planner import MatterFacts
 
 MAX_CHECKSUM_BYTES = 512 * 1024 * 1024
@@ -284,12 +284,20 @@ def reject_unreadable(docket: Docket, path: Path, exc: BaseException, now: datet
 
 def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[list[dict[str, object]],
                                                                                list[RowError]]:
-    """Compute deadlines for files without touching the store or any calendar."""
+    """Compute deadlines for files without touching the store or any calendar.
+
+    The flags are the daemon's: each deadline's own, and the cross-matter ones (conflicts, absences)
+    over every deadline of the files, from the same pure functions the daemon stores them with.
+    """
     out: list[dict[str, object]] = []
     errors: list[RowError] = []
+    from daemon.conflicts import cross_flags
     from daemon.flags import all_flags
     from daemon.planner import merge_facts, plan_matter
 
+    every: list[Deadline] = []
+    every_facts: dict[str, MatterFacts] = {}
+    items: dict[str, dict[str, object]] = {}
     for path in paths:
         result = read_intake(path, header_aliases=docket.config.header_aliases,
                              check_event=event_checker(docket))
@@ -298,6 +306,7 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
         facts: dict[str, MatterFacts] = {}
         for t in good:
             facts[t.matter] = merge_facts(t.matter, facts.get(t.matter), [t])
+            every_facts[t.matter] = merge_facts(t.matter, every_facts.get(t.matter), [t])
         for t in good:
             try:
                 deadlines = plan_matter([t], facts[t.matter], docket.rules, today)
@@ -311,6 +320,16 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                 item = d.as_preview()
                 item["flags"] = [f.as_dict() for f in flags_of.get(d.key, ())]
                 out.append(item)
+                items[d.key] = item
+                every.append(d)
+    cfg = docket.config
+    for s in cross_flags(every, every_facts, today=today, people=cfg.people, default_people=cfg.routing_default,
+                         conflict_threshold=int(cfg.flags.get("conflict_threshold", 2)),
+                         known_courts=docket.rules.court_ids()):
+        if s.scope in items:  # matter-wide flags (no upcoming deadline, no attorney) belong to no deadline
+            flags = items[s.scope]["flags"]
+            assert isinstance(flags, list)
+            flags.append(s.flag.as_dict())
     return out, errors
 
 
