@@ -17,6 +17,7 @@ from daemon.docket import Docket
 from daemon.engine import load_rulebook
 from daemon.flag_store import FlagRow, ack_flags, flag_rows
 from daemon.pipeline import ingest_file
+from daemon.service import Service
 from daemon.store import Store
 
 TZ = ZoneInfo("America/Los_Angeles")
@@ -171,3 +172,44 @@ def test_unchanged_rules_raise_nothing(tmp_path: Path) -> None:
     _recompute(docket, "2026-03-09T06:00:00")
     assert _rule_changes(docket) == []
     assert date.fromisoformat(_due(docket) or "") == date(2026, 3, 24)
+
+
+class PinnedService(Service):
+    """The daemon on the test's day (the clock is the one thing a test injects)."""
+
+    def now(self) -> datetime:
+        return NOW
+
+
+def _service(tmp_path: Path) -> PinnedService:
+    cfg = tmp_path / "docketd.toml"
+    cfg.write_text('[daemon]\ninbox = "var/inbox"\nstate = "var/state.db"\n\n[ics]\ndir = "var/calendars"\n\n'
+                   '[rules]\ndirs = ["rules"]\n', encoding="utf-8")
+    return PinnedService(cfg, tmp_path)
+
+
+def _daily(svc: Service) -> None:
+    for _ in range(10):
+        svc.recompute_if_new_day()
+        if svc.store.get_kv("last_recompute_day") == TODAY.isoformat() and not svc.day_backlog:
+            return
+    raise AssertionError("the day's recompute did not finish")
+
+
+def test_a_restart_on_changed_rules_recomputes_the_same_day_and_flags(tmp_path: Path) -> None:
+    # An upgrade (or a firm's edit) takes effect at the restart, not at the next day's recompute.
+    _rules(tmp_path, CLOSED)
+    svc = _service(tmp_path)
+    (tmp_path / "a.csv").write_text(HEADER + ROW, encoding="utf-8")
+    assert not ingest_file(svc.docket, tmp_path / "a.csv", NOW).errors
+    _daily(svc)
+    svc.store.close()
+    svc = _service(tmp_path)  # a restart, same rules: the day's work is already done
+    assert svc.store.get_kv("last_recompute_day") == TODAY.isoformat()
+    svc.store.close()
+    _rules(tmp_path, "[]")
+    svc = _service(tmp_path)  # a restart on the edited rules, the same day
+    _daily(svc)
+    assert _due(svc.docket) == "2026-03-23"
+    assert [f.scope for f in _rule_changes(svc.docket)] == [ANSWER]
+    svc.store.close()
