@@ -12,13 +12,16 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from daemon.agenda import load_agenda, text_table
 from daemon.config import parse_config
+from daemon.digest_compose import compose
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
 from daemon.flag_store import FlagRow, ack_flags, flag_rows
 from daemon.pipeline import ingest_file
 from daemon.service import Service
 from daemon.store import Store
+from tests.reliability.helpers import run_cli
 
 TZ = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
@@ -213,3 +216,24 @@ def test_a_restart_on_changed_rules_recomputes_the_same_day_and_flags(tmp_path: 
     assert _due(svc.docket) == "2026-03-23"
     assert [f.scope for f in _rule_changes(svc.docket)] == [ANSWER]
     svc.store.close()
+
+
+def test_status_flags_agenda_and_digest_list_it_until_acknowledged(tmp_path: Path) -> None:
+    docket = _closed_then_reopened(tmp_path)
+    config = tmp_path / "docketd.toml"
+    config.write_text('[daemon]\ninbox = "var/inbox"\nstate = "var/state.db"\n\n[ics]\ndir = "var/calendars"\n\n'
+                      '[rules]\ndirs = ["rules"]\n', encoding="utf-8")
+    docket.store.close()
+    moved = "moved from 2026-03-24 (Tue) to 2026-03-23 (Mon)"
+    status = run_cli(config, "status")
+    assert status.returncode == 0 and moved in status.stdout and "critical" in status.stdout
+    flags = run_cli(config, "flags")
+    assert flags.returncode == 0 and "rule-change" in flags.stdout and moved in flags.stdout
+    store = Store(tmp_path / "var" / "state.db")
+    agenda = load_agenda(store.db, docket.config)
+    (item,) = [i for i in agenda.items if i.deadline.key == ANSWER]
+    assert [f.kind for f in item.flags] == ["rule-change"] and item.worst == "critical"
+    assert moved in text_table([item], TODAY)
+    digest = compose(agenda, "jdoe@firm.com", TODAY, days=30)
+    assert "(1 critical)" in digest.subject and moved in digest.text
+    store.close()
