@@ -72,10 +72,10 @@ def rule_change_flags(stored: Iterable[Mapping[str, Any]], deadlines: Sequence[D
             # New for an unchanged trigger that had deadlines stored before: a rule now computes it.
             earlier = by_instance.get(d.trigger.instance, [])
             if earlier and all(same_trigger(p["trigger_full"], d.trigger) for p in earlier):
-                out[d.key] = Flag(RULE_CHANGE, "critical",
-                                  f"{_intro(d.matter, d.title)} is newly computed, due {_day(d.due.isoformat())}"
-                                  f", because the court rules or holidays docketd applies changed: "
-                                  f"{_why((), d.explanation)}. Check it against the rule before relying on it.",
+                text = (f"{_intro(d.matter, d.title)} is newly computed, due {_day(d.due.isoformat())}, because "
+                        f"the court rules docketd applies changed: rule {d.rule} ({d.citation}) now applies to "
+                        f"this row. Check it against the rule before relying on it.")
+                out[d.key] = Flag(RULE_CHANGE, "critical", text,
                                   "Calendar the new deadline if it is right, then `docketd ack ID`.")
             continue
         if not same_trigger(was["trigger_full"], d.trigger):
@@ -98,8 +98,8 @@ def rule_change_flags(stored: Iterable[Mapping[str, Any]], deadlines: Sequence[D
             continue  # the row was withdrawn or corrected
         out[key] = Flag(RULE_CHANGE, "critical",
                         f"{_intro(was['matter'], was['title'])}, due {_day(was['due'], was.get('time'))}, is no "
-                        f"longer computed, because the court rules or holidays docketd applies changed: "
-                        f"{_why(was.get('explanation', ()), ())}. Its calendar entry is removed.",
+                        f"longer computed, because the court rules docketd applies changed: rule {was['rule']} "
+                        f"({was.get('citation', '')}) no longer applies to this row. Its calendar entry is removed.",
                         "Check whether the deadline still applies and calendar it by hand if it does, then "
                         "`docketd ack ID`.")
     return out

@@ -175,17 +175,15 @@ def test_rule_change_moved_gone_and_new() -> None:
     assert f.action == "Confirm the new date against the rule, then `docketd ack ID`."
     (f,) = rule_change_flags([old], [], [trig]).values()
     assert f.message == ("Matter 2026-0142: the deadline “Answer due”, due 2026-01-26 (Mon), is no longer "
-                         "computed, because the court rules or holidays docketd applies changed: before, "
-                         "“Summons and complaint served 2026-01-05 (Mon) by personal service”. Its calendar "
-                         "entry is removed.")
+                         "computed, because the court rules docketd applies changed: rule frcp.answer "
+                         "(Fed. R. Civ. P. 12(a)) no longer applies to this row. Its calendar entry is removed.")
     assert f.action == ("Check whether the deadline still applies and calendar it by hand if it does, then "
                         "`docketd ack ID`.")
     other = deadline_to_dict(replace(new, rule="frcp.other", title="Other"))
     f = rule_change_flags([other], [new], [trig])[new.key]  # (and "Other" is no longer computed)
     assert f.message == ("Matter 2026-0142: the deadline “Answer due” is newly computed, due 2026-01-27 (Tue), "
-                         "because the court rules or holidays docketd applies changed: now, “Summons and "
-                         "complaint served 2026-01-05 (Mon) by personal service”. Check it against the rule "
-                         "before relying on it.")
+                         "because the court rules docketd applies changed: rule frcp.answer (Fed. R. Civ. P. "
+                         "12(a)) now applies to this row. Check it against the rule before relying on it.")
     assert f.action == "Calendar the new deadline if it is right, then `docketd ack ID`."
     # A corrected row (served a day later) moved it: not the rules.
     moved_row = replace(new, trigger=replace(trig, date=date(2026, 1, 6)))
