@@ -23,14 +23,17 @@ from daemon.flags import TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_sc
 from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
 from daemon.notices.court_set import with_court_set
 from daemon.notices.links import link_cases
-from daemon.planner import FIRM_DOCKET, MatterFacts, desired_entries, merge_facts, plan_matter, route
+from daemon.planner import FIRM_DOCKET, MatterFacts, desired_entries, merge_facts, plan_matter, route, with_court
 from daemon.reconciler import TargetPlan, exceeds_delete_guard, reconcile
+from daemon.rule_change import RULE_CHANGE, rule_change_flags
 from daemon.serial import deadline_to_dict, entry_to_dict, parse_stamp, trigger_from_dict, trigger_to_dict
 from daemon.store import OutboxRow, Store, SyncRow
 
 ICS_ALL = "ics:all"
 # Flags the dispatcher raises; a recompute leaves them alone.
 SYNC_FLAG_KINDS = frozenset({"drift", "auth", "sync-failed", "mass-delete", "source-vanished", "notice-review"})
+# Flags that stay until acknowledged: the next recompute no longer sees the change that raised them.
+STICKY_FLAG_KINDS = frozenset({RULE_CHANGE})
 
 
 class RuleBook(Protocol):
@@ -181,6 +184,7 @@ class Docket:
                 flags_of.setdefault(key, []).append(Flag("engine-error", "critical", message,
                                                          "Correct the intake row or the rule pack."))
             report.deadlines += len(deadlines)
+            self._rule_changes(db, matter, triggers, deadlines, facts, flags_of, stamp)
             self._write_deadlines(db, matter, deadlines, flags_of, stamp)
             shown = self._unacked(db, matter, deadlines, flags_of)
             shown = with_cross_flags(db, matter, shown, [d.key for d in deadlines])
@@ -210,6 +214,29 @@ class Docket:
                                f"dated {t.date.isoformat()}: {_sentence(exc)}"))
         return deadlines, errors
 
+    def _rule_changes(self, db: sqlite3.Connection, matter: str, triggers: Sequence[TriggerEvent],
+                      deadlines: Sequence[Deadline], facts: MatterFacts, flags_of: dict[str, list[Flag]],
+                      stamp: str) -> None:
+        """Store `rule-change` flags for deadlines the rules moved; add every open one to flags_of."""
+        if facts.status != "closed":  # closing a matter withdraws its future deadlines: not a rule change
+            stored = [json.loads(r[0]) for r in db.execute("SELECT payload FROM deadlines WHERE matter=?",
+                                                              (matter,))]
+            changes = rule_change_flags(stored, deadlines, [with_court(t, facts) for t in triggers])
+            for key, f in changes.items():
+                # A new move is a new fact: raised again even if an earlier move was acknowledged.
+                db.execute(
+                    "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope, kind) DO UPDATE SET "
+                    "severity=excluded.severity, message=excluded.message, action=excluded.action, "
+                    "created_at=excluded.created_at, acked_at=NULL, acked_by=NULL",
+                    (key, f.kind, f.severity, f.message, f.action, matter, stamp))
+        keys = {d.key for d in deadlines}
+        for scope, kind, severity, message, action in db.execute(
+                "SELECT scope, kind, severity, message, action FROM flags WHERE matter=? AND kind=? "
+                "AND acked_at IS NULL ORDER BY id", (matter, RULE_CHANGE)):
+            if scope in keys:  # the calendar entry at the new date carries the flag mark
+                flags_of.setdefault(scope, []).append(Flag(kind, severity, message, action))
+
     def _write_deadlines(self, db: sqlite3.Connection, matter: str, deadlines: Sequence[Deadline],
                          flags_of: dict[str, list[Flag]], stamp: str) -> None:
         db.execute("DELETE FROM deadlines WHERE matter=?", (matter,))
@@ -218,7 +245,7 @@ class Docket:
             payload["flags"] = [f.as_dict() for f in flags_of.get(d.key, ())]
             db.execute("INSERT OR REPLACE INTO deadlines VALUES (?, ?, ?, ?, ?, ?)",
                        (d.key, matter, d.rule, d.due.isoformat(), json.dumps(payload), stamp))
-        kinds = tuple(SYNC_FLAG_KINDS | CROSS_FLAG_KINDS)
+        kinds = tuple(SYNC_FLAG_KINDS | CROSS_FLAG_KINDS | STICKY_FLAG_KINDS)
         marks = ",".join("?" * len(kinds))
         stored = stored_flags(deadlines, flags_of)
         keep = {(key, f.kind) for key, fl in stored.items() for f in fl}

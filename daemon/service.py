@@ -28,6 +28,8 @@ from daemon.errors import ConfigError, DocketdError
 from daemon.feed_server import FeedServer
 from daemon.notices import imap_ticker
 from daemon.pipeline import CROSS_DIRTY, FileReport, ingest_file
+from daemon.rules_stamp import KV_KEY as RULES_KV
+from daemon.rules_stamp import rules_fingerprint
 from daemon.sdnotify import Notifier
 from daemon.storage_trouble import storage_trouble
 from daemon.store import Store
@@ -80,6 +82,17 @@ class Service:
         self.rules = load_rulebook(cfg.rule_dirs, cfg.closures)
         self.docket = Docket(cfg, self.store, self.rules)
         self.pool = ConnectorPool(cfg)  # the main thread's own connectors (free/busy reads)
+        self._recompute_if_rules_changed()
+
+    def _recompute_if_rules_changed(self) -> None:
+        """Rules changed since the deadlines were stored (upgrade, firm edit): recompute every matter now."""
+        stamp = rules_fingerprint(self.config.rule_dirs, self.config.closures)
+        if self.store.get_kv(RULES_KV) == stamp:
+            return
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM kv WHERE key='last_recompute_day'")
+            self.store.set_kv(db, RULES_KV, stamp)
+        self.last_day = None
 
     # -- clock (the only place docketd reads it) ------------------------------------------------
     def now(self) -> datetime:
@@ -116,6 +129,7 @@ class Service:
             self.lanes.stop(0.0)
             self._start_lanes()
         self.last_day = None  # recompute everything under the new config
+        self._recompute_if_rules_changed()
         with self.store.transaction() as db:
             # Fixed credentials or settings: retry waiting changes now, not after their backoff.
             db.execute("UPDATE outbox SET next_at=0 WHERE dead=0")

@@ -10,6 +10,7 @@ the connector's own sentence, mass-delete names the calendar and the counts.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from daemon.engine.explain import ambiguous_law, missing_service, uncertain_serv
 from daemon.flags import deadline_flags, trigger_flags
 from daemon.models import Deadline, Provenance, TriggerEvent
 from daemon.planner import MatterFacts
+from daemon.rule_change import rule_change_flags
+from daemon.serial import deadline_to_dict
 
 TODAY = date(2026, 12, 2)  # a Wednesday
 JANE = "jdoe@firm.com"
@@ -148,3 +151,40 @@ def test_engine_error_through_the_docket(tmp_path: Path) -> None:
 def test_every_rule_title_reads_as_a_name_not_a_clause(title: str) -> None:
     (f,) = deadline_flags(_deadline(title, date(2026, 1, 16)), TODAY, courts=BOOK)
     assert f.message.startswith(f"Matter 2026-0157: the deadline “{title}” fell on ")
+
+
+def test_rule_change_moved_gone_and_new() -> None:
+    # Issue 13 item 6. Summons served 2026-01-05 (Mon) in S.D.N.Y.: 21 days (FRCP 12(a)(1)(A)(i)) is
+    # 2026-01-26 (Mon); a holiday table calling that day a New York holiday would roll it to Tuesday
+    # (FRCP 6(a)(6)(C)). The trigger row is the same before and after: the rules moved the date.
+    trig = TriggerEvent("2026-0142", "summons_served", date(2026, 1, 5), court="nysd", service="personal",
+                        provenance=Provenance("intake.csv", 2, "", date(2026, 1, 5)))
+    new = Deadline("2026-0142", "frcp.answer", "Answer due", date(2026, 1, 27), "nysd", "Fed. R. Civ. P. 12(a)",
+                   trig, ("Summons and complaint served 2026-01-05 (Mon) by personal service.",
+                          "21 days after -> 2026-01-26 (Mon), Example Day, a New York public holiday, not a "
+                          "court day -> 2026-01-27 (Tue) [FRCP 6(a)(6)(C)]."))
+    old = deadline_to_dict(replace(new, due=date(2026, 1, 26), explanation=(
+        new.explanation[0], "21 days after -> 2026-01-26 (Mon) [FRCP 6(a)(1)].")))
+    (key, f), = rule_change_flags([old], [new], [trig]).items()
+    assert key == new.key and f.kind == "rule-change" and f.severity == "critical"
+    assert f.message == ("Matter 2026-0142: the deadline “Answer due” moved from 2026-01-26 (Mon) to 2026-01-27 "
+                         "(Tue) because the court rules or holidays docketd applies changed: before, “21 days "
+                         "after -> 2026-01-26 (Mon) [FRCP 6(a)(1)]”; now, “21 days after -> 2026-01-26 (Mon), "
+                         "Example Day, a New York public holiday, not a court day -> 2026-01-27 (Tue) "
+                         "[FRCP 6(a)(6)(C)]”. Check the new date against the rule before relying on it.")
+    assert f.action == "Confirm the new date against the rule, then `docketd ack ID`."
+    (f,) = rule_change_flags([old], [], [trig]).values()
+    assert f.message == ("Matter 2026-0142: the deadline “Answer due”, due 2026-01-26 (Mon), is no longer "
+                         "computed, because the court rules docketd applies changed: rule frcp.answer "
+                         "(Fed. R. Civ. P. 12(a)) no longer applies to this row. Its calendar entry is removed.")
+    assert f.action == ("Check whether the deadline still applies and calendar it by hand if it does, then "
+                        "`docketd ack ID`.")
+    other = deadline_to_dict(replace(new, rule="frcp.other", title="Other"))
+    f = rule_change_flags([other], [new], [trig])[new.key]  # (and "Other" is no longer computed)
+    assert f.message == ("Matter 2026-0142: the deadline “Answer due” is newly computed, due 2026-01-27 (Tue), "
+                         "because the court rules docketd applies changed: rule frcp.answer (Fed. R. Civ. P. "
+                         "12(a)) now applies to this row. Check it against the rule before relying on it.")
+    assert f.action == "Calendar the new deadline if it is right, then `docketd ack ID`."
+    # A corrected row (served a day later) moved it: not the rules.
+    moved_row = replace(new, trigger=replace(trig, date=date(2026, 1, 6)))
+    assert rule_change_flags([old], [moved_row], [moved_row.trigger]) == {}
