@@ -229,7 +229,7 @@ SUITES: dict[str, Callable[[Settings, date], list[Metric]]] = {
 FINDINGS: list[str] = [
     "Worst first: drop -> .ics was the furthest from its goal (p50 0.55 s back to back, goal 0.1 s). The "
     "profile showed watchdog holding every inotify event 0.5 s behind the unpaired IN_MOVED_FROM of the "
-    "previous file leaving the inbox; daemon/watcher.py now waits 20 ms to pair a rename (fb87ea7). With the "
+    "previous file leaving the inbox; daemon/sources/watcher.py now waits 20 ms to pair a rename (fb87ea7). With the "
     "dispatcher and .ics fixes below, p50 is about 0.075 s, of which the inbox watcher's 50 ms settle after "
     "close() (its guard against half-written files, left as it is) is two thirds.",
     "Fixed: `sync --once` of 2,000 matters took 3.5 minutes: three per-matter flag queries scanned the whole "
@@ -279,7 +279,7 @@ FINDINGS: list[str] = [
     "matter in one transaction before doing anything else: 9 s at 5,000 matters, 160 s at 80,000, with drops "
     "waiting and peak RSS growing with the store (117 MB at 5,000 matters, 299 MB at 20,000, 1 GB at 80,000). "
     "It now runs in chunks of 250 matters per loop turn, the day marked done only after the last chunk "
-    "(daemon/service.py): READY comes after the first chunk (under 1 s), and drops go between chunks. "
+    "(daemon/service/main.py): READY comes after the first chunk (under 1 s), and drops go between chunks. "
     "Not fixed: the whole pass still takes about 10 s at 5,000 matters, and peak RSS still grows with the "
     "store (117 MB at 5,000 matters, 297 MB at 20,000): the last chunk's cross-matter flag refresh reads "
     "every deadline at once, so the 150 MB goal holds at the 1x size only.",

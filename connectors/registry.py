@@ -24,19 +24,19 @@ def _ics() -> type[Connector]:
 
 
 def _google() -> type[Connector]:
-    from connectors.google import GoogleConnector
+    from connectors.google.calendar import GoogleConnector
 
     return GoogleConnector
 
 
 def _outlook() -> type[Connector]:
-    from connectors.outlook import OutlookConnector
+    from connectors.outlook.calendar import OutlookConnector
 
     return OutlookConnector
 
 
 def _caldav() -> type[Connector]:
-    from connectors.caldav import CaldavConnector
+    from connectors.caldav.calendar import CaldavConnector
 
     return CaldavConnector
 

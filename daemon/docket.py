@@ -15,19 +15,27 @@ from typing import Any, Protocol
 
 from connectors.base import Capabilities
 from connectors.registry import connector_class
-from daemon.config import Config
-from daemon.conflicts import CROSS_FLAG_KINDS
 from daemon.engine.court_index import CourtCalendar
-from daemon.flag_store import refresh_cross_flags, with_cross_flags
-from daemon.flags import TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_scope
-from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
-from daemon.notices.court_set import with_court_set
-from daemon.notices.links import link_cases
-from daemon.planner import FIRM_DOCKET, MatterFacts, desired_entries, merge_facts, plan_matter, route, with_court
-from daemon.reconciler import TargetPlan, exceeds_delete_guard, reconcile
-from daemon.rule_change import RULE_CHANGE, rule_change_flags
+from daemon.models import CalendarEntry, Deadline, Flag, OutboxRow, SyncRow, TriggerEvent
+from daemon.planning.conflicts import CROSS_FLAG_KINDS
+from daemon.planning.flags import TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_scope
+from daemon.planning.planner import (
+    FIRM_DOCKET,
+    MatterFacts,
+    desired_entries,
+    merge_facts,
+    plan_matter,
+    route,
+    with_court,
+)
+from daemon.planning.reconciler import TargetPlan, exceeds_delete_guard, reconcile
+from daemon.planning.rule_change import RULE_CHANGE, rule_change_flags
 from daemon.serial import deadline_to_dict, entry_to_dict, parse_stamp, trigger_from_dict, trigger_to_dict
-from daemon.store import OutboxRow, Store, SyncRow
+from daemon.settings.config import Config
+from daemon.sources.notices.court_set import with_court_set
+from daemon.sources.notices.links import link_cases
+from daemon.state.flag_store import refresh_cross_flags, with_cross_flags
+from daemon.state.store import Store
 
 ICS_ALL = "ics:all"
 # Flags the dispatcher raises; a recompute leaves them alone.
@@ -312,7 +320,7 @@ class Docket:
         sync = self.config.sync
         for target, plan in plans.items():
             changed = parse_stamp(stamp)
-            # Settle pending ops that may already have been applied (see daemon/reconciler.py).
+            # Settle pending ops that may already have been applied (see daemon/planning/reconciler.py).
             for e in plan.rewrites:
                 payload = entry_to_dict(replace(e, changed_at=changed) if changed else e)
                 payload["_hash"] = e.content_hash()

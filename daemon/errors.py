@@ -2,7 +2,7 @@
 
 `DocketdError` is the one root: engine errors (daemon.engine.errors), intake errors
 (daemon.intake.result.IntakeError), connector errors (connectors.base.ConnectorError), SMTP errors
-and the ones below all derive from it. `daemon.cli.main` is the one place that turns them into a
+and the ones below all derive from it. `daemon.cli.main.main` is the one place that turns them into a
 message on stderr and an exit code (`exit_code`); commands raise, they do not print-and-exit.
 """
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
 SERVICE_METHODS = (
     "personal",
@@ -215,3 +216,37 @@ class RemoteEvent:
     cancelled: bool = False
     managed: bool = True
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SyncRow:
+    """What docketd last wrote for one entry in one calendar."""
+
+    target: str
+    uid: str
+    key: str
+    remote_id: str
+    etag: str
+    hash: str
+    state: str
+    last_sync: str
+    entry: dict[str, Any]
+    changed_at: str = ""  # when the entry's content last changed (its DTSTAMP); ISO 8601
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One pending calendar change."""
+
+    id: int
+    target: str
+    uid: str
+    key: str
+    op: str
+    entry: dict[str, Any] | None
+    force: bool
+    attempts: int
+    next_at: float
+    last_error: str | None
+    dead: bool
+

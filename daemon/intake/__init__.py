@@ -43,7 +43,7 @@ def read_intake(path: Path, *, header_aliases: Mapping[str, str] | None = None,
 
     `check_event(court, event)` returns None when the court's rules know the event, else a
     sentence saying what is wrong. `sheet` picks a workbook's sheet (default: Intake, else the first).
-    (The daemon reads dropped files through daemon.intake_file and hands the bytes to parse_intake.)
+    (The daemon reads dropped files through daemon.sources.dropped_file and hands the bytes to parse_intake.)
     """
     if path.suffix.lower() not in EXTENSIONS:
         return parse_intake(b"", path.name, header_aliases=header_aliases, check_event=check_event)

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time
 
-from daemon.addresses import EMAIL
+from daemon.settings.addresses import EMAIL
 
 MONTHS = {
     name: number
@@ -48,7 +48,7 @@ _OTHER_NUMERIC = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 _MONTH_FIRST = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?\s*([AaPp]\.?[Mm]\.?)?$")
-# One rule with the config (daemon/addresses.py): a/b@x and a_b@x must never both be accepted, and the
+# One rule with the config (daemon/settings/addresses.py): a/b@x and a_b@x must never both be accepted, and the
 # local part may not start with a spreadsheet formula character (= + - @): refused, not guessed.
 _EMAIL = EMAIL
 EXCEL_ERRORS = frozenset({"#REF!", "#VALUE!", "#N/A", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!"})

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from connectors.base import Connector, ConnectorContext
-from connectors.caldav import CaldavConnector
+from connectors.caldav.calendar import CaldavConnector
 from tests.contract.connector_contract import ConnectorContract
 from tests.integration.radicale_server import RadicaleServer, radicale  # noqa: F401  (fixture)
 

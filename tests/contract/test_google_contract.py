@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from connectors.base import Connector, ConnectorContext
-from connectors.google import GoogleConnector
+from connectors.google.calendar import GoogleConnector
 from tests.contract.connector_contract import ConnectorContract
 from tests.fakes.google_calendar import FakeGoogle
 from tests.fakes.google_keys import make_service_account_key

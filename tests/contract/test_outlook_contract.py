@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from connectors.base import Connector
-from connectors.outlook import OutlookConnector
-from connectors.outlook_map import KEY_PROP
+from connectors.outlook.calendar import OutlookConnector
+from connectors.outlook.mapping import KEY_PROP
 from tests.contract.connector_contract import ConnectorContract
 from tests.fakes.graph import FakeGraph
 from tests.fakes.graph_setup import app_connector

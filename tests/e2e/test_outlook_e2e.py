@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from connectors.base import AuthRequest, ConnectorContext
-from connectors.outlook import auth_command
-from connectors.outlook_map import KEY_PROP
+from connectors.outlook.calendar import auth_command
+from connectors.outlook.mapping import KEY_PROP
 from tests.clock import pinned_day, pinned_env
 from tests.e2e.daemon_proc import DaemonProcess, wait_until
 from tests.e2e.daemon_proc import write_config as daemon_config

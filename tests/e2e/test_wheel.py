@@ -83,7 +83,7 @@ def test_installed_package_lists_rules_and_previews_outside_the_checkout(tmp_pat
     away.mkdir()
     where = _run([str(py), "-c", "import daemon; print(daemon.__file__)"], away, env).stdout.strip()
     assert Path(where).is_relative_to(tmp_path / "venv"), where
-    templates = _run([str(py), "-c", "from daemon.html_render import environment as e; print(*e().list_templates())"],
+    templates = _run([str(py), "-c", "from daemon.views.html import environment as e; print(*e().list_templates())"],
                      away, env).stdout.split()
     assert {"agenda.html.j2", "digest.html.j2", "digest_test_banner.html.j2"} <= set(templates), templates
     docketd = str(tmp_path / "venv" / "bin" / "docketd")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import ConnectorContext
-from connectors.outlook import OutlookConnector
+from connectors.outlook.calendar import OutlookConnector
 from tests.fakes.graph import FakeGraph
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from connectors.base import AuthError, AuthRequest, ConnectorContext, PermanentError
-from connectors.caldav import CaldavConnector, auth_command, read_password
+from connectors.caldav.calendar import CaldavConnector, auth_command, read_password
 from connectors.registry import connector_class
 from tests.contract.connector_contract import make_entry
 from tests.integration.radicale_server import RadicaleServer, radicale  # noqa: F401  (fixture)
@@ -97,7 +97,7 @@ def test_password_file_problems_are_sentences(tmp_path: Path, caplog: pytest.Log
     loose = tmp_path / "loose"
     loose.write_text("s3cret\n", encoding="utf-8")
     loose.chmod(0o644)
-    with caplog.at_level(logging.WARNING, logger="connectors.caldav"):
+    with caplog.at_level(logging.WARNING, logger="connectors.caldav.calendar"):
         assert read_password("c", {"password_file": "loose"}, ctx) == "s3cret"
     assert "chmod 600" in caplog.text and "s3cret" not in caplog.text
 

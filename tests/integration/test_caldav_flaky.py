@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from connectors.base import EditConflict, Op
-from connectors.caldav import CaldavConnector
+from connectors.caldav.calendar import CaldavConnector
 from daemon.models import RemoteRef
 from tests.contract.connector_contract import make_entry
 from tests.contract.test_caldav_contract import edit_on_server

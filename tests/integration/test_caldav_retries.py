@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from connectors.base import AuthError, Op, TransientError
-from connectors.caldav import CaldavConnector, RetryPolicy, parse_retry_after
+from connectors.caldav.calendar import CaldavConnector, RetryPolicy, parse_retry_after
 from tests.contract.connector_contract import make_entry
 from tests.integration.caldav_fault_proxy import Fault, FaultProxy, fault_proxy
 from tests.integration.radicale_server import RadicaleServer, radicale  # noqa: F401  (fixture)

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from connectors.base import EditConflict, UnmanagedEvent
-from connectors.caldav import CaldavConnector
+from connectors.caldav.calendar import CaldavConnector
 from daemon.models import RemoteRef
 from tests.contract.connector_contract import make_entry
 from tests.contract.test_caldav_contract import FOREIGN, edit_on_server
@@ -149,7 +149,7 @@ def test_foreign_events_are_never_listed_or_changed(conn: CaldavConnector) -> No
 
 def test_unreadable_event_is_skipped_not_fatal() -> None:
     # Radicale refuses such data itself (HTTP 400); other servers have been seen storing it.
-    from connectors.caldav import _parse_object
+    from connectors.caldav.calendar import _parse_object
 
     odd = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\nUID:odd@x\r\n" \
           b"DTSTAMP:20260101T000000Z\r\nSUMMARY:no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.digest import make_ticker
-from daemon.pipeline import ingest_file
-from daemon.service import Service
+from daemon.service.digest import make_ticker
+from daemon.service.main import Service
+from daemon.sources.inbox import ingest_file
 from tests.integration.smtp_server import SmtpServer
 
 TZ = ZoneInfo("America/Los_Angeles")

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.cli import main
-from daemon.config import load_config
-from daemon.digest import next_send_day, send_due, settings_from
-from daemon.pipeline import ingest_file
-from daemon.service import Service
-from daemon.store import Store
+from daemon.cli.main import main
+from daemon.service.digest import next_send_day, send_due, settings_from
+from daemon.service.main import Service
+from daemon.settings.config import load_config
+from daemon.sources.inbox import ingest_file
+from daemon.state.store import Store
 from tests.integration.smtp_server import SmtpServer
 
 TZ = ZoneInfo("America/Los_Angeles")
@@ -341,7 +341,7 @@ def test_usage_errors_exit_2(cfg: Path, smtp: SmtpServer, capsys: pytest.Capture
 
 def test_the_daemon_logs_the_same_step_sentence(tmp_path: Path, smtp: SmtpServer,
                                                 caplog: pytest.LogCaptureFixture) -> None:
-    from daemon.digest import make_ticker
+    from daemon.service.digest import make_ticker
 
     svc = Service(_config(tmp_path, smtp.port, smtp.cert, password="wrong"), tmp_path)
     try:
@@ -356,7 +356,7 @@ def test_the_daemon_logs_the_same_step_sentence(tmp_path: Path, smtp: SmtpServer
 
 
 def test_server_replies_are_printed_as_one_safe_line() -> None:
-    from daemon.digest_smtp import said
+    from daemon.service.smtp import said
 
     assert said(550, b"5.1.1 \x1b[2Jgone\r\n550 really") == "550 5.1.1 [2Jgone 550 really"
     assert len(said(250, "x" * 500)) == 200

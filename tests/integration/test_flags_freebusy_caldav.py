@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.caldav import CaldavConnector
-from connectors.caldav_busy import caldav_busy_days
-from daemon.busy import BusyTicker
-from daemon.digest import make_ticker
-from daemon.flag_store import flag_rows
-from daemon.pipeline import ingest_file
-from daemon.service import Service
+from connectors.caldav.busy import caldav_busy_days
+from connectors.caldav.calendar import CaldavConnector
+from daemon.service.digest import make_ticker
+from daemon.service.main import Service
+from daemon.sources.inbox import ingest_file
+from daemon.state.flag_store import flag_rows
+from daemon.sync.busy import BusyTicker
 from tests.integration.radicale_server import RadicaleServer, radicale  # noqa: F401  (fixture)
 
 TZ = "America/Los_Angeles"

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from connectors.base import AuthError, AuthRequest, ConnectorContext, Op, PermanentError
-from connectors.google import GoogleConnector, auth_command
+from connectors.google.calendar import GoogleConnector, auth_command
 from tests.contract.connector_contract import make_entry
 from tests.fakes.google_calendar import FakeGoogle
 from tests.fakes.google_keys import (

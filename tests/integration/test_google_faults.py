@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from connectors.base import ConnectorContext, Op, OpResult, PermanentError, TransientError
-from connectors.google import GoogleConnector
-from connectors.google_http import Throttle
+from connectors.google.calendar import GoogleConnector
+from connectors.google.http import Throttle
 from daemon.models import CalendarEntry, RemoteRef
 from tests.contract.connector_contract import make_entry
 from tests.fakes.google_calendar import FakeGoogle

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from connectors.base import ConnectorContext, EditConflict, NotFound, Op, UnmanagedEvent
-from connectors.google import GoogleConnector
+from connectors.google.calendar import GoogleConnector
 from daemon.models import RemoteRef
 from tests.contract.connector_contract import make_entry
 from tests.fakes.google_calendar import FakeGoogle

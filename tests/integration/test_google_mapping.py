@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from connectors.base import ConnectorContext, Op
-from connectors.google import GoogleConnector, batch_uri_for
-from connectors.google_map import MARKER, event_body
+from connectors.google.calendar import GoogleConnector, batch_uri_for
+from connectors.google.mapping import MARKER, event_body
 from daemon.models import CalendarEntry
 from tests.contract.connector_contract import make_entry
 from tests.fakes.google_calendar import FakeGoogle
@@ -64,7 +64,7 @@ def test_timed_hearing_in_the_courts_time_zone(fake: FakeGoogle, tmp_path: Path)
 
 
 def test_offset_datetimes_read_back_in_the_events_zone() -> None:
-    from connectors.google_map import remote_event
+    from connectors.google.mapping import remote_event
 
     ev = {"id": "abcde", "etag": '"1"', "summary": "x", "status": "confirmed",
           "start": {"dateTime": "2026-03-09T06:00:00-07:00", "timeZone": "America/Los_Angeles"}}

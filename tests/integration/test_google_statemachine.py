@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from connectors.base import ConnectorContext, EditConflict, NotFound, Op, TransientError
-from connectors.google import GoogleConnector
+from connectors.google.calendar import GoogleConnector
 from daemon.models import CalendarEntry, RemoteRef
 from tests.contract.connector_contract import make_entry
 from tests.fakes.google_calendar import FakeGoogle

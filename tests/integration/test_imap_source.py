@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connectors.base import PermanentError, TransientError
-from daemon.config import parse_config
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
-from daemon.notices.imap_source import ImapSource
-from daemon.notices.review import review_items
-from daemon.pipeline import ingest_file
-from daemon.store import Store
+from daemon.settings.config import parse_config
+from daemon.sources.inbox import ingest_file
+from daemon.sources.notices.imap_source import ImapSource
+from daemon.sources.notices.review import review_items
+from daemon.state.store import Store
 from tests.integration.dovecot_server import PASSWORD, USER, Dovecot, dovecot
 from tests.integration.notice_mail import hearing_notice, notice
 from tests.integration.tcp_cut_proxy import cut_proxy

@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connectors.memory import MemoryConnector
-from daemon.config import parse_config
-from daemon.dispatcher import ConnectorPool, Dispatcher
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
 from daemon.errors import UsageError
-from daemon.notices.decide import accept, reject
-from daemon.notices.review import review_items
-from daemon.pipeline import ingest_file
-from daemon.store import Store
+from daemon.settings.config import parse_config
+from daemon.sources.inbox import ingest_file
+from daemon.sources.notices.decide import accept, reject
+from daemon.sources.notices.review import review_items
+from daemon.state.store import Store
+from daemon.sync.dispatcher import ConnectorPool, Dispatcher
 from tests.integration.notice_mail import hearing_notice, notice
 
 NOW = datetime(2023, 1, 14, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
@@ -111,7 +111,7 @@ def test_unknown_case_goes_to_review_then_link_and_accept(h: Harness) -> None:
     assert flag is not None and "#1" in flag[1]
     with pytest.raises(UsageError, match="docketd link"):
         accept(h.docket, items[0].id, NOW, "tester")
-    from daemon.notices.links import link
+    from daemon.sources.notices.links import link
     with h.store.transaction() as db:
         link(db, "2023-0007", "4:22-cv-05541-JST", "cand", "test", "2023-01-14T09:00:00")
     assert "docketed 3 dates" in accept(h.docket, items[0].id, NOW, "tester")
@@ -210,8 +210,8 @@ def test_an_appellate_motion_runs_the_frap_response_period(h: Harness) -> None:
 
 
 def test_open_review_items_are_in_the_agenda_and_the_digest(h: Harness) -> None:
-    from daemon.agenda import load_agenda
-    from daemon.digest_compose import compose
+    from daemon.views.agenda import load_agenda
+    from daemon.views.digest import compose
 
     h.drop("intake.csv", HEADER + MATTER + ",4:22-cv-05541\n")
     moved = hearing_notice(sender="someone@example.com")

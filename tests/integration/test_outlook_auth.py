@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from connectors.base import AuthError, AuthRequest, ConnectorContext, Op, PermanentError
-from connectors.outlook import OutlookConnector, auth_command
+from connectors.outlook.calendar import OutlookConnector, auth_command
 from tests.contract.connector_contract import make_entry
 from tests.fakes.graph import FakeGraph
 from tests.fakes.graph_setup import app_connector

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from connectors.base import Op, OpResult, TransientError
-from connectors.outlook import OutlookConnector
-from connectors.outlook_map import KEY_PROP
+from connectors.outlook.calendar import OutlookConnector
+from connectors.outlook.mapping import KEY_PROP
 from daemon.models import CalendarEntry, RemoteRef
 from tests.contract.connector_contract import make_entry
 from tests.fakes.graph import FakeGraph
@@ -157,7 +157,7 @@ def test_a_retried_post_is_deduplicated_by_its_transaction_id(graph: FakeGraph, 
 
 
 def test_requests_that_are_not_idempotent_are_never_retried(graph: FakeGraph, tmp_path: Path) -> None:
-    from connectors.outlook_http import Request
+    from connectors.outlook.http import Request
 
     conn = app_connector(graph, MAILBOX, tmp_path, retry_budget_seconds=5, backoff_seconds=0.001)
     body = {

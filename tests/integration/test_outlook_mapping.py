@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from connectors.base import EditConflict, Op
-from connectors.outlook import OutlookConnector
-from connectors.outlook_map import KEY_PROP, MANAGED_PROP, transaction_id
+from connectors.outlook.calendar import OutlookConnector
+from connectors.outlook.mapping import KEY_PROP, MANAGED_PROP, transaction_id
 from tests.contract.connector_contract import make_entry
 from tests.fakes.graph import FakeGraph
 from tests.fakes.graph_setup import app_connector

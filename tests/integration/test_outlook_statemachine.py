@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from connectors.base import EditConflict, NotFound, Op, TransientError
-from connectors.outlook import OutlookConnector
-from connectors.outlook_map import KEY_PROP
+from connectors.outlook.calendar import OutlookConnector
+from connectors.outlook.mapping import KEY_PROP
 from daemon.models import RemoteRef
 from tests.contract.connector_contract import make_entry
 from tests.fakes.graph import FakeGraph

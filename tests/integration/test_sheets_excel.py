@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from daemon.config import Config, load_config
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
-from daemon.sources import ExcelSource, build_sources
-from daemon.store import Store
+from daemon.settings.config import Config, load_config
+from daemon.sources.living import ExcelSource, build_sources
+from daemon.state.store import Store
 from tests.e2e.daemon_proc import write_config
 
 NOW = datetime(2026, 1, 6, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))

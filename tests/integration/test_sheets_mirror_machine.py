@@ -16,12 +16,12 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from daemon.config import load_config
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
-from daemon.source_excel import ExcelSource
-from daemon.sources import build_sources
-from daemon.store import Store
+from daemon.settings.config import load_config
+from daemon.sources.excel import ExcelSource
+from daemon.sources.living import build_sources
+from daemon.state.store import Store
 from tests.e2e.daemon_proc import write_config
 
 NOW = datetime(2026, 1, 6, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connectors.base import TransientError
-from connectors.sheets import SheetsClient, column_letter, parse_returned_range, serial_to_date, serial_to_time
-from daemon.cli_sources import cmd_confirm_source, cmd_sources
-from daemon.config import Config, load_config
+from connectors.google.sheets import SheetsClient, column_letter, parse_returned_range, serial_to_date, serial_to_time
+from daemon.cli.sources import cmd_confirm_source, cmd_sources
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
-from daemon.sources import Poller, SheetSource, build_sources
-from daemon.store import Store
+from daemon.settings.config import Config, load_config
+from daemon.sources.living import Poller, SheetSource, build_sources
+from daemon.state.store import Store
 from tests.e2e.daemon_proc import write_config
 from tests.fakes.google_calendar import FakeGoogle
 from tests.fakes.google_keys import SA_EMAIL, make_service_account_key

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.watcher import InboxWatcher, is_candidate
+from daemon.sources.watcher import InboxWatcher, is_candidate
 
 CONTENT = b"matter,court,event,date\n" + b"2026-0142,federal,summons_served,2026-01-05\n" * 200
 

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.config import parse_config
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
-from daemon.pipeline import ingest_file
-from daemon.store import Store
+from daemon.settings.config import parse_config
+from daemon.sources.inbox import ingest_file
+from daemon.state.store import Store
 
 NOW = datetime(2026, 1, 6, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
 HEADER = "matter,court,event,date\n"

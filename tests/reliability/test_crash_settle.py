@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 
 from connectors.base import Op
 from connectors.ics import IcsConnector
-from daemon.config import parse_config
-from daemon.dispatcher import ConnectorPool, Dispatcher
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
-from daemon.models import RemoteRef
-from daemon.pipeline import ingest_file
+from daemon.models import RemoteRef, SyncRow
 from daemon.serial import entry_from_dict
-from daemon.store import Store, SyncRow
+from daemon.settings.config import parse_config
+from daemon.sources.inbox import ingest_file
+from daemon.state.store import Store
+from daemon.sync.dispatcher import ConnectorPool, Dispatcher
 
 HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"
 NOW = datetime(2026, 1, 6, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))  # pinned: no test reads the clock

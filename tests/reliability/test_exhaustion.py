@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from daemon.feed_server import FeedServer
+from daemon.service.feed_server import FeedServer
 from tests.e2e.daemon_proc import DaemonProcess, wait_until, write_config
 from tests.reliability.helpers import HEADER, clean_stop, intake_row, spread_day, write_atomically
 

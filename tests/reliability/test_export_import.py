@@ -7,7 +7,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from daemon.store import SCHEMA_VERSION
+from daemon.state.store import SCHEMA_VERSION
 from tests.e2e.daemon_proc import write_config
 from tests.reliability.helpers import HEADER, count, intake_row, run_cli, today
 

@@ -7,7 +7,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from daemon.store import _SCHEMA_V1, SCHEMA_VERSION
+from daemon.state.store import _SCHEMA_V1, SCHEMA_VERSION
 from tests.clock import pinned_env
 from tests.e2e.daemon_proc import DaemonProcess, wait_until, write_config
 from tests.reliability.helpers import count, db_rows, run_cli, today

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from daemon.config import load_config
 from daemon.errors import ConfigError
-from daemon.secrets import credential_path, permission_warnings, read_secret, secret_warnings
+from daemon.settings.config import load_config
+from daemon.settings.secrets import credential_path, permission_warnings, read_secret, secret_warnings
 from tests.e2e.daemon_proc import wait_until
 from tests.fakes.google_calendar import FakeGoogle
 from tests.integration.radicale_server import RadicaleServer, radicale  # noqa: F401  (fixture)

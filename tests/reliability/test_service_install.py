@@ -114,7 +114,7 @@ def test_installed_unit_verifies_and_stays_hardened(root: Path, accounts: Accoun
 
 
 def test_install_creates_the_group_on_the_running_system_only() -> None:
-    from daemon.cli_install import ensure_group
+    from daemon.cli.install import ensure_group
     from daemon.errors import UsageError
 
     name = f"dk{os.getpid() % 100000}new"

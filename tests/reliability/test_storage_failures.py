@@ -13,8 +13,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from daemon.service import MAX_FILE_ATTEMPTS, Service
-from daemon.store import SCHEMA_VERSION, Store
+from daemon.service.main import MAX_FILE_ATTEMPTS, Service
+from daemon.state.store import SCHEMA_VERSION, Store
 from tests.reliability.helpers import HEADER, ROOT, count, intake_row, plain_config, run_cli
 
 
@@ -72,7 +72,7 @@ def hook(event, args):
     if event == "sqlite3.connect/handle":
         os.kill(os.getpid(), signal.SIGKILL)
 sys.addaudithook(hook)
-from daemon.store import Store
+from daemon.state.store import Store
 Store(Path(sys.argv[1]))
 """
 

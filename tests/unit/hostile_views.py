@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from daemon.agenda import Agenda, build_agenda
-from daemon.flag_store import FlagRow
-from daemon.matter_view import MatterPicture, Push, TriggerRow
 from daemon.models import Deadline, TriggerEvent
-from daemon.planner import MatterFacts
+from daemon.planning.planner import MatterFacts
+from daemon.state.flag_store import FlagRow
+from daemon.views.agenda import Agenda, build_agenda
+from daemon.views.matter import MatterPicture, Push, TriggerRow
 
 TODAY = date(2026, 3, 2)
 # Every field gets its own marker so a test can tell which one was left unescaped.

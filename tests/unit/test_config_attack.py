@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from daemon.cli import main
-from daemon.config import load_config
+from daemon.cli.main import main
 from daemon.errors import ConfigError
+from daemon.settings.config import load_config
 
 BASE = '[daemon]\ninbox = "var/inbox"\nstate = "var/state.db"\n'
 

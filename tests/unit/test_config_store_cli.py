@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from daemon.config import load_config, parse_reminder
 from daemon.errors import ConfigError
-from daemon.sdnotify import Notifier
-from daemon.store import SCHEMA_VERSION, Store
+from daemon.service.sdnotify import Notifier
+from daemon.settings.config import load_config, parse_reminder
+from daemon.state.store import SCHEMA_VERSION, Store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -64,7 +64,7 @@ def test_store_fresh_is_current_version(tmp_path: Path) -> None:
 
 
 def test_store_migrates_v1_with_backup(tmp_path: Path) -> None:
-    from daemon.store import _SCHEMA_V1
+    from daemon.state.store import _SCHEMA_V1
 
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)

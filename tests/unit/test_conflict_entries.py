@@ -13,14 +13,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from connectors.memory import MemoryConnector
-from daemon.config import parse_config
-from daemon.conflicts import CONFLICT_ON_ENTRY
-from daemon.dispatcher import ConnectorPool, Dispatcher
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
-from daemon.flag_store import flag_rows
-from daemon.pipeline import ingest_file
-from daemon.store import Store
+from daemon.planning.conflicts import CONFLICT_ON_ENTRY
+from daemon.settings.config import parse_config
+from daemon.sources.inbox import ingest_file
+from daemon.state.flag_store import flag_rows
+from daemon.state.store import Store
+from daemon.sync.dispatcher import ConnectorPool, Dispatcher
 
 HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"
 NOW = datetime(2026, 1, 6, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))

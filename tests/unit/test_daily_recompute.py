@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from daemon.service import DAY_CHUNK, Service
+from daemon.service.main import DAY_CHUNK, Service
 
 
 def test_new_day_recompute_goes_in_chunks_and_finishes(tmp_path: Path) -> None:

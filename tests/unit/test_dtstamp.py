@@ -14,12 +14,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from daemon.config import parse_config
-from daemon.dispatcher import ConnectorPool, Dispatcher
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
-from daemon.pipeline import ingest_file
-from daemon.store import _MIGRATIONS, _SCHEMA_V1, SCHEMA_VERSION, Store
+from daemon.settings.config import parse_config
+from daemon.sources.inbox import ingest_file
+from daemon.state.store import _MIGRATIONS, _SCHEMA_V1, SCHEMA_VERSION, Store
+from daemon.sync.dispatcher import ConnectorPool, Dispatcher
 
 TZ = ZoneInfo("America/Los_Angeles")
 HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"

@@ -1,4 +1,4 @@
-"""One root error: every error a user can see derives from DocketdError, and daemon.cli.main is the one
+"""One root error: every error a user can see derives from DocketdError, and daemon.cli.main.main is the one
 place that turns it into a `docketd: ...` line on stderr and an exit code (issue 14)."""
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from connectors.base import AuthError, ConnectorError, PermanentError, TransientError
-from daemon.cli import main
-from daemon.digest_smtp import SmtpStepError
+from daemon.cli.main import main
 from daemon.engine import EngineError, PackError, UnknownCourt, UnknownEvent
 from daemon.errors import ConfigError, DocketdError, NotFoundError, StoreError, UsageError
 from daemon.intake import IntakeError
-from daemon.service import Service
+from daemon.service.main import Service
+from daemon.service.smtp import SmtpStepError
 from tests.reliability.helpers import plain_config
 
 COURT = "court: firm-court\ntimezone: America/Los_Angeles\npacks: [frcp]\nholidays: federal\n"

@@ -18,16 +18,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from daemon.agenda import load_agenda, upcoming
-from daemon.cli_example import cmd_example
-from daemon.config import parse_config
+from daemon.cli.example import cmd_example
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
 from daemon.errors import UsageError
-from daemon.example import ROWS, example_csv
-from daemon.flag_store import flag_rows
-from daemon.pipeline import ingest_file, preview_files
-from daemon.store import Store
+from daemon.intake.example import ROWS, example_csv
+from daemon.settings.config import parse_config
+from daemon.sources.inbox import ingest_file, preview_files
+from daemon.state.flag_store import flag_rows
+from daemon.state.store import Store
+from daemon.views.agenda import load_agenda, upcoming
 
 RULES = load_rulebook()
 BAD = {"missed", "future-trigger", "far-past-trigger", "engine-error", "missing-service"}
@@ -120,7 +120,7 @@ def test_status_lists_one_line_per_distinct_flag(tmp_path: Path, capsys: pytest.
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # The example's judgment gives four post-judgment motions due the same day (FRCP 50(b), 52(b),
     # 59(b), 59(e): 28 days each): a conflict flag on each of them, one situation. `status` lists it once.
-    from daemon.cli import main
+    from daemon.cli.main import main
 
     monkeypatch.chdir(tmp_path)
     cfg_path = tmp_path / "docketd.toml"

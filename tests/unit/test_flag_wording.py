@@ -16,17 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from daemon.config import Person, parse_config
-from daemon.conflicts import absence_flags, conflict_flags, matter_flags
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
 from daemon.engine.calendars import Holiday
 from daemon.engine.explain import ambiguous_law, missing_service, uncertain_service
-from daemon.flags import deadline_flags, trigger_flags
 from daemon.models import Deadline, Provenance, TriggerEvent
-from daemon.planner import MatterFacts
-from daemon.rule_change import rule_change_flags
+from daemon.planning.conflicts import absence_flags, conflict_flags, matter_flags
+from daemon.planning.flags import deadline_flags, trigger_flags
+from daemon.planning.planner import MatterFacts
+from daemon.planning.rule_change import rule_change_flags
 from daemon.serial import deadline_to_dict
+from daemon.settings.config import Person, parse_config
 
 TODAY = date(2026, 12, 2)  # a Wednesday
 JANE = "jdoe@firm.com"

@@ -1,4 +1,4 @@
-"""Per-matter flags (daemon/flags.py) for crafted scenarios, with `today` injected; engine flags included."""
+"""Per-matter flags (daemon/planning/flags.py) for crafted scenarios, with `today` injected; engine flags included."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from daemon.engine import load_rulebook
-from daemon.flags import FAR_PAST_DAYS, all_flags, deadline_flags, trigger_flags
 from daemon.models import Deadline, Provenance, TriggerEvent
+from daemon.planning.flags import FAR_PAST_DAYS, all_flags, deadline_flags, trigger_flags
 
 TODAY = date(2026, 3, 2)  # a Monday
 BOOK = load_rulebook()

@@ -6,11 +6,11 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from daemon.busy import BusyTicker, SupportsBusyDays, busy_reader, fetch_busy
-from daemon.digest import make_ticker
-from daemon.flag_store import flag_rows
-from daemon.pipeline import ingest_file
-from daemon.service import Service
+from daemon.service.digest import make_ticker
+from daemon.service.main import Service
+from daemon.sources.inbox import ingest_file
+from daemon.state.flag_store import flag_rows
+from daemon.sync.busy import BusyTicker, SupportsBusyDays, busy_reader, fetch_busy
 
 TZ = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
@@ -87,7 +87,7 @@ def test_busy_day_on_a_due_date_raises_an_out_of_office_flag(tmp_path: Path) -> 
 
 
 def test_freebusy_reply_parsing_and_whole_working_day_rule() -> None:
-    from connectors.caldav_busy import busy_days_from_periods, parse_freebusy
+    from connectors.caldav.busy import busy_days_from_periods, parse_freebusy
 
     raw = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VFREEBUSY\r\n"
            b"DTSTAMP:20260101T000000Z\r\n"

@@ -1,13 +1,13 @@
-"""Cross-matter flags (daemon/conflicts.py): conflicts, out of office, free/busy, missing facts, next step."""
+"""Cross-matter flags (daemon/planning/conflicts.py): conflicts, out of office, free/busy, missing facts, next step."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from daemon.config import Person
-from daemon.conflicts import CROSS_FLAG_KINDS, ScopedFlag, cross_flags
 from daemon.models import Deadline, TriggerEvent
-from daemon.planner import MatterFacts
+from daemon.planning.conflicts import CROSS_FLAG_KINDS, ScopedFlag, cross_flags
+from daemon.planning.planner import MatterFacts
+from daemon.settings.config import Person
 
 TODAY = date(2026, 3, 2)
 JDOE = "jdoe@firm.com"

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daemon.config import Person
-from daemon.conflicts import cross_flags
 from daemon.engine import load_rulebook
-from daemon.flags import deadline_flags
 from daemon.models import Deadline, Provenance, TriggerEvent
-from daemon.planner import MatterFacts, route
+from daemon.planning.conflicts import cross_flags
+from daemon.planning.flags import deadline_flags
+from daemon.planning.planner import MatterFacts, route
+from daemon.settings.config import Person
 
 TODAY = date(2026, 3, 2)
 BOOK = load_rulebook()

@@ -7,12 +7,12 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from daemon.config import parse_config
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
-from daemon.flag_store import ack_flags, flag_rows, save_busy_days
-from daemon.pipeline import ingest_file
-from daemon.store import Store
+from daemon.settings.config import parse_config
+from daemon.sources.inbox import ingest_file
+from daemon.state.flag_store import ack_flags, flag_rows, save_busy_days
+from daemon.state.store import Store
 
 TZ = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
@@ -140,7 +140,7 @@ def test_per_matter_recompute_keeps_cross_and_drift_flags(tmp_path: Path) -> Non
 def test_follow_ups_are_the_paralegals_ticklers_and_go_with_their_deadline(tmp_path: Path) -> None:
     import icalendar
 
-    from daemon.dispatcher import ConnectorPool, Dispatcher
+    from daemon.sync.dispatcher import ConnectorPool, Dispatcher
 
     docket = _docket(tmp_path)
     served = "2026-03-09"  # answer due 2026-03-30; draft answer 7 days before; confirm service 3 days after

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from daemon.agenda import build_agenda, text_table, upcoming
-from daemon.agenda_html import agenda_html
-from daemon.flag_store import FlagRow
 from daemon.models import Deadline, TriggerEvent
-from daemon.planner import MatterFacts
+from daemon.planning.planner import MatterFacts
+from daemon.state.flag_store import FlagRow
+from daemon.views.agenda import build_agenda, text_table, upcoming
+from daemon.views.agenda_html import agenda_html
 
 TODAY = date(2026, 3, 2)
 EVIL = '<script>alert("x")</script>'

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from daemon.intake_file import NONE, UNKNOWN, WRITING, hold_reason
+from daemon.sources.dropped_file import NONE, UNKNOWN, WRITING, hold_reason
 
 
 def _hold(state: str, *, unclosed: bool = False, mid_line: bool = False, quiet_for: float = 0.0) -> str | None:

@@ -14,16 +14,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors.caldav_http import DavTransport, RetryPolicy
-from daemon.config import parse_config
-from daemon.config_net import redact_credentials
-from daemon.dispatcher import ConnectorPool, Dispatcher, ics_path
+from connectors.caldav.http import DavTransport, RetryPolicy
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
-from daemon.export import export_docket
 from daemon.intake import parse_records
-from daemon.pipeline import ingest_file
-from daemon.store import Store
+from daemon.settings.config import parse_config
+from daemon.settings.net import redact_credentials
+from daemon.sources.inbox import ingest_file
+from daemon.state.export import export_docket
+from daemon.state.store import Store
+from daemon.sync.dispatcher import ConnectorPool, Dispatcher, ics_path
 
 NOW = datetime(2026, 1, 6, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
 SECRET = "s3cr3t-Pa55"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.outlook_map import (
+from connectors.outlook.mapping import (
     KEY_PROP,
     event_body,
     html_body,

@@ -12,15 +12,15 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from daemon.agenda import load_agenda, text_table
-from daemon.config import parse_config
-from daemon.digest_compose import compose
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
-from daemon.flag_store import FlagRow, ack_flags, flag_rows
-from daemon.pipeline import ingest_file
-from daemon.service import Service
-from daemon.store import Store
+from daemon.service.main import Service
+from daemon.settings.config import parse_config
+from daemon.sources.inbox import ingest_file
+from daemon.state.flag_store import FlagRow, ack_flags, flag_rows
+from daemon.state.store import Store
+from daemon.views.agenda import load_agenda, text_table
+from daemon.views.digest import compose
 from tests.reliability.helpers import run_cli
 
 TZ = ZoneInfo("America/Los_Angeles")

@@ -11,13 +11,13 @@ import pytest
 
 from connectors.base import AuthError, Connector, PermanentError, TransientError
 from connectors.memory import MemoryConnector
-from daemon.config import parse_config
-from daemon.dispatcher import ConnectorPool, Dispatcher
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
 from daemon.engine.packs import shipped_data
-from daemon.pipeline import ingest_file
-from daemon.store import Store
+from daemon.settings.config import parse_config
+from daemon.sources.inbox import ingest_file
+from daemon.state.store import Store
+from daemon.sync.dispatcher import ConnectorPool, Dispatcher
 
 HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"
 NOW = datetime(2026, 1, 6, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))

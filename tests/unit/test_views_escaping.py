@@ -1,7 +1,7 @@
 """Hostile intake text (titles, notes, names, flag messages with <script>, quotes and &) is escaped in
 every HTML view: the agenda page (with matter sections), a person's page, the digest and the test digest.
 
-The views render through Jinja2 with autoescaping on (daemon/html_render.py). Each field carries its own
+The views render through Jinja2 with autoescaping on (daemon/views/html.py). Each field carries its own
 marker, so a failure names the field that reached the page unescaped.
 """
 
@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from daemon.agenda_html import agenda_html
-from daemon.digest_compose import as_test, compose
+from daemon.views.agenda_html import agenda_html
+from daemon.views.digest import as_test, compose
 from tests.unit.hostile_views import EVIL, TODAY, evil, hostile_agenda
 
 AGENDA_FIELDS = ("matter", "title", "citation", "cite_short", "step1", "step2", "kind", "message", "action",

@@ -89,7 +89,7 @@ def test_a_rule_at_the_event_itself_keeps_its_date_and_time(tmp_path: Path) -> N
 
 
 def test_rules_show_says_what_an_at_rule_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from daemon.cli import main
+    from daemon.cli.main import main
 
     firm = _firm(tmp_path / "firm")
     cfg = tmp_path / "docketd.toml"
@@ -107,7 +107,7 @@ def test_at_takes_no_days_and_no_service(tmp_path: Path) -> None:
 
 
 def test_preview_json_carries_the_time_of_an_at_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from daemon.cli import main
+    from daemon.cli.main import main
 
     firm = _firm(tmp_path / "firm")
     cfg = tmp_path / "docketd.toml"

@@ -96,7 +96,7 @@ def test_properties_per_court(cid: str, on: date, which: int, service: str) -> N
 
 
 def test_courts_json_lists_every_court(capsys: pytest.CaptureFixture[str]) -> None:
-    from daemon.cli import main
+    from daemon.cli.main import main
 
     assert main(["courts", "--json"]) == 0
     courts = {c["court"]: c for c in json.loads(capsys.readouterr().out)["courts"]}

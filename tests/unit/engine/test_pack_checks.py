@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon import cli_rules
-from daemon.cli import main
+from daemon.cli import rules as cli_rules
+from daemon.cli.main import main
 from daemon.engine import PackError, load_rulebook
 from daemon.models import TriggerEvent
 

@@ -173,7 +173,7 @@ def test_rules_show_names_the_monday_rule(capsys: pytest.CaptureFixture[str]) ->
     """`docketd rules show tx.answer` says the period ends on the Monday next after, by 10:00."""
     import argparse
 
-    from daemon import cli_rules
+    from daemon.cli import rules as cli_rules
 
     parser = argparse.ArgumentParser(prog="docketd")
     cli_rules.register(parser.add_subparsers(dest="command"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from daemon.intake import RowError
-from daemon.source_status import MAX_STATUS_CHARS, docketed_text, error_text
+from daemon.sources.row_status import MAX_STATUS_CHARS, docketed_text, error_text
 
 TODAY = date(2026, 1, 10)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from daemon.config import parse_config
 from daemon.errors import ConfigError
-from daemon.notices.imap_source import ImapSource
+from daemon.settings.config import parse_config
+from daemon.sources.notices.imap_source import ImapSource
 
 
 def _parse(section: dict) -> None:

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from daemon.notices.links import link, matters_for, normalize_case_number
+from daemon.sources.notices.links import link, matters_for, normalize_case_number
 
 
 @pytest.mark.parametrize(("raw", "want"), [

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daemon.notices.mail import MAX_MAIL_BYTES, NoticeError, html_to_text, read_mail
-from daemon.notices.nef import parse_notice
-from daemon.notices.recognise import recognise
+from daemon.sources.notices.mail import MAX_MAIL_BYTES, NoticeError, html_to_text, read_mail
+from daemon.sources.notices.nef import parse_notice
+from daemon.sources.notices.recognise import recognise
 
 
 @settings(max_examples=200, deadline=None)

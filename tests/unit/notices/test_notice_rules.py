@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
-from daemon.notices.nef import Notice
-from daemon.notices.recognise import load_rules, read_date, read_time, recognise
+from daemon.sources.notices.nef import Notice
+from daemon.sources.notices.recognise import load_rules, read_date, read_time, recognise
 
 FILED = date(2023, 1, 13)
 ENTERED = date(2023, 1, 16)
@@ -118,7 +118,7 @@ def test_what_no_rule_reads_for_certain_goes_to_a_person(text: str) -> None:
 
 
 def test_a_criminal_case_number_always_goes_to_a_person() -> None:
-    from daemon.notices.nef import NoticeCase
+    from daemon.sources.notices.nef import NoticeCase
 
     n = _notice("JUDGMENT as to Martin Arias-Hernandez ( Signed by Judge David S Morales) Parties notified.")
     n = Notice(**{**n.__dict__, "cases": (NoticeCase("2:20-cr-00123"),)})

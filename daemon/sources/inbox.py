@@ -1,0 +1,415 @@
+"""Intake file -> store -> outbox, then the file moves to processed/ or rejected/ with a report.
+
+Crash safety: the rows, deadlines and outbox are committed in one transaction together with the
+file's checksum; the file is moved only after that commit. A file found in the inbox whose checksum
+is already recorded was committed before a crash and is only moved, never applied twice.
+Nothing a user dropped is ever deleted: files are moved (renamed), never unlinked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+
+from daemon.docket import Docket, RecomputeReport, now_iso
+from daemon.intake import IntakeResult, RowError, parse_intake, read_intake
+from daemon.models import Deadline, Provenance, TriggerEvent
+from daemon.planning.planner import MatterFacts
+from daemon.sources.dropped_file import NotIntake, NotReady, Snapshot, move_checked, still_there, take_snapshot
+
+MAX_CHECKSUM_BYTES = 512 * 1024 * 1024
+CROSS_DIRTY = "cross_dirty"  # kv key: set when cross-matter flags need a refresh
+REPORT_MODE = 0o640  # .errors.txt beside a rejected file: the docket group reads it, the world does not
+MAX_REPORT_LINE = 400  # a report quotes the cell it is about, never pages of a file
+
+
+@dataclass
+class FileReport:
+    """What happened to one dropped file."""
+
+    name: str
+    status: str  # processed | rejected | partial | duplicate | waiting | skipped
+    rows: int = 0
+    accepted: list[int] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    moved_to: Path | None = None
+    recompute: RecomputeReport | None = None
+    note: str = ""  # why a file waits or was skipped, or was replaced after the read
+
+    def summary(self) -> str:
+        """One line for logs and the CLI."""
+        where = f" -> {self.moved_to}" if self.moved_to else ""
+        if self.status in ("waiting", "skipped"):
+            return f"{self.name}: {self.status}; {self.note}"
+        return (f"{self.name}: {self.status}, {len(self.accepted)} of {self.rows} rows accepted, "
+                f"{len(self.errors)} problems{where}")
+
+
+def file_checksum(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def event_checker(docket: Docket) -> Callable[[str, str], str | None]:
+    """check_event for the intake readers: is the court known, and does its pack know the event?"""
+    courts = set(docket.rules.court_ids())
+
+    def check(court: str, event: str) -> str | None:
+        if not court:
+            return None  # the court may come from an earlier row of the matter; checked after resolution
+        if court not in courts:
+            return (f"court {court!r} is not configured; use one of {', '.join(sorted(courts))} "
+                    "or add the court to your config folder.")
+        if event not in docket.rules.events_for(court):
+            known = ", ".join(sorted(docket.rules.events_for(court)))
+            return f"event {event!r} is not a trigger in {court}'s rules; use one of: {known}."
+        return None
+
+    return check
+
+
+def resolve_rows(docket: Docket, result: IntakeResult, received: date) -> tuple[list[TriggerEvent],
+                                                                                  list[RowError]]:
+    """Fill courts from earlier rows of the same matter, check events, stamp the day received."""
+    good: list[TriggerEvent] = []
+    errors: list[RowError] = []
+    pending: dict[str, MatterFacts] = {}
+    check = event_checker(docket)
+    for t in result.triggers:
+        prov = t.provenance or Provenance("?", 0)
+        court = docket.resolve_court(t, pending)
+        if not court:
+            errors.append(RowError(prov.source, prov.row, "court",
+                                   f"matter {t.matter} has no court in this row or any earlier row; "
+                                   "fill the court column (e.g. federal, cand, ca-superior)."))
+            continue
+        problem = check(court, t.event)
+        if problem:
+            errors.append(RowError(prov.source, prov.row, "event" if "event" in problem[:6] else "court",
+                                   problem))
+            continue
+        pending[t.matter] = MatterFacts(t.matter, court=court)
+        good.append(replace(t, provenance=replace(prov, received=prov.received or received)))
+    return good, errors
+
+
+def _unique(dest_dir: Path, name: str) -> Path:
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    candidate = dest_dir / name
+    stem, suffix = os.path.splitext(name)
+    n = 1
+    while candidate.exists():
+        candidate = dest_dir / f"{stem}.{n}{suffix}"
+        n += 1
+    return candidate
+
+
+def as_text(name: str) -> str:
+    """A file name or path as storable text: bytes that are not UTF-8 (possible on Linux) show as U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def display_name(path: Path) -> str:
+    """The file's name as storable text (see `as_text`)."""
+    return as_text(path.name)
+
+
+def _report_text(report: FileReport, path: Path) -> str:
+    lines = [f"docketd could not use all of {display_name(path)}.", ""]
+    if report.accepted:
+        rows = ", ".join(str(r) for r in report.accepted)
+        lines.append(f"Rows accepted and docketed: {rows}.")
+    else:
+        lines.append("No rows were docketed from this file.")
+    lines += ["", "Problems (fix them and drop the corrected rows again; accepted rows need not be re-sent):"]
+    for e in report.errors:
+        where = f"row {e.row}" if e.row is not None else "file"
+        col = f", column {e.column}" if e.column else ""
+        message = e.message if len(e.message) <= MAX_REPORT_LINE else e.message[:MAX_REPORT_LINE] + "…"
+        lines.append(f"- {display_name(path)}, {where}{col}: {message}")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(dest: Path, text: str) -> None:
+    """Write an .errors.txt report readable by owner and group only (0640): it may quote cells."""
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, REPORT_MODE)
+    try:
+        os.fchmod(fd, REPORT_MODE)  # whatever the umask, and for a report written over an old one
+        os.write(fd, text.encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def _destination(docket: Docket, path: Path, report: FileReport) -> Path:
+    cfg = docket.config
+    return _unique(cfg.rejected_dir if report.errors else cfg.processed_dir, path.name)
+
+
+def move_done(docket: Docket, path: Path, report: FileReport, snap: Snapshot | None = None) -> bool:
+    """Move the file to processed/ or rejected/ (with its .errors.txt); never delete it.
+
+    With a snapshot, only the very file that was read is moved (see daemon.sources.dropped_file.move_checked);
+    False means the path now holds another file, which stays in the inbox to be read as itself.
+    """
+    dest = _destination(docket, path, report)
+    if snap is not None:
+        if not move_checked(snap, dest):
+            return False
+    else:
+        os.replace(path, dest)
+    if report.errors:
+        write_report(dest.parent / f"{dest.name}.errors.txt", _report_text(report, path))
+    report.moved_to = dest
+    return True
+
+
+READ_ATTEMPTS = 3
+
+
+def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True,
+                quiet_seconds: float = 10.0, unclosed: bool = False) -> FileReport:
+    """Read one dropped file, commit its good rows and their calendar work, then move it.
+
+    Status "waiting" (still being written: try later) and "skipped" (a symbolic link or not a regular
+    file: left alone) touch nothing. cross=False leaves the cross-matter flags to a later `refresh`
+    (the daemon does it once per loop turn, not once per file) and marks them stale in the store so
+    a crash cannot lose the refresh. unclosed: the watcher saw the file modified and not closed since
+    (see daemon.sources.dropped_file.hold_reason).
+    """
+    if path.suffix.lower() == ".eml":  # a court e-mail notice saved by a mail rule (docs/notices.md)
+        from daemon.sources.notices.inbox import ingest_notice_file
+
+        return ingest_notice_file(docket, path, now)
+    store = docket.store
+    for _ in range(READ_ATTEMPTS):
+        try:
+            snap = take_snapshot(path, quiet_seconds=quiet_seconds, unclosed=unclosed)
+        except NotReady as exc:
+            return FileReport(display_name(path), "waiting", note=str(exc))
+        except NotIntake as exc:
+            return FileReport(display_name(path), "skipped", note=str(exc))
+        prior = store.file_status(snap.checksum)
+        if prior == "processed":
+            # Fully applied before (a crash before the move, or the same file dropped again): move only, so
+            # an old file dropped again cannot undo a later correction. A file that had problems is read
+            # again: the user may have fixed the config (a court, a header alias) and re-dropped it; its
+            # good rows are the same facts and change nothing.
+            report = FileReport(display_name(path), "duplicate")
+            if move_done(docket, path, report, snap):
+                return report
+            continue
+        result = parse_intake(snap.data, path.name, size=snap.size if snap.too_large else None,
+                              header_aliases=docket.config.header_aliases, check_event=event_checker(docket))
+        if not still_there(snap):
+            continue  # replaced or rewritten while parsed: read what is there now
+        return _commit(docket, path, snap, result, now, cross)
+    return FileReport(display_name(path), "waiting", note=f"{display_name(path)} kept changing while it was read; "
+                      "it is read again once it stays unchanged.")
+
+
+def _commit(docket: Docket, path: Path, snap: Snapshot, result: IntakeResult, now: datetime,
+            cross: bool) -> FileReport:
+    store = docket.store
+    checksum = snap.checksum
+    good, late_errors = resolve_rows(docket, result, now.date())
+    errors = sorted([*result.errors, *late_errors], key=lambda e: (e.row or 0, e.column or ""))
+    report = FileReport(display_name(path), "processed", rows=result.rows,
+                        accepted=sorted({t.provenance.row for t in good if t.provenance}), errors=errors)
+    if errors:
+        report.status = "partial" if good else "rejected"
+    stamp = now_iso(now)
+    with store.transaction() as db:
+        matters = docket.store_triggers(db, good, stamp)
+        report.recompute = docket.recompute(db, matters, now.date(), stamp, cross=cross)
+        if not cross:
+            docket.store.set_kv(db, CROSS_DIRTY, "1")
+        db.execute("INSERT INTO files (checksum, name, received_at, status, rows, errors) VALUES (?, ?, ?, ?, ?, ?) "
+                   "ON CONFLICT(checksum) DO UPDATE SET name=excluded.name, received_at=excluded.received_at, "
+                   "status=excluded.status, rows=excluded.rows, errors=excluded.errors, moved_to=NULL",
+                   (checksum, display_name(path), stamp, report.status, result.rows, len(errors)))
+    if not move_done(docket, path, report, snap):
+        # The rows read are committed under the checksum of the bytes read; what is at the path now is
+        # another file (or the same one rewritten), left in the inbox to be read as the file it is.
+        report.note = f"{display_name(path)} was replaced after it was read; the new file is read next."
+        return report
+    with store.transaction() as db:
+        db.execute("UPDATE files SET moved_to=? WHERE checksum=?", (as_text(str(report.moved_to)), checksum))
+    return report
+
+
+def reject_unreadable(docket: Docket, path: Path, exc: BaseException, now: datetime) -> FileReport:
+    """Set aside a file that could not be read after retries: rejected/ with a report, and a files row.
+
+    A file docketd may not open (mode 000, another owner) is moved, not held: the rejected folder and
+    its report are where a person looks for a drop that did not work, and the row shows in `status`.
+    """
+    name = display_name(path)
+    if isinstance(exc, PermissionError):
+        try:
+            st = os.lstat(path)
+            detail = f" (mode {stat.S_IMODE(st.st_mode):03o}, owner uid {st.st_uid})"
+        except OSError:
+            detail = ""
+        message = (f"docketd may not read this file: permission denied{detail}. Give the docketd service "
+                   f"user read access (e.g. chmod 644 \"{name}\"), then drop it again.")
+    else:
+        message = (f"docketd could not process this file ({type(exc).__name__}: {exc}); check the file "
+                   "opens, then drop it again. If it keeps failing, send it with the daemon log to support.")
+    report = FileReport(name, "rejected", errors=[RowError(name, None, None, message)])
+    try:
+        st = os.lstat(path)
+        key = f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{name}"
+    except OSError:
+        key = f"{name}:{now_iso(now)}"
+    # Its bytes could not be read, so its key is not a content checksum: a readable copy dropped
+    # later has another key and is read normally.
+    checksum = "unreadable:" + hashlib.sha256(key.encode()).hexdigest()
+    move_done(docket, path, report)
+    with docket.store.transaction() as db:
+        db.execute("INSERT INTO files (checksum, name, received_at, status, rows, errors, moved_to) "
+                   "VALUES (?, ?, ?, 'rejected', 0, 1, ?) ON CONFLICT(checksum) DO UPDATE SET "
+                   "received_at=excluded.received_at, moved_to=excluded.moved_to",
+                   (checksum, name, now_iso(now), as_text(str(report.moved_to))))
+    return report
+
+
+def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[list[dict[str, object]],
+                                                                               list[RowError]]:
+    """Compute deadlines for files without touching the store or any calendar.
+
+    The flags are the daemon's: each deadline's own, and the cross-matter ones (conflicts, absences)
+    over every deadline of the files, from the same pure functions the daemon stores them with.
+    """
+    out: list[dict[str, object]] = []
+    errors: list[RowError] = []
+    from daemon.planning.conflicts import cross_flags
+    from daemon.planning.flags import all_flags
+    from daemon.planning.planner import merge_facts, plan_matter
+
+    every: list[Deadline] = []
+    every_facts: dict[str, MatterFacts] = {}
+    items: dict[str, dict[str, object]] = {}
+    for path in paths:
+        result = read_intake(path, header_aliases=docket.config.header_aliases,
+                             check_event=event_checker(docket))
+        good, late = resolve_rows(docket, result, today)
+        errors += result.errors + late
+        facts: dict[str, MatterFacts] = {}
+        for t in good:
+            facts[t.matter] = merge_facts(t.matter, facts.get(t.matter), [t])
+            every_facts[t.matter] = merge_facts(t.matter, every_facts.get(t.matter), [t])
+        for t in good:
+            try:
+                deadlines = plan_matter([t], facts[t.matter], docket.rules, today)
+            except Exception as exc:  # noqa: BLE001 - reported as the row's error
+                prov = t.provenance
+                errors.append(RowError(prov.source if prov else str(path), prov.row if prov else None,
+                                       "event", f"could not compute deadlines: {exc}"))
+                continue
+            flags_of = all_flags(deadlines, today, courts=docket.rules)
+            for d in deadlines:
+                item = d.as_preview()
+                item["flags"] = [f.as_dict() for f in flags_of.get(d.key, ())]
+                out.append(item)
+                items[d.key] = item
+                every.append(d)
+    cfg = docket.config
+    for s in cross_flags(every, every_facts, today=today, people=cfg.people, default_people=cfg.routing_default,
+                         conflict_threshold=int(cfg.flags.get("conflict_threshold", 2)),
+                         known_courts=docket.rules.court_ids()):
+        if s.scope in items:  # matter-wide flags (no upcoming deadline, no attorney) belong to no deadline
+            flags = items[s.scope]["flags"]
+            assert isinstance(flags, list)
+            flags.append(s.flag.as_dict())
+    return out, errors
+
+
+@dataclass
+class MirrorReport:
+    """What one poll of a mirrored intake source (a sheet or workbook) changed."""
+
+    source: str
+    rows: int = 0
+    changed: int = 0
+    withdrawn: int = 0
+    held_back: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    good: list[TriggerEvent] = field(default_factory=list)
+    recompute: RecomputeReport | None = None
+
+
+def ingest_mirror(docket: Docket, source: str, result: IntakeResult, now: datetime, *,
+                  confirmed: bool = False, vanish_share: float = 0.5, vanish_floor: int = 5,
+                  cross: bool = True) -> MirrorReport:
+    """Make a mirrored source's rows the current truth: new/edited rows apply, vanished rows withdraw.
+
+    If a large share of the source's rows vanish at once (a broken filter), or every row does however
+    few there were (a cleared tab), nothing is withdrawn: a `source-vanished` flag asks a person to
+    run `docketd confirm-source NAME`.
+    """
+    good, late = resolve_rows(docket, result, now.date())
+    report = MirrorReport(source, rows=result.rows, errors=[*result.errors, *late], good=good)
+    previous = docket.source_instances(source)
+    current = {t.instance: t for t in good}
+    vanished = [i for i in previous if i not in current]
+    # Rows with errors are not "vanished": a typo in one cell must not withdraw that row's deadlines.
+    bad_rows = {e.row for e in report.errors}
+    vanished = [i for i in vanished if _row_of(previous[i]) not in bad_rows]
+    changed = []
+    for t in good:
+        old = previous.get(t.instance)
+        if old is None or _same_row(old, t) is False:
+            changed.append(t)
+    report.changed = len(changed)
+    stamp = now_iso(now)
+    # A source that goes from rows to none (a cleared sheet, the wrong tab) is the classic accident:
+    # held whatever the floor, like vdirsyncer's refusal to sync an emptied storage (issue 19).
+    emptied = bool(vanished) and not current and len(vanished) == len(previous)
+    held = not confirmed and (emptied or (len(previous) >= vanish_floor
+                                          and len(vanished) > vanish_share * len(previous)))
+    with docket.store.transaction() as db:
+        matters = docket.store_triggers(db, changed, stamp, source=source)
+        if held:
+            report.held_back = len(vanished)
+            db.execute(
+                "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
+                "VALUES (?, 'source-vanished', 'critical', ?, ?, NULL, ?) ON CONFLICT(scope, kind) DO UPDATE "
+                "SET message=excluded.message, acked_at=NULL",
+                (source, (f"Intake source {source} is now empty: all {len(vanished)} of its rows vanished at "
+                          "once; their deadlines were kept." if emptied else
+                          f"{len(vanished)} of {len(previous)} rows vanished from intake source {source} at "
+                          "once; their deadlines were kept."),
+                 f"If the rows were removed on purpose, run `docketd confirm-source {source}`; otherwise "
+                 "restore the rows (check filters and the tab).", stamp))
+        else:
+            matters |= docket.withdraw_triggers(db, vanished)
+            report.withdrawn = len(vanished)
+            db.execute("DELETE FROM flags WHERE scope=? AND kind='source-vanished'", (source,))
+        if matters:
+            report.recompute = docket.recompute(db, matters, now.date(), stamp, cross=cross)
+            if not cross:
+                docket.store.set_kv(db, CROSS_DIRTY, "1")
+    return report
+
+
+def _row_of(payload: str) -> int | None:
+    import json
+
+    return json.loads(payload).get("row")
+
+
+def _same_row(old_payload: str, t: TriggerEvent) -> bool:
+    import json
+
+    from daemon.docket import same_facts
+
+    return same_facts(json.loads(old_payload), t)

@@ -1,0 +1,316 @@
+"""The SQLite state store: triggers with provenance, deadlines, sync state, the outbox and flags.
+
+One file, WAL mode, a schema version with explicit migrations (a backup copy is kept before any
+migration). Every change that causes calendar work writes its outbox rows in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from daemon.errors import StoreError
+from daemon.models import OutboxRow, SyncRow
+
+SCHEMA_VERSION = 4
+
+# Version 1 had no provenance columns on triggers and no flag acknowledgements; version 2 adds both.
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (checksum TEXT PRIMARY KEY, name TEXT NOT NULL, received_at TEXT NOT NULL,
+    status TEXT NOT NULL, rows INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0,
+    moved_to TEXT);
+CREATE TABLE triggers (matter TEXT NOT NULL, event TEXT NOT NULL, ref TEXT NOT NULL,
+    payload TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (matter, event, ref));
+CREATE TABLE matters (matter TEXT PRIMARY KEY, payload TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE deadlines (key TEXT PRIMARY KEY, matter TEXT NOT NULL, rule TEXT NOT NULL,
+    due TEXT NOT NULL, payload TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX deadlines_matter ON deadlines(matter);
+CREATE INDEX deadlines_due ON deadlines(due);
+CREATE TABLE sync (target TEXT NOT NULL, uid TEXT NOT NULL, key TEXT NOT NULL, remote_id TEXT NOT NULL,
+    etag TEXT NOT NULL, hash TEXT NOT NULL, state TEXT NOT NULL, last_sync TEXT NOT NULL,
+    entry TEXT NOT NULL, PRIMARY KEY (target, uid));
+CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, uid TEXT NOT NULL,
+    key TEXT NOT NULL, op TEXT NOT NULL, entry TEXT, force INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL DEFAULT 0, last_error TEXT,
+    dead INTEGER NOT NULL DEFAULT 0, UNIQUE (target, uid));
+CREATE TABLE flags (id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, kind TEXT NOT NULL,
+    severity TEXT NOT NULL, message TEXT NOT NULL, action TEXT NOT NULL, matter TEXT,
+    created_at TEXT NOT NULL, UNIQUE (scope, kind));
+CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_MIGRATIONS: dict[int, str] = {
+    2: """
+ALTER TABLE triggers ADD COLUMN source TEXT NOT NULL DEFAULT '';
+ALTER TABLE triggers ADD COLUMN row INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE triggers ADD COLUMN checksum TEXT NOT NULL DEFAULT '';
+ALTER TABLE flags ADD COLUMN acked_at TEXT;
+ALTER TABLE flags ADD COLUMN acked_by TEXT;
+CREATE INDEX triggers_source ON triggers(source);
+CREATE INDEX sync_key ON sync(key);
+CREATE INDEX outbox_key ON outbox(key);
+CREATE INDEX flags_matter ON flags(matter);
+""",
+    # Version 3 stores when each entry's content last changed, the DTSTAMP of its VEVENT (RFC 5545
+    # 3.8.7.2). Rows written before it get their last write, the nearest time the store knows.
+    3: """
+ALTER TABLE sync ADD COLUMN changed_at TEXT NOT NULL DEFAULT '';
+UPDATE sync SET changed_at = last_sync;
+""",
+    # Version 4: court e-mail notices: case-number links, every notice read (once, by identity), the review queue.
+    4: """
+CREATE TABLE case_links (case_number TEXT NOT NULL, matter TEXT NOT NULL, court TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (case_number, matter));
+CREATE INDEX case_links_matter ON case_links(matter);
+CREATE TABLE notices (identity TEXT PRIMARY KEY, message_id TEXT NOT NULL, source TEXT NOT NULL,
+    received_at TEXT NOT NULL, status TEXT NOT NULL, matters TEXT NOT NULL, payload TEXT NOT NULL);
+CREATE INDEX notices_message ON notices(message_id);
+CREATE TABLE reviews (id INTEGER PRIMARY KEY AUTOINCREMENT, notice TEXT NOT NULL, matter TEXT,
+    reason TEXT NOT NULL, proposal TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'open', created_at TEXT NOT NULL,
+    resolved_at TEXT, resolved_by TEXT, resolution TEXT);
+CREATE INDEX reviews_status ON reviews(status);
+""",
+}
+
+
+def empty_state_message(path: Path) -> str:
+    """The sentence for a 0-byte state database (issue 18 B10): never silently a new, empty docket."""
+    return (f"The state database {path} is empty (0 bytes) while docketd expected its docket there; an empty "
+            "file is a lost or truncated database, not a new one. Fix: stop docketd and restore the latest "
+            "backup, or load the last export with `docketd import FILE`; to start an empty docket on purpose, "
+            "start once with `docketd run --fresh-state` (or delete the empty file).")
+
+
+def _create_whole(path: Path) -> None:
+    """Create a new state database that appears whole or not at all.
+
+    SQLite creates the file before it writes the schema, so a kill in between would leave the 0-byte
+    file that B10 rightly refuses as a lost docket. The new database is built beside it, synced, and
+    linked into place (a link, not a rename: a database another process created first is kept).
+    """
+    tmp = path.with_name(f".{path.name}.new-{os.getpid()}")
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    try:
+        Store(tmp, _new=True).close()
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class Store:
+    """A connection to the state database; use `transaction()` for every write."""
+
+    def __init__(self, path: Path, *, allow_empty: bool = False, _new: bool = False) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # SQLite would take a 0-byte file as a new database: every matter forgotten without a word,
+        # while their entries stay in the calendars, unmanaged. Only `import` and --fresh-state may.
+        if not allow_empty and os.path.isfile(path) and os.path.getsize(path) == 0:
+            raise StoreError(empty_state_message(path))
+        if not _new and not os.path.lexists(path):
+            _create_whole(path)
+        try:
+            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"State database {path} cannot be opened ({exc}). If it is damaged, move it aside and "
+                "restore the latest backup or re-import an export (`docketd import`)."
+            ) from None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locking) transaction; rolls back on any exception."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if self.db.in_transaction:  # SQLite has already rolled back after e.g. SQLITE_FULL
+                self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- schema ---------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        """The schema version of the open database (0 = empty)."""
+        row = self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+        if row is None:
+            return 0
+        v = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(v[0]) if v else 0
+
+    def _migrate(self) -> None:
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"State database {self.path} has schema version {version}, newer than this docketd "
+                f"({SCHEMA_VERSION}); upgrade docketd or restore an older backup.")
+        if version == SCHEMA_VERSION:
+            return
+        if version == 0:
+            # executescript commits on its own, so the script carries its own transaction.
+            self.db.executescript("BEGIN IMMEDIATE;" + _SCHEMA_V1
+                                  + "INSERT INTO meta VALUES ('schema_version', '1'); COMMIT;")
+            version = 1
+        else:
+            backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            shutil.copy2(self.path, backup)
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction() as db:
+                for statement in filter(None, (s.strip() for s in _MIGRATIONS[target].split(";"))):
+                    db.execute(statement)
+                db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(target),))
+
+    # -- key/value ------------------------------------------------------------------------------
+    def get_kv(self, key: str) -> str | None:
+        """A small persistent value (e.g. the last digest day)."""
+        row = self.db.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_kv(self, db: sqlite3.Connection, key: str, value: str) -> None:
+        """Set a small persistent value inside a transaction."""
+        db.execute("INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                   (key, value))
+
+    # -- files ----------------------------------------------------------------------------------
+    def file_status(self, checksum: str) -> str | None:
+        """How a file with this checksum was handled before, if at all."""
+        row = self.db.execute("SELECT status FROM files WHERE checksum=?", (checksum,)).fetchone()
+        return row[0] if row else None
+
+    # -- triggers and matters -------------------------------------------------------------------
+    def triggers_for(self, matter: str) -> list[dict[str, Any]]:
+        """Every stored trigger of one matter (as dicts)."""
+        rows = self.db.execute("SELECT payload FROM triggers WHERE matter=? ORDER BY event, ref", (matter,))
+        return [json.loads(r[0]) for r in rows]
+
+    def matter(self, matter: str) -> dict[str, Any] | None:
+        """The merged facts of one matter (title, court, people, status)."""
+        row = self.db.execute("SELECT payload FROM matters WHERE matter=?", (matter,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def matter_ids(self) -> list[str]:
+        """Every matter number in the store."""
+        return [r[0] for r in self.db.execute("SELECT matter FROM matters ORDER BY matter")]
+
+    def deadlines_for(self, matter: str) -> list[dict[str, Any]]:
+        """Current deadlines of one matter (as dicts), by due date."""
+        rows = self.db.execute("SELECT payload FROM deadlines WHERE matter=? ORDER BY due, rule", (matter,))
+        return [json.loads(r[0]) for r in rows]
+
+    def all_deadlines(self) -> list[dict[str, Any]]:
+        """Every current deadline (as dicts), by due date."""
+        return [json.loads(r[0]) for r in self.db.execute("SELECT payload FROM deadlines ORDER BY due, key")]
+
+    # -- sync state and outbox ------------------------------------------------------------------
+    def sync_rows(self, target: str) -> dict[str, SyncRow]:
+        """What docketd last wrote to one calendar, by uid."""
+        rows = self.db.execute("SELECT * FROM sync WHERE target=?", (target,))
+        return {r["uid"]: _sync_row(r) for r in rows}
+
+    def sync_rows_for_uids(self, target: str, uids: list[str]) -> dict[str, SyncRow]:
+        """What docketd last wrote to one calendar for these uids only (a primary-key lookup each)."""
+        out: dict[str, SyncRow] = {}
+        for start in range(0, len(uids), 500):  # stay far below SQLite's limit on bound variables
+            chunk = uids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(f"SELECT * FROM sync WHERE target=? AND uid IN ({marks})", (target, *chunk)):
+                out[r["uid"]] = _sync_row(r)
+        return out
+
+    def sync_rows_for_matter(self, matter: str) -> list[SyncRow]:
+        """Sync state of every entry of one matter, in every calendar (keys start with 'matter|')."""
+        rows = self.db.execute("SELECT * FROM sync WHERE key >= ? AND key < ?", (matter + "|", matter + "}"))
+        return [_sync_row(r) for r in rows]
+
+    def pending_for_matter(self, matter: str) -> list[OutboxRow]:
+        """Outbox rows (dead ones too) of one matter's entries, in every calendar."""
+        rows = self.db.execute("SELECT * FROM outbox WHERE key >= ? AND key < ?", (matter + "|", matter + "}"))
+        return [_outbox_row(r) for r in rows]
+
+    def sync_rows_for_key(self, key: str) -> list[SyncRow]:
+        """Where one deadline (or its ticklers) was pushed."""
+        rows = self.db.execute("SELECT * FROM sync WHERE key=? OR key LIKE ?", (key, key + "#%"))
+        return [_sync_row(r) for r in rows]
+
+    def targets(self) -> list[str]:
+        """Every calendar that has sync state or pending work."""
+        rows = self.db.execute("SELECT target FROM sync UNION SELECT target FROM outbox ORDER BY 1")
+        return [r[0] for r in rows]
+
+    def pending(self, target: str | None = None, *, due_by: float | None = None,
+                limit: int | None = None, include_dead: bool = False) -> list[OutboxRow]:
+        """Outbox rows, oldest first; optionally only one calendar's and only those due by a time."""
+        sql = "SELECT * FROM outbox WHERE 1=1"
+        args: list[Any] = []
+        if target is not None:
+            sql += " AND target=?"
+            args.append(target)
+        if due_by is not None:
+            sql += " AND next_at<=?"
+            args.append(due_by)
+        if not include_dead:
+            sql += " AND dead=0"
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [_outbox_row(r) for r in self.db.execute(sql, args)]
+
+    def outbox_counts(self) -> dict[str, dict[str, int]]:
+        """Pending and dead outbox rows per calendar."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.db.execute("SELECT target, dead, COUNT(*) FROM outbox GROUP BY target, dead"):
+            out.setdefault(r[0], {"pending": 0, "failed": 0})["failed" if r[1] else "pending"] = r[2]
+        return out
+
+    def next_due_by_target(self) -> dict[str, float]:
+        """When each calendar's earliest retryable outbox row is due (epoch seconds)."""
+        rows = self.db.execute("SELECT target, MIN(next_at) FROM outbox WHERE dead=0 GROUP BY target")
+        return {r[0]: float(r[1]) for r in rows}
+
+    def next_due(self) -> float | None:
+        """When the earliest retryable outbox row is due (epoch seconds), if any."""
+        row = self.db.execute("SELECT MIN(next_at) FROM outbox WHERE dead=0").fetchone()
+        return row[0] if row and row[0] is not None else None
+
+
+def _sync_row(r: sqlite3.Row) -> SyncRow:
+    return SyncRow(r["target"], r["uid"], r["key"], r["remote_id"], r["etag"], r["hash"], r["state"],
+                   r["last_sync"], json.loads(r["entry"]), r["changed_at"])
+
+
+def _outbox_row(r: sqlite3.Row) -> OutboxRow:
+    return OutboxRow(r["id"], r["target"], r["uid"], r["key"], r["op"], json.loads(r["entry"]) if r["entry"] else None,
+                     bool(r["force"]), r["attempts"], r["next_at"], r["last_error"], bool(r["dead"]))

@@ -1,0 +1,151 @@
+"""Calendar sync off the main loop: one worker thread ("lane") per configured calendar service.
+
+An unreachable calendar must never hold up intake, the other calendars, the systemd watchdog or a
+stop (issue 18, B6). Each configured calendar gets its own thread with its own store connection
+and connectors; every .ics file shares one lane (local writes). The main loop only wakes lanes when
+it queued work and asks whether they are alive. A lane stuck in a network call at shutdown is left
+behind (daemon thread): its op stays in the outbox and is replayed, idempotently, at the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from daemon.settings.config import Config
+from daemon.state.store import Store
+from daemon.state.trouble import storage_trouble
+from daemon.sync.dispatcher import ConnectorPool, Dispatcher, DispatchReport
+
+log = logging.getLogger("docketd.dispatch")
+
+ICS_LANE = "ics"
+IDLE_WAKE_SECONDS = 1.0
+STORAGE_RETRY_SECONDS = 5.0
+
+
+def lane_of(target: str) -> str:
+    """The lane a calendar target belongs to: every ics:<person> file shares one."""
+    return ICS_LANE if target.startswith("ics:") else target
+
+
+class Lane(threading.Thread):
+    """Drains one calendar's outbox (or every .ics file's) and checks it for hand edits."""
+
+    def __init__(self, name: str, config: Config, state: Path, stamp: Callable[[], str]) -> None:
+        super().__init__(name=f"docketd-sync-{name}", daemon=True)
+        self.lane = name
+        self.config = config
+        self.state = state
+        self.stamp = stamp
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.idle = threading.Event()  # set when the lane has nothing due
+        self.last_verify = float("-inf")  # the first check comes at once, as before
+
+    def owns(self, target: str) -> bool:
+        """True for the targets this lane sends to."""
+        return lane_of(target) == self.lane
+
+    def run(self) -> None:
+        """Loop until stopped: send what is due, check for hand edits when due, sleep until the next due op."""
+        store = Store(self.state)
+        pool = ConnectorPool(self.config)
+        dispatcher = Dispatcher(self.config, store, pool, self.stamp, random.Random())
+        trouble: str | None = None
+        try:
+            while not self.stopping.is_set():
+                self.wake.clear()
+                try:
+                    wait = self._turn(store, dispatcher)
+                    trouble = None
+                except Exception as exc:  # noqa: BLE001 - a locked or full database is retried on the next turn
+                    wait = STORAGE_RETRY_SECONDS
+                    if storage_trouble(exc) is None:
+                        log.exception("Calendar sync (%s) failed; retrying", self.lane)
+                    elif storage_trouble(exc) != trouble:
+                        log.warning("Calendar sync (%s) waits: %s.", self.lane, storage_trouble(exc))
+                    trouble = storage_trouble(exc)
+                self.wake.wait(wait)
+        finally:
+            pool.close()
+            store.close()
+
+    def _turn(self, store: Store, dispatcher: Dispatcher) -> float:
+        now = time.time()
+        due = {t: at for t, at in store.next_due_by_target().items() if self.owns(t)}
+        total = DispatchReport()
+        for target in sorted(t for t, at in due.items() if at <= now):
+            report = dispatcher.run_once(now, target=target, stop=self.stopping.is_set)
+            for name in ("done", "retrying", "failed", "conflicts"):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+        if total.done or total.retrying or total.failed:
+            log.info("Calendar sync: %d done, %d retrying, %d failed, %d hand edits", total.done,
+                     total.retrying, total.failed, total.conflicts)
+        self._verify_if_due(store, dispatcher)
+        after = [at for t, at in store.next_due_by_target().items() if self.owns(t)]
+        now = time.time()
+        if not after or min(after) > now:
+            self.idle.set()
+        return max(0.0, min([IDLE_WAKE_SECONDS, *(at - now for at in after)]))
+
+    def _verify_if_due(self, store: Store, dispatcher: Dispatcher) -> None:
+        period = self.config.sync.verify_minutes * 60
+        if period <= 0 or time.monotonic() - self.last_verify < period:
+            return
+        self.last_verify = time.monotonic()
+        for target in store.targets():
+            if not self.owns(target) or self.stopping.is_set():
+                continue
+            try:
+                n = dispatcher.verify(target)
+            except Exception as exc:  # noqa: BLE001 - an unreachable calendar is retried next period
+                log.warning("Could not check calendar %s for hand edits: %s", target, exc)
+                continue
+            if n:
+                log.warning("Calendar %s: %d entries were changed by hand", target, n)
+
+
+class Lanes:
+    """Every lane of one config; started, woken, drained and stopped together."""
+
+    def __init__(self, config: Config, stamp: Callable[[], str]) -> None:
+        names = [*sorted(config.calendars)]
+        if config.ics_dir is not None:
+            names.append(ICS_LANE)
+        self.lanes = [Lane(n, config, config.state, stamp) for n in names]
+
+    def start(self) -> None:
+        """Start every lane's thread."""
+        for lane in self.lanes:
+            lane.start()
+
+    def wake(self) -> None:
+        """New work was queued: look now instead of at the next tick."""
+        for lane in self.lanes:
+            lane.idle.clear()
+            lane.wake.set()
+
+    def dead(self) -> list[str]:
+        """Names of lanes whose thread died (a bug: the daemon must then restart)."""
+        return [lane.name for lane in self.lanes if not lane.is_alive() and not lane.stopping.is_set()]
+
+    def stop(self, drain_seconds: float) -> None:
+        """Give every lane up to `drain_seconds` to send what is due, then stop them; a stuck one is left."""
+        self.wake()
+        end = time.monotonic() + drain_seconds
+        pause = threading.Event()  # never set: a wait that, unlike time.sleep, also works under libfaketime
+        while time.monotonic() < end and not all(lane.idle.is_set() or not lane.is_alive() for lane in self.lanes):
+            pause.wait(0.05)
+        for lane in self.lanes:
+            lane.stopping.set()
+            lane.wake.set()
+        for lane in self.lanes:
+            lane.join(timeout=max(0.1, end - time.monotonic()))
+            if lane.is_alive() and drain_seconds > 0:  # (a reload starts new lanes at once; no warning)
+                log.warning("Calendar %s did not answer before the stop; its pending changes wait in the outbox "
+                            "for the next start.", lane.lane)
