@@ -25,7 +25,7 @@ BOOK = load_rulebook()
 DISTRICTS = [c for c in BOOK.court_ids() if BOOK.court(c).packs == ("frcp",) and c != "federal"]
 CIRCUITS = [c for c in BOOK.court_ids() if BOOK.court(c).packs == ("frap",) and c != "federal-appeals"]
 # states whose tables add no SETTLED weekday holiday to the federal list
-NO_EXTRA_SETTLED = {"AZ", "ID", "OH", "OR", "SD", "WY", "KS", "MI", "MN", "NM", "NC", "PA", "GA", "WI"}
+NO_EXTRA_SETTLED = {"AZ", "ID", "OH", "OR", "SD", "WY", "KS", "MI", "NM", "PA", "GA", "WI"}
 
 
 def test_all_94_districts_and_13_circuits() -> None:

@@ -29,6 +29,10 @@ PROCLAIMED = "Georgia's days are set each year by the Governor's proclamation (O
 # only the package lists.
 DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("AL", "ours", "Mardi Gras"): "county-only holiday (Baldwin, Mobile); flagged ambiguous, not in package",
+    ("AL", "ours", "Day after Thanksgiving"): "given by the Governor's memorandum (2023, 2024), not in Ala. Code "
+                                              "1-3-8; flagged ambiguous, not in package",
+    ("AL", "ours", "Mrs. Rosa L. Parks Day"): "Act 2025-303: a day counties and municipalities may elect to observe; "
+                                              "flagged ambiguous, not in package",
     ("AR", "ours", "Christmas Eve"): "Ark. Code 1-5-101 names Dec 24; the package omits it",
     ("DE", "ours", "General Election Day"): ELECTION,
     ("DE", "ours", "Return Day"): "Sussex County half-day holiday; flagged ambiguous, not in package",
@@ -59,13 +63,17 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("MD", "ours", ""): "Md. Gen. Prov. 1-111 general election day (the package omits it) and legal holidays with "
                         "offices open (Lincoln's birthday, Maryland Day, Good Friday, Defenders' Day), flagged",
     ("MD", "package", "Inauguration Day"): "not in Md. Gen. Prov. 1-111 as we read it; the package lists it",
-    ("MI", "ours", ""): EMPLOYEE + "; and " + ELECTION,
+    ("MI", "ours", ""): "MCR 8.110(D)(2)(a) state-court days the package starts later (flagged); " + ELECTION
+                        + "; and Lincoln's Birthday (MCL 435.101(1)(c), courts and offices open), flagged",
     ("MI", "package", ""): EMPLOYEE,
-    ("MN", "ours", "Day after Thanksgiving"): EMPLOYEE,
+    ("MN", "ours", "Day after Thanksgiving"): "Minn. Stat. 645.44 subd. 5 (executive branch) and Gen. R. Prac. "
+                                              "354.03 (courts) name it; the package omits it",
     ("MO", "ours", ""): "RSMo 9.010 names Feb 12, Lincoln Day; the package omits it (and its Friday, flagged)",
     ("MP", "ours", "General Election Day"): ELECTION,
     ("MT", "ours", "General Election Day"): ELECTION,
-    ("NC", "ours", ""): EMPLOYEE + "; the package starts in 2013",
+    ("NC", "ours", ""): "N.C.G.S. 103-4 legal public holidays with offices open (Jan 19, Mar 25, Apr 12, May 10, "
+                        "May 20, Sep 11, election day), flagged, which the package omits; and " + EMPLOYEE
+                        + "; the package starts in 2013",
     ("NC", "package", ""): EMPLOYEE + "; ours does not move them",
     ("ND", "ours", "Good Friday"): "N.D.C.C. 1-03-01(5) names Good Friday; the package omits it",
     ("ND", "ours", "Christmas Eve"): "N.D.C.C. 1-03-01.1 closes offices at noon; a half day, flagged",
