@@ -82,9 +82,9 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("PR", "ours", ""): "Sunday -> Monday days the package does not move; Barbosa, Constitution Day, Citizenship "
                         "Day and Dec 24 afternoon, flagged (Acts 111-2014, 26-2017)",
     ("PR", "package", "Columbus Day"): "the package moves Columbus Day to Oct 12; 5 U.S.C. 6103 keeps Monday",
-    ("RI", "ours", ""): "R.I. Gen. Laws 25-1-1 election day of state officers (the package omits it; years electing the "
-                        "General Assembly only flagged), and flagged: Rhode Island Independence Day (offices open), the "
-                        "Monday state employees keep a Saturday holiday",
+    ("RI", "ours", ""): "R.I. Gen. Laws 25-1-1 election day of state officers (the package omits it; years "
+                        "electing the General Assembly only flagged), and flagged: Rhode Island Independence Day "
+                        "(offices open), the Monday state employees keep a Saturday holiday",
     ("SC", "ours", ""): "S.C. Code 53-5-10 days; Christmas Eve/Dec 26 flagged; May 10 not moved",
     ("SC", "package", "Confederate Memorial Day"): "the package moves May 10 off weekends; the statute does not",
     ("TN", "ours", ""): EMPLOYEE,
