@@ -13,7 +13,8 @@ Date grammar (`date:`):
 - `"easter [+N|-N]"` relative to Western Easter (`easter -2` is Good Friday).
 
 `years:` all (default) | even | odd | inauguration (every 4th year from 1981) | presidential (years
-divisible by 4).
+divisible by 4) | midterm (the even years between: 2026, 2030; Rhode Island's general election of state
+officers).
 `observed:` none | sunday-monday | weekend-nearest (Sat -> Fri, Sun -> Mon) |
 `sunday-monday+friday-unsettled` (Sun -> Mon settled; whether a Saturday holiday makes the Friday before a
 holiday is unsettled: that Friday is marked ambiguous) | `weekend-unsettled` (whether a weekend holiday
@@ -36,7 +37,7 @@ from daemon.engine.calendars import Holiday, nth_weekday
 
 ONE_DAY = timedelta(days=1)
 OBSERVED = ("none", "sunday-monday", "weekend-nearest", "sunday-monday+friday-unsettled", "weekend-unsettled")
-YEARS = ("all", "even", "odd", "inauguration", "presidential")
+YEARS = ("all", "even", "odd", "inauguration", "presidential", "midterm")
 _DOW = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _NTH = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
 _FIXED = re.compile(r"^(\d\d)-(\d\d)$")
@@ -114,6 +115,8 @@ class Entry:
             return year % 4 == 1
         if self.years == "presidential":
             return year % 4 == 0
+        if self.years == "midterm":
+            return year % 4 == 2
         return True
 
 

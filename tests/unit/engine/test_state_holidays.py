@@ -85,16 +85,31 @@ DIFFERENCES: dict[tuple[str, str, str], str] = {
     ("NY", "package", "Susan B. Anthony Day"): "a commemoration, not in GCL 24",
     ("OK", "ours", ""): "25 O.S. 82.1(A): Dec 24 when Christmas is a Tuesday, Dec 26 when it is a Thursday; the "
                         "package omits them",
+    ("OR", "ours", "Day after Thanksgiving"): EMPLOYEE + "; by collective bargaining agreement since 2015",
     ("PA", "ours", ""): "44 P.S. 11 legal holidays with offices open; flagged ambiguous, not in package",
     ("PR", "ours", ""): "Sunday -> Monday days the package does not move; Barbosa, Constitution Day, Citizenship "
                         "Day and Dec 24 afternoon, flagged (Acts 111-2014, 26-2017)",
     ("PR", "package", "Columbus Day"): "the package moves Columbus Day to Oct 12; 5 U.S.C. 6103 keeps Monday",
+    ("RI", "ours", ""): "R.I. Gen. Laws 25-1-1 election day of state officers (the package omits it; years "
+                        "electing the General Assembly only flagged), and flagged: Rhode Island Independence Day "
+                        "(offices open), the Monday state employees keep a Saturday holiday",
     ("SC", "ours", ""): "S.C. Code 53-5-10 days; Christmas Eve/Dec 26 flagged; May 10 not moved",
     ("SC", "package", "Confederate Memorial Day"): "the package moves May 10 off weekends; the statute does not",
     ("TN", "ours", ""): EMPLOYEE,
     ("TX", "package", "Christmas Eve (observed)"): "Tex. Gov't Code 662.003 does not move a weekend holiday",
+    ("UT", "ours", "Juneteenth"): "Utah Code 63G-1-301(2)(c)-(d) from 2022: the Monday before June 19 (after a weekend "
+                                  "one); the package keeps June 19",
+    ("UT", "ours", "Good Friday"): "added to Utah Code 63G-1-301 in 2026 subject to a condition not verified; flagged",
+    ("UT", "ours", "Election Day"): "2026 H.B. 104 adds it to Utah Code 63G-1-301 from 2027; enactment not verified; "
+                                    "flagged",
+    ("VA", "package", "Inauguration Day"): "5 U.S.C. 6103(c) (federal employees near D.C.), not in Va. Code 2.2-3300; "
+                                           "the package lists it",
     ("VI", "ours", ""): "1 V.I.C. 171 weekend holidays' Friday or Monday, flagged (observed-day rule not found)",
-    ("WI", "ours", ""): EMPLOYEE + "; the package starts in 2012",
+    ("VT", "ours", "Lincoln's Birthday"): "an earlier text of 1 V.S.A. 371(a) listed Feb 12; flagged through 2019 (the "
+                                         "year it was dropped was not verified); the package omits it",
+    ("WI", "ours", ""): EMPLOYEE + "; the package starts in 2012; and, flagged, Wis. Stat. 995.20 legal holidays on "
+                        "which offices stay open (election days, January 15 through 2026, Good Friday 11 a.m. to "
+                        "3 p.m., Milwaukee's spring election)",
     ("WI", "package", ""): "Susan B. Anthony Day is a commemoration; observed Eves are " + EMPLOYEE,
     ("WV", "ours", "General Election Day"): ELECTION,
     ("WV", "ours", "Primary Election Day"): "W. Va. Code 2-2-1(a)(13) election days; the primary's date moves, flagged",
