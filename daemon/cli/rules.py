@@ -84,7 +84,7 @@ def _period(rule: Rule) -> str:
         if rule.direction == "at":
             parts.append(f"{event}: the event itself, at its time")
             continue
-        n = str(days) if days >= 0 else "/".join(str(v.days) for v in rule.versions)
+        n = str(days) if days >= 0 else "/".join(str(v.days) for v in rule.versions if v.days is not None)
         parts.append(f"{event}: {n}{unit} days {rule.direction}")
     return "; ".join(parts)
 
@@ -135,6 +135,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     ]
     for v in r.versions:
         extra = f", {v.days} days" if v.days is not None else ""
+        extra += f", not computed: {v.not_computed}" if v.not_computed else ""
         lines.append(f"  version:    {version_span(v)}{extra}" + (f", {v.citation}" if v.citation else ""))
     for f in r.followups:
         anchor = "the deadline" if f.anchor == "due" else "the trigger"

@@ -62,10 +62,14 @@ def check(loaded: Loaded) -> list[str]:
             if rule.versions and _overlaps([(v.start, v.end) for v in rule.versions]):
                 problems.append(f"{where}: effective dates of its versions overlap; give each version "
                                 f"`from:`/`until:` dates that do not overlap.")
-            if rule.versions and any(v.days is None for v in rule.versions) and any(
+            if rule.versions and any(v.days is None and not v.not_computed for v in rule.versions) and any(
                 d < 0 for d in rule.triggers.values()
             ):
                 problems.append(f"{where}: a version has no `days:` and the rule gives none; add one.")
+            for event in rule.caveats:
+                if event not in rule.triggers:
+                    problems.append(f"{where}: caveat for {event!r}, which is not one of its triggers; fix the "
+                                    f"event name.")
             for f in rule.followups:
                 if f.anchor not in ("due", "trigger"):
                     problems.append(f"{where}: follow-up {f.id} has from {f.anchor!r}; use due or trigger.")

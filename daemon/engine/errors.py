@@ -21,6 +21,11 @@ class UnknownEvent(EngineError):
     """The trigger event is not known to the court's rule packs."""
 
 
+class NotComputed(EngineError):
+    """A rule that a trigger fires has no period for the trigger's date (no version in force, or a version
+    the pack marks `not_computed`): the deadline exists in law but cannot be counted from this row."""
+
+
 class PackError(EngineError):
     """One or more rule packs or courts are invalid; `problems` names file and rule for each."""
 

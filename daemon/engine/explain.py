@@ -7,6 +7,7 @@ from datetime import date
 
 from daemon.engine.calendars import Holiday
 from daemon.engine.counting import fmt
+from daemon.engine.packs import Rule, RuleVersion
 from daemon.models import Deadline, Flag
 
 SERVICE_WORDS = {
@@ -161,5 +162,38 @@ def uncertain_service(method: str, cite: str, earlier: date, later: date,
         f"earlier date {earlier.isoformat()}.",
         action=f"{check} {later.isoformat()}.",
         alternative=later,
+    )
+    return line, flag
+
+
+def not_computed(matter: str, rule: Rule, event: str, start: date, version: RuleVersion | None,
+                 chained: bool) -> str:
+    """The error sentence for a rule whose period cannot be counted from this trigger's date."""
+    when = f"the date it counts from, {start.isoformat()}" if chained else start.isoformat()
+    head = f"Matter {matter}: {rule.id} ({rule.title}) cannot be computed from the {event} row dated {when}"
+    if version is not None and version.not_computed:
+        return f"{head}: {version.not_computed}"
+    spans = ", ".join(_span(v) for v in rule.versions) or "no dates"
+    return (f"{head}: the rule has no version in force on that date (its versions cover {spans}); "
+            f"check the date, or calendar this deadline by hand.")
+
+
+def _span(v: RuleVersion) -> str:
+    if v.start and v.end:
+        return f"{v.start.isoformat()} to {v.end.isoformat()}"
+    if v.start:
+        return f"from {v.start.isoformat()}"
+    return f"until {v.end.isoformat()}" if v.end else "all dates"
+
+
+def needs_fact(title: str, caveat: str) -> tuple[str, Flag]:
+    """The line and flag when a trigger starts a period only if a fact docketd lacks is true."""
+    line = f"Check: {caveat}"
+    flag = Flag(
+        kind="needs-fact",
+        severity="warning",
+        message=f"“{title}” was counted from this row, which starts the period only on a fact docketd does not "
+        f"have: {caveat}",
+        action="Check the fact; if it does not hold, record the event the rule names instead (a new intake row).",
     )
     return line, flag

@@ -71,6 +71,7 @@ class RuleVersion:
     days: int | None = None
     citation: str | None = None
     cite_short: str | None = None
+    not_computed: str | None = None  # why the period cannot be counted from the trigger in this span
 
 
 _ALWAYS = RuleVersion(None, None)
@@ -108,6 +109,7 @@ class Rule:
     followups: tuple[Followup, ...] = ()
     notes: str = ""
     due_time: time | None = None  # a time of day the act is due by (TRCP 99(b): 10:00 a.m.)
+    caveats: Mapping[str, str] = field(default_factory=dict)  # event -> a fact to check (flag `needs-fact`)
 
     def version(self, on: date) -> RuleVersion | None:
         """The version in force on `on`; None when the rule has versions and none covers the date."""
@@ -349,10 +351,15 @@ def _read_rule(name: str, pid: str, counting: str, reminders: tuple[str, ...], r
         out.problems.append(f"{where}: has no `trigger:`; name the event that starts the period.")
     versions = tuple(
         RuleVersion(_date(v.get("from")), _date(v.get("until")),
-                    int(v["days"]) if "days" in v else None, v.get("citation"), v.get("cite_short"))
+                    int(v["days"]) if "days" in v else None, v.get("citation"), v.get("cite_short"),
+                    str(v["not_computed"]) if v.get("not_computed") else None)
         for v in r.get("versions", []) or []
     )
-    if any(d < 0 for d in triggers.values()) and not (versions and all(v.days is not None for v in versions)):
+    for v in versions:
+        if v.not_computed and v.days is not None:
+            out.problems.append(f"{where}: a version has both `days:` and `not_computed:`; keep one.")
+    if any(d < 0 for d in triggers.values()) and not (
+            versions and all(v.days is not None or v.not_computed for v in versions)):
         out.problems.append(f"{where}: has no `days:`; give the length of the period.")
     unit = str(r.get("unit", "calendar"))
     if unit not in ("calendar", "court"):
@@ -376,6 +383,7 @@ def _read_rule(name: str, pid: str, counting: str, reminders: tuple[str, ...], r
         reminders=tuple(str(x) for x in r.get("reminders", reminders)),
         critical=bool(r.get("critical", True)), versions=versions, followups=followups,
         notes=str(r.get("notes", "")), due_time=_time(where, r.get("time"), out),
+        caveats={str(k): str(v) for k, v in (r.get("caveats") or {}).items()},
     )
 
 

@@ -17,7 +17,7 @@ from daemon.engine import counting as C
 from daemon.engine.calendars import CALENDARS, DayView, Holiday
 from daemon.engine.checks import check, resolve_closures
 from daemon.engine.court_index import CourtCalendar
-from daemon.engine.errors import EngineError, PackError, UnknownCourt, UnknownEvent
+from daemon.engine.errors import EngineError, NotComputed, PackError, UnknownCourt, UnknownEvent
 from daemon.engine.explain import (
     CCP_LABELS,
     FEDERAL_LABELS,
@@ -26,7 +26,9 @@ from daemon.engine.explain import (
     ambiguous_law,
     hearing_on_closed_day,
     missing_service,
+    needs_fact,
     no_extension,
+    not_computed,
     trigger_line,
     uncertain_service,
 )
@@ -349,8 +351,10 @@ class RuleBook:
             start, line = C.plain_offset(start, c.days, c.title, c.cite_short)
             lines.append(line)
         version = rule.version(start)
-        if version is None:
-            return
+        if version is None or version.not_computed:  # never skipped silently: the row gets an error
+            raise NotComputed(not_computed(trigger.matter, rule, trigger.event, start, version, bool(plan.chains)))
+        if version.cite_short and version.cite_short != rule.cite_short:  # the trace cites the version in force
+            rule = replace(rule, cite_short=version.cite_short)
         if rule.direction == "at":
             self._at(plan, trigger, court, start, version, lines, out)
             return
@@ -359,6 +363,11 @@ class RuleBook:
             return
         flags: list[Flag] = [sit[1]] if sit else []
         notes: list[str] = []  # why a reading was chosen; kept when the ambiguous-law count replaces steps
+        caveat = rule.caveats.get(trigger.event) if not plan.chains else None
+        if caveat:
+            line, flag = needs_fact(rule.title, caveat)
+            notes.append(line)
+            flags.append(flag)
         service = trigger.service if not plan.chains else None
         ext = plan.ext
         table = ext.table(start) if ext else _NO_TABLE

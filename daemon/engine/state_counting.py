@@ -20,7 +20,9 @@ due date and the explanation lines a docketing clerk would write out.
   commercial carrier on the third court day after delivery to the carrier; e-service on transmission.
 - Before an event (CPLR 2214(b), TRCP 21(b), 166a(c)): count backward from the hearing, hearing day
   excluded; a service extension is counted further backward; a last day that is not a court day moves
-  to the previous court day, so the other side keeps its full notice.
+  to the previous court day, so the other side keeps its full notice. Florida from 2019: 2.514(a)(1)(A)
+  with (a)(5) -- day 1 is the nearest earlier day that is not a Saturday, Sunday or legal holiday
+  (counting from the day before the hearing is the flagged later reading).
 """
 
 from __future__ import annotations
@@ -167,6 +169,8 @@ def state_backward(rule: Rule, n: int, start: date, k: int, in_court: bool, labe
         end = count_court_days(start, n, view, False)
         steps = [f"{n} court day{'s' if n != 1 else ''} before -> {fmt(end)}{court_days_line(start, end, view)} "
                  f"[{rule.cite_short}]."]
+    elif rule.counting == "fla" and start >= FLA_2019:
+        end, steps = _fla_backward(rule, n, start, view)
     else:
         end = start - timedelta(days=n)
         steps = [f"{_days(n)} before -> {fmt(end)} [{rule.cite_short}]."]
@@ -180,6 +184,21 @@ def state_backward(rule: Rule, n: int, start: date, k: int, in_court: bool, labe
         steps.append(f"{fmt(end)}{_closed(end, due, view)} -> previous court day {fmt(due)} (counting backward "
                      f"keeps the full notice period).")
     return due, steps
+
+
+def _fla_backward(rule: Rule, n: int, start: date, view: DayView) -> tuple[date, list[str]]:
+    """2.514(a)(1)(A) counted before an event: 2.514(a)(5) takes the "next day" backward, so day 1 is the
+    nearest earlier day that is not a Saturday, Sunday or legal holiday."""
+    first = roll_backward(start - ONE, view)
+    end = first - timedelta(days=n - 1)
+    if first == start - ONE:
+        return end, [f"{_days(n)} before -> {fmt(end)} [{rule.cite_short}; Fla. R. Gen. Prac. & Jud. Admin. "
+                     f"2.514(a)(1)]."]
+    names = named_closures(first + ONE, start - ONE, view)
+    return end, [f"The day before the event, {fmt(start - ONE)}, is not a court day" + (f" ({names})" if names else "")
+                 + f"; counting backward begins on the next earlier day that is not a Saturday, Sunday or legal "
+                 f"holiday, {fmt(first)} [Fla. R. Gen. Prac. & Jud. Admin. 2.514(a)(1)(A), (a)(5)].",
+                 f"{_days(n)} counted back from {fmt(first)} (day 1) -> {fmt(end)} [{rule.cite_short}]."]
 
 
 def state_count(rule: Rule, n: int, start: date, k: int, in_court: bool, label: str, cite: str,
@@ -222,6 +241,8 @@ def second_reading(rule: Rule, n: int, start: date, k: int, due: date, view: Day
     """
     if rule.counting == "gcl" and rule.direction == "before":
         return _gcl_before(rule, n, start, k, in_court, due, view)
+    if rule.counting == "fla" and rule.direction == "before":
+        return _fla_before(rule, n, start, due, view)
     if rule.counting != "fla" or not k or rule.direction != "after" or start < FLA_2019:
         return None
     first_day = _fla_first_day(start, view)
@@ -233,6 +254,22 @@ def second_reading(rule: Rule, n: int, start: date, k: int, due: date, view: Day
     return later, (f"whether the {k} mail days of Fla. R. Gen. Prac. & Jud. Admin. 2.514(b) also begin on the next "
                    f"day that is not a Saturday, Sunday or legal holiday ({fmt(first)}), as 2.514(a)(1)(A) "
                    f"counts a period")
+
+
+def _fla_before(rule: Rule, n: int, start: date, due: date, view: DayView) -> tuple[date, str] | None:
+    """2.514(a)(1)(A) read as only forward periods' rule: count back from the day before the event."""
+    if rule.unit == "court" or start < FLA_2019:
+        return None
+    later = roll_backward(start - timedelta(days=n), view)
+    if later <= due:
+        return None
+    # The 2019 text starts every period "from the next day that is not a Saturday, Sunday, or legal
+    # holiday" and (a)(5) takes "next day" backward before an event; no case was found applying it to a
+    # period counted back from a hearing, and counting from the day before the hearing gives a later day.
+    return later, (f"whether Fla. R. Gen. Prac. & Jud. Admin. 2.514(a)(1)(A) (begin counting from the next day "
+                   f"that is not a Saturday, Sunday or legal holiday; backward before an event, (a)(5)) governs a "
+                   f"period counted back from a hearing; counted from the day before it the period ends "
+                   f"{fmt(later)}")
 
 
 def reading_flag(why: str, earlier: date, later: date) -> tuple[str, Flag]:

@@ -11,7 +11,7 @@ from daemon.models import Deadline, Flag, TriggerEvent
 
 # Events that are set for a future day by nature; a future date on anything else is likely a typo.
 SCHEDULED_EVENTS = frozenset({
-    "motion_hearing", "msj_hearing", "trial", "scheduling_conference", "oral_argument",
+    "motion_hearing", "msj_hearing", "msj_hearing_pre2025", "trial", "scheduling_conference", "oral_argument",
     "rule26f_conference", "discovery_closed",
 })
 FAR_PAST_DAYS = 730

@@ -19,7 +19,7 @@ import pytest
 from daemon.docket import Docket
 from daemon.engine import load_rulebook
 from daemon.engine.calendars import Holiday
-from daemon.engine.explain import ambiguous_law, missing_service, uncertain_service
+from daemon.engine.explain import ambiguous_law, missing_service, needs_fact, uncertain_service
 from daemon.models import Deadline, Provenance, TriggerEvent
 from daemon.planning.conflicts import absence_flags, conflict_flags, matter_flags
 from daemon.planning.flags import deadline_flags, trigger_flags
@@ -144,6 +144,30 @@ def test_engine_error_through_the_docket(tmp_path: Path) -> None:
                        "No deadlines could be computed from the summons_served row of matter 2026-0157 dated "
                        "2026-01-05: Unknown court 'mars'; use a court id that `docketd courts` lists, or add "
                        "courts/mars.yaml to the firm's rules folder.")]
+
+
+def test_needs_fact_and_not_computed_words(tmp_path: Path) -> None:
+    """Fla. R. Civ. P. 1.530(b) from a judgment_entered row (non-jury only) and 1.510 before 2025 (the
+    response ran from the hearing, SC2024-0662 applies to motions from 2025-01-01): what the clerk reads."""
+    _, f = needs_fact("Motion for new trial or rehearing due (serve)",
+                      "the filing of the judgment starts the 15 days only in a non-jury action.")
+    assert f.kind == "needs-fact" and f.severity == "warning"
+    assert f.message == ("“Motion for new trial or rehearing due (serve)” was counted from this row, which starts "
+                         "the period only on a fact docketd does not have: the filing of the judgment starts the "
+                         "15 days only in a non-jury action.")
+    assert f.action == ("Check the fact; if it does not hold, record the event the rule names instead (a new "
+                        "intake row).")
+    cfg = parse_config({"daemon": {"inbox": "in", "state": "s.db"}}, tmp_path / "d.toml", tmp_path)
+    docket = Docket(cfg, None, load_rulebook())
+    early = TriggerEvent("2026-0158", "msj_served", date(2024, 12, 30), court="fl-circuit", service="personal")
+    _, errors = docket._plan([early], MatterFacts("2026-0158"), TODAY)
+    assert errors == [("2026-0158|msj_served|",
+                       "No deadlines could be computed from the msj_served row of matter 2026-0158 dated "
+                       "2024-12-30: fl.msj-response (Summary judgment response due) cannot be "
+                       "computed from the msj_served row dated 2024-12-30: for a motion served before 2025-01-01 "
+                       "the response ran back from the hearing, not from service (Fla. R. Civ. P. 1.510(c)(5) as "
+                       "amended eff. May 1, 2021: at least 20 days before the hearing; earlier 1.510(c): at least "
+                       "5 days before it); add a msj_hearing_pre2025 row with the hearing date.")]
 
 
 @pytest.mark.parametrize("title", ["Answer due", "Rule 26(f) conference must be held", "Discovery cutoff",

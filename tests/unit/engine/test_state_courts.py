@@ -9,21 +9,26 @@ with an `alt` date are the unsettled calls: the earlier date is calendared and t
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from daemon.engine import RuleBook
+from daemon.engine import RuleBook, load_rulebook
 from daemon.engine.calendars import CALENDARS
+from daemon.engine.errors import NotComputed
 from daemon.engine.judicial_holidays import jewish_holidays
-from daemon.models import TriggerEvent
+from daemon.models import Deadline, TriggerEvent
 from tests.unit.engine.worked import load_cases, run_preview, unnamed_holidays
 
 CASES = load_cases("state_cases.csv")
 ROOT = Path(__file__).resolve().parents[3]
 PACKS = ("tx", "ny", "fl", "il")
+BOOK = load_rulebook()
 
 
 @pytest.fixture(scope="module")
@@ -135,10 +140,88 @@ def test_florida_second_reading_is_explained(preview: dict[str, Any]) -> None:
     assert any(line.startswith("Unsettled whether the 5 mail days") for line in d["explanation"])
 
 
-def test_florida_summary_judgment_response_exists_only_from_2025(book: RuleBook) -> None:
-    """Fla. R. Civ. P. 1.510(b)'s 40-day response applies to motions served from 2025-01-01 only."""
-    before = book.compute(TriggerEvent("M", "msj_served", date(2024, 12, 30), court="fl-circuit", service="personal"))
-    assert [d.rule for d in before if d.rule == "fl.msj-response"] == []
+def test_florida_summary_judgment_response_before_2025_is_an_error_not_a_gap(tmp_path: Path) -> None:
+    """Fla. R. Civ. P. 1.510(b)'s 40 days after service govern motions served from 2025-01-01 (SC2024-0662);
+    an earlier motion's response ran back from the hearing (1.510(c)(5) eff. 2021-05-01, 317 So. 3d 72;
+    before it 1.510(c)), so a msj_served row before 2025 is refused with what to record instead, never
+    skipped silently. `docketd preview` shows it as the row's error; the daemon stores an engine-error flag."""
+    with pytest.raises(NotComputed, match="add a msj_hearing_pre2025 row with the hearing date"):
+        BOOK.compute(TriggerEvent("M", "msj_served", date(2024, 12, 30), court="fl-circuit", service="personal"))
+    (d,) = [d for d in BOOK.compute(TriggerEvent("M", "msj_served", date(2025, 1, 2), court="fl-circuit",
+                                                  service="electronic")) if d.rule == "fl.msj-response"]
+    # Served Thu 2025-01-02: day 1 Fri 01-03; day 40 Tue 2025-02-11 (2.514(a)(1)).
+    assert d.due == date(2025, 2, 11)
+    intake = tmp_path / "rows.csv"
+    intake.write_text("matter,title,court,event,date,service\n"
+                      "A,A,fl-circuit,msj_served,2024-12-30,personal\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "daemon.cli", "preview", str(intake), "--json", "--today",
+                        "2025-01-06"], capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                       env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)})
+    out = json.loads(p.stdout)
+    assert out["deadlines"] == []
+    assert any("fl.msj-response" in e["message"] and "msj_hearing_pre2025" in e["message"] for e in out["errors"])
+
+
+def test_florida_response_from_the_hearing_picks_its_version_by_hearing_date() -> None:
+    """1.510(c) before 2021-05-01: 5 days before the hearing; 1.510(c)(5) from then: 20 days (317 So. 3d 72);
+    before 2012-10-01 former Fla. R. Civ. P. 1.090(a) counted short periods without weekends: refused."""
+    def one(day: date) -> Deadline:
+        (d,) = BOOK.compute(TriggerEvent("M", "msj_hearing_pre2025", day, court="fl-circuit"))
+        return d
+    assert one(date(2021, 4, 30)).cite_short == "Fla. R. Civ. P. 1.510(c)"  # FL53: 5 days
+    assert "5 days before -> 2021-04-25 (Sun) [Fla. R. Civ. P. 1.510(c);" in one(date(2021, 4, 30)).explanation[1]
+    assert one(date(2021, 5, 3)).cite_short == "Fla. R. Civ. P. 1.510(c)(5)"  # FL52: 20 days
+    with pytest.raises(NotComputed, match="former Fla. R. Civ. P. 1.090"):
+        one(date(2012, 9, 28))
+    # 5 days before Mon 2012-10-01: Wed 09-26, Yom Kippur, a day some circuits designate (2.514(a)(6)(B)):
+    # unsettled, so the backward count calendars Tue 09-25 and names 09-26.
+    first = one(date(2012, 10, 1))
+    assert first.due == date(2012, 9, 25) and [f.alternative for f in first.flags] == [date(2012, 9, 26)]
+
+
+def test_florida_judgment_entered_starts_new_trial_only_with_a_check() -> None:
+    """1.530(b): the filing of the judgment starts the 15 days in a non-jury action only; a judgment_entered
+    row is that filing but does not say whether a jury sat, so the deadline carries a `needs-fact` flag
+    (FL57-FL59). The verdict_rendered and nonjury_judgment_filed rows carry none."""
+    (d,) = [d for d in BOOK.compute(TriggerEvent("M", "judgment_entered", date(2026, 12, 16), court="fl-circuit"))
+            if d.rule == "fl.new-trial"]
+    (flag,) = [f for f in d.flags if f.kind == "needs-fact"]
+    assert "non-jury" in flag.message and "verdict_rendered" in flag.message and flag.alternative is None
+    for event in ("verdict_rendered", "nonjury_judgment_filed"):
+        (d,) = BOOK.compute(TriggerEvent("M", event, date(2026, 12, 16), court="fl-circuit"))
+        assert d.due == date(2026, 12, 31) and not [f for f in d.flags if f.kind == "needs-fact"]
+
+
+def test_new_york_post_trial_motion_does_not_run_from_entry_of_judgment() -> None:
+    """CPLR 4405: "within fifteen days after decision, verdict or discharge of the jury" -- not after entry
+    of the judgment, which comes later; a judgment_entered row starts only the notice of appeal."""
+    rules = {d.rule for d in BOOK.compute(TriggerEvent("M", "judgment_entered", date(2026, 12, 16),
+                                                       court="ny-supreme"))}
+    assert rules == {"ny.notice-of-appeal"}
+
+
+def test_texas_accelerated_appeal_is_not_extended_by_post_trial_motions() -> None:
+    """TRAP 26.1(b): 20 days after the order is signed in an accelerated appeal; TRAP 28.1(b): a motion for
+    new trial or request for findings does not extend it, so the accelerated row fires no 90-day date and
+    no TRCP 329b motion deadline."""
+    out = BOOK.compute(TriggerEvent("M", "judgment_entered_accelerated", date(2026, 12, 11), court="tx-district"))
+    assert [(d.rule, d.due) for d in out] == [("tx.notice-of-appeal-accelerated", date(2026, 12, 31))]
+    assert out[0].citation == "Tex. R. App. P. 26.1(b), 28.1, 4.1(a)"
+
+
+def test_a_rule_without_a_version_for_the_date_is_an_error(tmp_path: Path) -> None:
+    """A firm rule whose versions leave a gap is refused for a trigger in the gap, with the spans it has."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "firmfl.yaml").write_text(
+        "pack: firmfl\ncounting: fla\nevents: {order_signed: Order signed}\nrules:\n"
+        "  - {id: firmfl.act, title: Act due, trigger: order_signed, citation: Local Rule 1,\n"
+        "     versions: [{from: 2026-01-01, days: 10}]}\n", encoding="utf-8")
+    (tmp_path / "firm-court.yaml").write_text(
+        "court: fl-firm\nname: Firm Florida court\ntimezone: America/New_York\npacks: [firmfl]\n"
+        "holidays: fl-judicial\n", encoding="utf-8")
+    book = load_rulebook([tmp_path])
+    with pytest.raises(NotComputed, match=r"no version in force on that date \(its versions cover from 2026-01-01\)"):
+        book.compute(TriggerEvent("F", "order_signed", date(2025, 6, 2), court="fl-firm"))
 
 
 def test_state_holiday_tables_follow_their_statutes() -> None:
