@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from connectors.base import Capabilities
 from connectors.registry import connector_class
 from daemon.engine.court_index import CourtCalendar
+from daemon.engine.errors import NotComputed
 from daemon.models import CalendarEntry, Deadline, Flag, OutboxRow, SyncRow, TriggerEvent
 from daemon.planning.conflicts import CROSS_FLAG_KINDS
 from daemon.planning.flags import TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_scope
@@ -216,6 +217,12 @@ class Docket:
         for t in triggers:
             try:
                 deadlines += plan_matter([t], facts, with_court_set(self.rules), today)
+            except NotComputed as exc:  # the row's other rules still give their deadlines
+                deadlines += exc.deadlines
+                some = "Not every deadline" if exc.deadlines else "No deadlines"
+                errors.append((trigger_scope(t),
+                               f"{some} could be computed from the {t.event} row of matter "
+                               f"{t.matter} dated {t.date.isoformat()}: {_sentence(exc)}"))
             except Exception as exc:  # noqa: BLE001 - one bad trigger must not stop its matter
                 errors.append((trigger_scope(t),
                                f"No deadlines could be computed from the {t.event} row of matter {t.matter} "

@@ -18,11 +18,14 @@ import re
 import subprocess
 import sys
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 
 from daemon.errors import ConfigError, UsageError
 
-SOURCE = Path(__file__).resolve().parents[2]  # the checkout docketd is installed from
+# The example config and the unit ship inside the package (copies of config/docketd.example.toml and
+# systemd/docketd.service, kept equal by tests/unit/test_install_files.py), so a wheel installs too.
+SHIPPED = files("daemon") / "data" / "install"
 UNIT_NAME = "docketd.service"
 CONFIG = Path("/etc/docketd/docketd.toml")
 STATE = Path("/var/lib/docketd")  # StateDirectory=docketd
@@ -120,10 +123,10 @@ def install(args: argparse.Namespace) -> int:
     if os.geteuid() != 0:
         raise UsageError("docketd install sets owners and modes under /etc and /srv: run it as root, e.g. "
                          "sudo .venv/bin/docketd install")
-    example, template = SOURCE / "config" / "docketd.example.toml", SOURCE / "systemd" / UNIT_NAME
+    example, template = SHIPPED / "docketd.example.toml", SHIPPED / UNIT_NAME
     if not example.is_file() or not template.is_file():
-        raise UsageError(f"docketd install needs the source checkout ({example} and {template}); run it from "
-                         "the clone, e.g. cd /opt/docketd && sudo .venv/bin/docketd install")
+        raise UsageError(f"This docketd installation lacks its shipped example config and unit ({example}); "
+                         "reinstall docketd (pip install --force-reinstall docketd) and run again.")
     gid = ensure_group(args.group, root)
     if gid == 0:
         raise UsageError(f"--group {args.group} is gid 0: the service and every person in it would get root's group; "

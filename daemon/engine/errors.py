@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from daemon.models import Deadline
 
 from daemon.errors import DocketdError
 
@@ -23,7 +27,14 @@ class UnknownEvent(EngineError):
 
 class NotComputed(EngineError):
     """A rule that a trigger fires has no period for the trigger's date (no version in force, or a version
-    the pack marks `not_computed`): the deadline exists in law but cannot be counted from this row."""
+    the pack marks `not_computed`): the deadline exists in law but cannot be counted from this row.
+
+    `deadlines` holds what the trigger's other rules did compute: one rule that cannot be counted must
+    not take the others' deadlines off the calendar with it."""
+
+    def __init__(self, message: str, deadlines: Sequence[Deadline] = ()) -> None:
+        super().__init__(message)
+        self.deadlines = list(deadlines)
 
 
 class PackError(EngineError):

@@ -283,11 +283,17 @@ class RuleBook:
             days, note = self._days[court.id], self._own_note[court.id]
         # a hearing, trial, conference or argument the court holds ("... set for")
         sit = self._sitting(label, trigger.date, court, days) if label.endswith(" set for") else None
+        refused: list[str] = []
         for plan in plans:
             plan_days = days
             if plan.rule.counting == "frap" and court.circuit:
                 plan_days = self._frap_days.get(court.id) or self._frap_district(court)
-            self._one(plan, trigger, court, plan_days, head, out, note if plan.forward else "", sit)
+            try:
+                self._one(plan, trigger, court, plan_days, head, out, note if plan.forward else "", sit)
+            except NotComputed as exc:  # the trigger's other rules still count
+                refused.append(str(exc))
+        if refused:
+            raise NotComputed(" ".join(refused), out)
         return out
 
     def _frap_district(self, court: Court) -> CourtDays:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from connectors.base import Capabilities
+from daemon.engine.errors import NotComputed
 from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
 from daemon.settings.config import parse_reminder
 
@@ -74,13 +75,20 @@ def plan_matter(triggers: Sequence[TriggerEvent], facts: MatterFacts, rules: Rul
                 today: date) -> list[Deadline]:
     """Every deadline a matter's triggers imply; a closed matter keeps only its past deadlines."""
     out: list[Deadline] = []
+    refused: list[str] = []
     for t in triggers:
-        out.extend(rules.compute(with_court(t, facts)))
+        try:
+            out.extend(rules.compute(with_court(t, facts)))
+        except NotComputed as exc:  # one rule that cannot be counted keeps the others' deadlines
+            out.extend(exc.deadlines)
+            refused.append(str(exc))
     if facts.status == "closed":
         # A closed matter's deadlines after the day it was closed are withdrawn for good (they must not
         # come back once that day has passed); its history before that stays where it was.
         cutoff = date.fromisoformat(facts.closed_on) if facts.closed_on else today
         out = [d for d in out if d.due < min(cutoff, today)]
+    if refused:
+        raise NotComputed(" ".join(refused), out)
     return out
 
 

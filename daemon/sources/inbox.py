@@ -291,6 +291,7 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     """
     out: list[dict[str, object]] = []
     errors: list[RowError] = []
+    from daemon.engine.errors import NotComputed
     from daemon.planning.conflicts import cross_flags
     from daemon.planning.flags import all_flags
     from daemon.planning.planner import merge_facts, plan_matter
@@ -310,6 +311,11 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
         for t in good:
             try:
                 deadlines = plan_matter([t], facts[t.matter], docket.rules, today)
+            except NotComputed as exc:  # the row's other rules still show their deadlines
+                deadlines = exc.deadlines
+                prov = t.provenance
+                errors.append(RowError(prov.source if prov else str(path), prov.row if prov else None,
+                                       "event", f"could not compute every deadline: {exc}"))
             except Exception as exc:  # noqa: BLE001 - reported as the row's error
                 prov = t.provenance
                 errors.append(RowError(prov.source if prov else str(path), prov.row if prov else None,

@@ -14,6 +14,7 @@ dependency resolves, and each run asserts `daemon` was imported from the fresh v
 
 from __future__ import annotations
 
+import grp
 import json
 import os
 import shutil
@@ -107,3 +108,14 @@ def test_installed_package_lists_rules_and_previews_outside_the_checkout(tmp_pat
     assert answers["2026-0157"]["due"] == "2026-02-04"
     # The firm's court counts under FRCP like `federal`: the same 2026-01-26.
     assert answers["2026-0160"]["due"] == "2026-01-26" and answers["2026-0160"]["court"] == "firm-court"
+
+    # `docketd install` from the installed package (no checkout): the unit and config come from package data.
+    if os.geteuid() == 0:
+        root = tmp_path / "root"
+        group = next(g.gr_name for g in grp.getgrall() if g.gr_gid > 0)  # install refuses gid 0
+        done = _run([docketd, "install", "--root", str(root), "--group", group, "--shared", "/srv/docket"],
+                    away, env)
+        unit = (root / "etc/systemd/system/docketd.service").read_text(encoding="utf-8")
+        assert f"ExecStart={tmp_path / 'venv' / 'bin' / 'docketd'}" in unit, unit
+        config = (root / "etc/docketd/docketd.toml").read_text(encoding="utf-8")
+        assert 'inbox = "/srv/docket/inbox"' in config, done.stdout

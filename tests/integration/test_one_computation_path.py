@@ -3,7 +3,8 @@ deadlines and the same deadline flags for the same intake and the same day.
 
 Checked on every public, audit, federal and state worked case, and on a seeded random docket of many
 matters sharing attorneys (so cross-matter conflicts arise). Both run as subprocesses on the pinned
-day (tests/clock.py); the store is read back with `docketd export`.
+day (tests/clock.py); the store is read back with `docketd export`. The same comparison runs against the
+long-running daemon (`docketd run`, the file dropped into its watched inbox).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 import pytest
 
 from tests.clock import pinned_day
-from tests.reliability.helpers import run_cli
+from tests.e2e.daemon_proc import wait_until
+from tests.reliability.helpers import clean_stop, count, daemon, run_cli
 from tests.unit.engine.worked import load_cases
 
 HEADER = ["matter", "title", "court", "event", "date", "service", "attorney", "lower_court"]
@@ -75,9 +77,8 @@ def _by_deadline_from_store(doc: dict[str, Any]) -> dict[tuple[str, str], tuple[
     return {mr: (due[mr], tuple(sorted(k))) for mr, k in kinds.items()}
 
 
-@pytest.mark.pinned_day  # re-run on each of tests/clock.HARD_DAYS by `make test`
-def test_preview_and_sync_once_compute_the_same_deadlines_and_flags(tmp_path: Path) -> None:
-    today = pinned_day()
+def _docket(tmp_path: Path, today: date) -> tuple[Path, Path]:
+    """The intake file (every worked case plus a random docket) and a config beside it."""
     rows = _worked_rows() + _random_rows(7, today)
     intake = tmp_path / "docket.csv"
     with intake.open("w", newline="", encoding="utf-8") as f:
@@ -85,7 +86,23 @@ def test_preview_and_sync_once_compute_the_same_deadlines_and_flags(tmp_path: Pa
     cfg = tmp_path / "docketd.toml"
     cfg.write_text(CONFIG, encoding="utf-8")
     (tmp_path / "var" / "inbox").mkdir(parents=True)
+    return intake, cfg
 
+
+def _same(preview_out: str, exported_out: str) -> None:
+    want = _by_deadline_from_preview(json.loads(preview_out))
+    got = _by_deadline_from_store(json.loads(exported_out))
+    assert len(want) > 500
+    assert sorted(set(want) ^ set(got)) == []
+    differ = {mr: (want[mr], got[mr]) for mr in want if want[mr] != got[mr]}
+    assert differ == {}
+    assert any("conflict" in kinds for _, kinds in got.values())  # the random docket did make conflicts
+
+
+@pytest.mark.pinned_day  # re-run on each of tests/clock.HARD_DAYS by `make test`
+def test_preview_and_sync_once_compute_the_same_deadlines_and_flags(tmp_path: Path) -> None:
+    today = pinned_day()
+    intake, cfg = _docket(tmp_path, today)
     preview = run_cli(cfg, "preview", str(intake), "--json", "--today", today.isoformat())
     assert preview.returncode == 0, preview.stderr[-2000:]
     (tmp_path / "var" / "inbox" / "docket.csv").write_bytes(intake.read_bytes())
@@ -93,11 +110,27 @@ def test_preview_and_sync_once_compute_the_same_deadlines_and_flags(tmp_path: Pa
     assert synced.returncode == 0, synced.stdout[-2000:] + synced.stderr[-2000:]
     exported = run_cli(cfg, "export")
     assert exported.returncode == 0, exported.stderr
+    _same(preview.stdout, exported.stdout)
 
-    want = _by_deadline_from_preview(json.loads(preview.stdout))
-    got = _by_deadline_from_store(json.loads(exported.stdout))
-    assert len(want) > 500
-    assert sorted(set(want) ^ set(got)) == []
-    differ = {mr: (want[mr], got[mr]) for mr in want if want[mr] != got[mr]}
-    assert differ == {}
-    assert any("conflict" in kinds for _, kinds in got.values())  # the random docket did make conflicts
+
+@pytest.mark.pinned_day
+def test_preview_and_the_running_daemon_compute_the_same_deadlines_and_flags(tmp_path: Path) -> None:
+    """`docketd run` watching its inbox stores what preview shows, deadline by deadline."""
+    today = pinned_day()
+    intake, cfg = _docket(tmp_path, today)
+    preview = run_cli(cfg, "preview", str(intake), "--json", "--today", today.isoformat())
+    assert preview.returncode == 0, preview.stderr[-2000:]
+    d = daemon(cfg)
+    d.start()
+    try:
+        (tmp_path / "docket.tmp").write_bytes(intake.read_bytes())
+        (tmp_path / "docket.tmp").rename(tmp_path / "var" / "inbox" / "docket.csv")
+        state = tmp_path / "var" / "state.db"
+        # The file is stored, then the cross-matter flags it made stale are refreshed (kv cross_dirty).
+        wait_until(lambda: count(state, "files", "status IN ('processed', 'partial')") == 1
+                   and count(state, "kv", "key='cross_dirty' AND value='1'") == 0, timeout=300)
+        exported = run_cli(cfg, "export")
+    finally:
+        clean_stop(d)
+    assert exported.returncode == 0, exported.stderr
+    _same(preview.stdout, exported.stdout)

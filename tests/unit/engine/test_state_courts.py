@@ -224,6 +224,37 @@ def test_a_rule_without_a_version_for_the_date_is_an_error(tmp_path: Path) -> No
         book.compute(TriggerEvent("F", "order_signed", date(2025, 6, 2), court="fl-firm"))
 
 
+def test_one_rule_that_cannot_be_counted_keeps_the_other_rules_deadlines(tmp_path: Path) -> None:
+    """A trigger that fires two rules, one with no version for its date: the other rule's deadline is still
+    computed and calendared, and the row carries the error naming the refused rule. Losing every deadline of
+    the row for one rule would be a missing deadline in its own right."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "firmfl.yaml").write_text(
+        "pack: firmfl\ncounting: fla\nevents: {order_signed: Order signed}\nrules:\n"
+        "  - {id: firmfl.act, title: Act due, trigger: order_signed, citation: Local Rule 1,\n"
+        "     versions: [{from: 2026-01-01, days: 10}]}\n"
+        "  - {id: firmfl.report, title: Report due, trigger: order_signed, citation: Local Rule 2, days: 5}\n",
+        encoding="utf-8")
+    (tmp_path / "firm-court.yaml").write_text(
+        "court: fl-firm\nname: Firm Florida court\ntimezone: America/New_York\npacks: [firmfl]\n"
+        "holidays: fl-judicial\n", encoding="utf-8")
+    book = load_rulebook([tmp_path])
+    with pytest.raises(NotComputed, match="firmfl.act") as caught:
+        book.compute(TriggerEvent("F", "order_signed", date(2025, 6, 2), court="fl-firm"))
+    # Mon 2025-06-02 + 5 days = Sat 06-07 -> Mon 06-09 (Fla. R. Gen. Prac. & Jud. Admin. 2.514(a)(1)(C)).
+    assert [(d.rule, d.due) for d in caught.value.deadlines] == [("firmfl.report", date(2025, 6, 9))]
+    (tmp_path / "docketd.toml").write_text(f"[rules]\ndirs = [{str(tmp_path)!r}]\n", encoding="utf-8")
+    intake = tmp_path / "rows.csv"
+    intake.write_text("matter,title,court,event,date\nF,F,fl-firm,order_signed,2025-06-02\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(tmp_path / "docketd.toml"), "preview",
+                        str(intake), "--json", "--today", "2025-06-03"], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=300,
+                       env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)})
+    out = json.loads(p.stdout)
+    assert [(d["rule"], d["due"]) for d in out["deadlines"]] == [("firmfl.report", "2025-06-09")]
+    assert any("firmfl.act" in e["message"] for e in out["errors"])
+
+
 def test_state_holiday_tables_follow_their_statutes() -> None:
     """Spot checks of each table against its statute, including the years a holiday applies."""
     def days(cal: str, year: int, settled: bool = True) -> set[date]:
