@@ -21,6 +21,7 @@ from daemon.intake import IntakeResult, RowError, parse_intake, read_intake
 from daemon.models import Deadline, Provenance, TriggerEvent
 from daemon.planning.planner import MatterFacts
 from daemon.sources.dropped_file import NotIntake, NotReady, Snapshot, move_checked, still_there, take_snapshot
+from daemon.state import files, flags
 
 MAX_CHECKSUM_BYTES = 512 * 1024 * 1024
 CROSS_DIRTY = "cross_dirty"  # kv key: set when cross-matter flags need a refresh
@@ -197,7 +198,7 @@ def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True
             return FileReport(display_name(path), "waiting", note=str(exc))
         except NotIntake as exc:
             return FileReport(display_name(path), "skipped", note=str(exc))
-        prior = store.file_status(snap.checksum)
+        prior = files.status(store.db, snap.checksum)
         if prior == "processed":
             # Fully applied before (a crash before the move, or the same file dropped again): move only, so
             # an old file dropped again cannot undo a later correction. A file that had problems is read
@@ -232,17 +233,15 @@ def _commit(docket: Docket, path: Path, snap: Snapshot, result: IntakeResult, no
         report.recompute = docket.recompute(db, matters, now.date(), stamp, cross=cross)
         if not cross:
             docket.store.set_kv(db, CROSS_DIRTY, "1")
-        db.execute("INSERT INTO files (checksum, name, received_at, status, rows, errors) VALUES (?, ?, ?, ?, ?, ?) "
-                   "ON CONFLICT(checksum) DO UPDATE SET name=excluded.name, received_at=excluded.received_at, "
-                   "status=excluded.status, rows=excluded.rows, errors=excluded.errors, moved_to=NULL",
-                   (checksum, display_name(path), stamp, report.status, result.rows, len(errors)))
+        files.record(db, checksum=checksum, name=display_name(path), stamp=stamp, status=report.status,
+                     rows=result.rows, errors=len(errors))
     if not move_done(docket, path, report, snap):
         # The rows read are committed under the checksum of the bytes read; what is at the path now is
         # another file (or the same one rewritten), left in the inbox to be read as the file it is.
         report.note = f"{display_name(path)} was replaced after it was read; the new file is read next."
         return report
     with store.transaction() as db:
-        db.execute("UPDATE files SET moved_to=? WHERE checksum=?", (as_text(str(report.moved_to)), checksum))
+        files.set_moved_to(db, checksum, as_text(str(report.moved_to)))
     return report
 
 
@@ -275,10 +274,8 @@ def reject_unreadable(docket: Docket, path: Path, exc: BaseException, now: datet
     checksum = "unreadable:" + hashlib.sha256(key.encode()).hexdigest()
     move_done(docket, path, report)
     with docket.store.transaction() as db:
-        db.execute("INSERT INTO files (checksum, name, received_at, status, rows, errors, moved_to) "
-                   "VALUES (?, ?, ?, 'rejected', 0, 1, ?) ON CONFLICT(checksum) DO UPDATE SET "
-                   "received_at=excluded.received_at, moved_to=excluded.moved_to",
-                   (checksum, name, now_iso(now), as_text(str(report.moved_to))))
+        files.record_unreadable(db, checksum=checksum, name=name, stamp=now_iso(now),
+                                moved_to=as_text(str(report.moved_to)))
     return report
 
 
@@ -333,9 +330,9 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                          conflict_threshold=int(cfg.flags.get("conflict_threshold", 2)),
                          known_courts=docket.rules.court_ids()):
         if s.scope in items:  # matter-wide flags (no upcoming deadline, no attorney) belong to no deadline
-            flags = items[s.scope]["flags"]
-            assert isinstance(flags, list)
-            flags.append(s.flag.as_dict())
+            shown = items[s.scope]["flags"]
+            assert isinstance(shown, list)
+            shown.append(s.flag.as_dict())
     return out, errors
 
 
@@ -386,20 +383,19 @@ def ingest_mirror(docket: Docket, source: str, result: IntakeResult, now: dateti
         matters = docket.store_triggers(db, changed, stamp, source=source)
         if held:
             report.held_back = len(vanished)
-            db.execute(
-                "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
-                "VALUES (?, 'source-vanished', 'critical', ?, ?, NULL, ?) ON CONFLICT(scope, kind) DO UPDATE "
-                "SET message=excluded.message, acked_at=NULL",
-                (source, (f"Intake source {source} is now empty: all {len(vanished)} of its rows vanished at "
-                          "once; their deadlines were kept." if emptied else
-                          f"{len(vanished)} of {len(previous)} rows vanished from intake source {source} at "
-                          "once; their deadlines were kept."),
-                 f"If the rows were removed on purpose, run `docketd confirm-source {source}`; otherwise "
-                 "restore the rows (check filters and the tab).", stamp))
+            flags.upsert(
+                db, scope=source, kind="source-vanished", severity="critical",
+                message=(f"Intake source {source} is now empty: all {len(vanished)} of its rows vanished at "
+                         "once; their deadlines were kept." if emptied else
+                         f"{len(vanished)} of {len(previous)} rows vanished from intake source {source} at "
+                         "once; their deadlines were kept."),
+                action=(f"If the rows were removed on purpose, run `docketd confirm-source {source}`; otherwise "
+                        "restore the rows (check filters and the tab)."),
+                matter=None, stamp=stamp)
         else:
             matters |= docket.withdraw_triggers(db, vanished)
             report.withdrawn = len(vanished)
-            db.execute("DELETE FROM flags WHERE scope=? AND kind='source-vanished'", (source,))
+            flags.delete_kind(db, source, "source-vanished")
         if matters:
             report.recompute = docket.recompute(db, matters, now.date(), stamp, cross=cross)
             if not cross:

@@ -24,6 +24,7 @@ from daemon.settings.config import Config, credentials_dir
 from daemon.sources.excel import ExcelSource
 from daemon.sources.mirror import PollResult, Source
 from daemon.sources.sheet import DEFAULT_STATUS_COLUMN, SheetSource
+from daemon.state import flags
 
 log = logging.getLogger(__name__)
 
@@ -121,20 +122,17 @@ class Poller:
             self._failures.pop(source.name, None)
             if source.name not in self._clean:
                 with source.docket.store.transaction() as db:
-                    db.execute("DELETE FROM flags WHERE scope=? AND kind='source-failed'", (source.name,))
+                    flags.delete_kind(db, source.name, "source-failed")
                 self._clean.add(source.name)
 
 
 def _raise_failure(source: Source, exc: ConnectorError, failures: int, now: datetime) -> None:
     severity = "warning" if isinstance(exc, TransientError) else "critical"
     with source.docket.store.transaction() as db:
-        db.execute(
-            "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
-            "VALUES (?, 'source-failed', ?, ?, ?, NULL, ?) ON CONFLICT(scope, kind) DO UPDATE "
-            "SET severity=excluded.severity, message=excluded.message, action=excluded.action, acked_at=NULL",
-            (source.name, severity, f"Intake source {source.name} could not be read ({failures} polls in a row): "
-                                    f"{exc}", "Fix what the message names; docketd keeps trying and keeps "
-                                              "every deadline it has.", now_iso(now)))
+        flags.upsert(db, scope=source.name, kind="source-failed", severity=severity,
+                     message=f"Intake source {source.name} could not be read ({failures} polls in a row): {exc}",
+                     action="Fix what the message names; docketd keeps trying and keeps every deadline it has.",
+                     matter=None, stamp=now_iso(now))
 
 
 def make_ticker(service: Any) -> Callable[[datetime], None] | None:

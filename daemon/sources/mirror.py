@@ -19,6 +19,7 @@ from daemon.intake.rows import column_of
 from daemon.intake.table import Records
 from daemon.intake.values import as_text
 from daemon.sources.inbox import MirrorReport, event_checker, ingest_mirror
+from daemon.state.mirrored import source_confirmed
 
 
 @dataclass
@@ -47,10 +48,7 @@ class Source(Protocol):
 
 def confirmation_pending(docket: Docket, name: str) -> bool:
     """True once `docketd confirm-source NAME` acknowledged this source's source-vanished flag."""
-    row = docket.store.db.execute(
-        "SELECT 1 FROM flags WHERE scope=? AND kind='source-vanished' AND acked_at IS NOT NULL", (name,)
-    ).fetchone()
-    return row is not None
+    return source_confirmed(docket.store.db, name)
 
 
 def mirror(docket: Docket, name: str, records: Records, now: datetime, checksum: str,

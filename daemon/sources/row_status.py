@@ -7,7 +7,6 @@ day/month/year ...; fix the cell and docketd reads the row again".
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from daemon.docket import Docket
@@ -16,6 +15,7 @@ from daemon.intake.table import Records
 from daemon.intake.values import as_text
 from daemon.models import TriggerEvent
 from daemon.sources.inbox import MirrorReport
+from daemon.state.mirrored import entries_of_matter
 
 MAX_STATUS_CHARS = 1000  # keep a cell readable; the full report is in the daemon's log
 
@@ -24,13 +24,11 @@ def deadlines_of(docket: Docket, trigger: TriggerEvent) -> list[tuple[date, str,
     """(due, rule, kind) of every stored entry computed from this trigger instance, earliest first."""
     matter, event, ref = trigger.instance
     found: list[tuple[date, str, str]] = []
-    for key, due, payload in docket.store.db.execute(
-            "SELECT key, due, payload FROM deadlines WHERE matter=?", (matter,)):
-        parts = str(key).split("|")
+    for entry in entries_of_matter(docket.store.db, matter):
+        parts = entry.key.split("|")
         # Deadline.key is "matter|rule|event|ref"; intake refuses '|' in matter and ref, so this split is exact.
         if len(parts) == 4 and parts[2] == event and parts[3] == ref:
-            kind = str(json.loads(payload).get("kind", "deadline"))
-            found.append((date.fromisoformat(str(due)[:10]), parts[1], kind))
+            found.append((date.fromisoformat(entry.due[:10]), parts[1], entry.kind))
     return sorted(found)
 
 

@@ -7,7 +7,7 @@ column, so docketd's own status writes never cause a re-apply (docs/sheets.md).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import PermanentError
@@ -16,6 +16,7 @@ from daemon.intake.rows import column_of, normalize_header
 from daemon.intake.table import Records, records_from_table
 from daemon.sources.mirror import PollResult, confirmation_pending, fingerprint, mirror
 from daemon.sources.row_status import row_statuses
+from daemon.state import flags
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ class SheetSource:
             return 0
         if self._write_flagged:
             with self.docket.store.transaction() as db:
-                db.execute("DELETE FROM flags WHERE scope=? AND kind='source-status'", (self.name,))
+                flags.delete_kind(db, self.name, "source-status")
             self._write_flagged = False
         return hi - lo + 1
 
@@ -150,12 +151,11 @@ class SheetSource:
         if self._write_flagged:
             return
         with self.docket.store.transaction() as db:
-            db.execute(
-                "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
-                "VALUES (?, 'source-status', 'warning', ?, ?, NULL, datetime('now')) ON CONFLICT(scope, kind) "
-                "DO UPDATE SET message=excluded.message, acked_at=NULL",
-                (self.name, f"docketd reads intake sheet {self.name} but cannot write its status column: {exc}",
-                 "Share the sheet with docketd's account as Editor (or unprotect the status column)."))
+            # The stamp SQLite's datetime('now') wrote here before issue 14: UTC, "YYYY-MM-DD HH:MM:SS".
+            flags.upsert(db, scope=self.name, kind="source-status", severity="warning",
+                         message=f"docketd reads intake sheet {self.name} but cannot write its status column: {exc}",
+                         action="Share the sheet with docketd's account as Editor (or unprotect the status column).",
+                         matter=None, stamp=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"))
         self._write_flagged = True
 
 

@@ -13,6 +13,7 @@ from daemon.sources.notices.court_set import COURT_SET
 from daemon.sources.notices.ingest import store_notice_triggers
 from daemon.sources.notices.links import matters_for
 from daemon.sources.notices.review import ReviewItem, resolve, review_items
+from daemon.state import notice_triggers, notices
 
 
 def _item(docket: Docket, rid: int) -> ReviewItem:
@@ -80,13 +81,11 @@ def accept(docket: Docket, rid: int, now: datetime, by: str, *, event: str | Non
     with docket.store.transaction() as db:
         withdrawn = 0
         for mv in chosen:
-            withdrawn += db.execute("DELETE FROM triggers WHERE matter=? AND event=? AND ref=?",
-                                        (mv["matter"], mv["event"], mv["ref"])).rowcount
+            withdrawn += notice_triggers.withdraw(db, str(mv["matter"]), str(mv["event"]), str(mv["ref"]))
         store_notice_triggers(db, triggers, stamp)
         docket.recompute(db, sorted(set(matters) | {str(m["matter"]) for m in chosen}), now.date(), stamp)
         resolve(db, rid, "accepted", by, json.dumps({"triggers": len(triggers), "withdrawn": withdrawn}), stamp)
-        db.execute("UPDATE notices SET status='docketed', matters=? WHERE identity=(SELECT notice FROM reviews "
-                   "WHERE id=?)", (json.dumps(matters), rid))
+        notices.settle_by_review(db, rid, "docketed", matters)
     extra = f"; withdrew {withdrawn} earlier dates" if withdrawn else ""
     return f"Accepted #{rid}: docketed {len(triggers)} dates for {', '.join(matters)}{extra}."
 
@@ -109,6 +108,5 @@ def reject(docket: Docket, rid: int, now: datetime, by: str) -> str:
     _item(docket, rid)
     with docket.store.transaction() as db:
         resolve(db, rid, "rejected", by, "{}", now_iso(now))
-        db.execute("UPDATE notices SET status='rejected' WHERE identity=(SELECT notice FROM reviews WHERE id=?)",
-                   (rid,))
+        notices.settle_by_review(db, rid, "rejected")
     return f"Rejected #{rid}: nothing was docketed from that notice."

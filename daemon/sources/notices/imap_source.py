@@ -19,7 +19,6 @@ import imaplib
 import json
 import logging
 import re
-import sqlite3
 import ssl
 import stat
 from collections.abc import Callable
@@ -33,6 +32,8 @@ from daemon.errors import ConfigError
 from daemon.settings.secrets import read_secret
 from daemon.sources.notices.ingest import ingest_notice
 from daemon.sources.notices.mail import MAX_MAIL_BYTES, NoticeError
+from daemon.state import flags
+from daemon.state.handle import StoreOperationalError
 
 log = logging.getLogger("docketd.imap")
 KNOWN_KEYS = {"kind", "host", "port", "tls", "username", "password_file", "password_credential", "folder",
@@ -177,7 +178,7 @@ class ImapSource:
         except NoticeError as exc:
             self._set_aside(where, str(exc), now, save)
             return
-        except sqlite3.OperationalError as exc:  # the state is busy or the disk full: try this UID again
+        except StoreOperationalError as exc:  # the state is busy or the disk full: try this UID again
             raise TransientError(f"[sources.{self.name}] {where} could not be stored ({exc}); retrying.") from None
         except Exception as exc:  # noqa: BLE001 - one unreadable message must not block every later notice
             log.exception("%s could not be read", where)
@@ -199,11 +200,10 @@ class ImapSource:
         """A message that is no readable notice: a flag for a person, and the UID is passed."""
         log.warning("%s was not read: %s", where, why)
         with self.docket.store.transaction() as db:
-            db.execute("INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) VALUES "
-                       "(?, 'notice-review', 'warning', ?, ?, NULL, ?) ON CONFLICT(scope, kind) DO NOTHING",
-                       (where, f"A message in the court-mail folder was not read ({where}): {why}.",
-                        "Read it in the mailbox; calendar what it sets by hand, then `docketd ack` this flag.",
-                        now_iso(now)))
+            flags.add(db, scope=where, kind="notice-review", severity="warning",
+                      message=f"A message in the court-mail folder was not read ({where}): {why}.",
+                      action="Read it in the mailbox; calendar what it sets by hand, then `docketd ack` this flag.",
+                      matter=None, stamp=now_iso(now))
             save(db)
 
 

@@ -9,9 +9,7 @@ text), not by its Message-ID, so copies to several recipients and forwarded copi
 
 from __future__ import annotations
 
-import json
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
@@ -19,7 +17,6 @@ from typing import Any
 
 from daemon.docket import Docket, now_iso
 from daemon.models import Provenance, TriggerEvent
-from daemon.serial import trigger_from_dict, trigger_to_dict
 from daemon.sources.notices.court_set import COURT_SET, title_of
 from daemon.sources.notices.links import matters_for
 from daemon.sources.notices.mail import read_mail
@@ -27,6 +24,9 @@ from daemon.sources.notices.nef import Notice, NoticeCase, parse_notice
 from daemon.sources.notices.recognise import recognise
 from daemon.sources.notices.review import open_review, resolve
 from daemon.sources.notices.senders import ignores_bankruptcy, sender_allowed, senders_of
+from daemon.state import notice_triggers as stored_triggers
+from daemon.state import notices, reviews
+from daemon.state.handle import Db
 
 log = logging.getLogger("docketd.notices")
 SOURCE_PREFIX = "court e-mail"
@@ -54,7 +54,7 @@ class NoticeOutcome:
 
 
 def ingest_notice(docket: Docket, raw: bytes, where: str, source: str, now: datetime,
-                  on_commit: Callable[[sqlite3.Connection], None] | None = None) -> NoticeOutcome:
+                  on_commit: Callable[[Db], None] | None = None) -> NoticeOutcome:
     """Read one notice e-mail and docket it, queue it for review, or ignore it as a copy.
 
     `on_commit` runs inside the same transaction (the IMAP source records the UID it read there)."""
@@ -62,40 +62,37 @@ def ingest_notice(docket: Docket, raw: bytes, where: str, source: str, now: date
     stamp = now_iso(now)
     store = docket.store
     with store.transaction() as db:
-        seen = db.execute("SELECT 1 FROM notices WHERE identity=?", (notice.identity,)).fetchone()
-        if seen and not _court_copy_of_a_held_forward(docket, db, notice, stamp):
+        if notices.seen(db, notice.identity) and not _court_copy_of_a_held_forward(docket, db, notice, stamp):
             log.info("%s: the same docket entry was read before; ignored", where)
             if on_commit:
                 on_commit(db)
             return NoticeOutcome(where, "duplicate")
         outcome = _apply(docket, db, notice, source, now, stamp)
-        db.execute("INSERT OR REPLACE INTO notices (identity, message_id, source, received_at, status, matters, "
-                   "payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   (notice.identity, notice.message_id, source, stamp, outcome.status,
-                    json.dumps(outcome.matters), json.dumps(notice.as_json())))
+        notices.record(db, identity=notice.identity, message_id=notice.message_id, source=source, stamp=stamp,
+                       status=outcome.status, matters=outcome.matters, notice=notice.as_json())
         if on_commit:
             on_commit(db)
     log.info("%s", outcome.summary())
     return outcome
 
 
-def _court_copy_of_a_held_forward(docket: Docket, db: sqlite3.Connection, notice: Notice, stamp: str) -> bool:
+def _court_copy_of_a_held_forward(docket: Docket, db: Db, notice: Notice, stamp: str) -> bool:
     """True (and the held item closed) when this is the court's own copy of a docket entry whose only
     problem was its sender: a forwarded copy that arrived first. It is then read afresh."""
     if not sender_allowed(notice.sender, senders_of(docket.config)):
         return False
-    row = db.execute("SELECT id, proposal FROM reviews WHERE notice=? AND status='open'", (notice.identity,)).fetchone()
-    if row is None:
+    held = reviews.open_for_notice(db, notice.identity)
+    if held is None:
         return False
-    reasons = json.loads(row[1]).get("reasons") or []
+    reasons = held.payload.get("reasons") or []
     if len(reasons) != 1 or not str(reasons[0]).startswith("The sender "):
         return False
-    resolve(db, int(row[0]), "superseded", "docketd", "the court's own copy arrived", stamp)
-    log.info("Review item #%s: the court's own copy of the forwarded notice arrived; reading it", row[0])
+    resolve(db, int(held.id), "superseded", "docketd", "the court's own copy arrived", stamp)
+    log.info("Review item #%s: the court's own copy of the forwarded notice arrived; reading it", held.id)
     return True
 
 
-def _apply(docket: Docket, db: sqlite3.Connection, notice: Notice, source: str, now: datetime,
+def _apply(docket: Docket, db: Db, notice: Notice, source: str, now: datetime,
            stamp: str) -> NoticeOutcome:
     reasons: list[str] = []
     allowed = senders_of(docket.config)
@@ -209,17 +206,13 @@ def _unknown_events(docket: Docket, triggers: list[TriggerEvent]) -> list[str]:
     return sorted(set(out), key=out.index)
 
 
-def _existing(db: sqlite3.Connection, t: TriggerEvent) -> list[TriggerEvent]:
+def _existing(db: Db, t: TriggerEvent) -> list[TriggerEvent]:
     """Stored triggers of the same kind in the matter (for court-set dates: with the same title)."""
-    out = []
-    for (payload,) in db.execute("SELECT payload FROM triggers WHERE matter=? AND event=?", (t.matter, t.event)):
-        old = trigger_from_dict(json.loads(payload))
-        if t.event != COURT_SET or title_of(old.ref) == title_of(t.ref):
-            out.append(old)
-    return out
+    return [old for old in stored_triggers.of_event(db, t.matter, t.event)
+            if t.event != COURT_SET or title_of(old.ref) == title_of(t.ref)]
 
 
-def _known_and_moves(db: sqlite3.Connection, triggers: list[TriggerEvent]) -> tuple[
+def _known_and_moves(db: Db, triggers: list[TriggerEvent]) -> tuple[
         list[TriggerEvent], list[dict[str, Any]]]:
     """Split off what the docket already holds, and find the dates this notice would change.
 
@@ -242,14 +235,11 @@ def _known_and_moves(db: sqlite3.Connection, triggers: list[TriggerEvent]) -> tu
 _SETTINGS = ("motion_hearing", "trial", "scheduling_conference", "oral_argument", COURT_SET)
 
 
-def _settings_now(db: sqlite3.Connection, matters: list[str]) -> list[dict[str, Any]]:
+def _settings_now(db: Db, matters: list[str]) -> list[dict[str, Any]]:
     """The hearings, trials and court-set dates a vacating or continuing notice may touch (the old dates)."""
     out = []
-    marks = ",".join("?" * len(_SETTINGS))
     for m in matters:
-        for (payload,) in db.execute(f"SELECT payload FROM triggers WHERE matter=? AND event IN ({marks}) "
-                                     "ORDER BY event, ref", (m, *_SETTINGS)):
-            t = trigger_from_dict(json.loads(payload))
+        for t in stored_triggers.of_events(db, m, _SETTINGS):
             what = title_of(t.ref) if t.event == COURT_SET else t.event
             out.append({"matter": m, "what": what, "event": t.event, "ref": t.ref or "", "old": _when(t),
                         "new": "vacated, continued or reset? (see the docket text)"})
@@ -260,12 +250,6 @@ def _when(t: TriggerEvent) -> str:
     return t.date.isoformat() + (f" {t.time:%H:%M}" if t.time else "")
 
 
-def store_notice_triggers(db: sqlite3.Connection, triggers: list[TriggerEvent], stamp: str) -> None:
+def store_notice_triggers(db: Db, triggers: list[TriggerEvent], stamp: str) -> None:
     """Insert notice triggers; unlike intake rows they never change the matter's facts (title, notes)."""
-    for t in triggers:
-        prov = t.provenance
-        db.execute(
-            "INSERT INTO triggers (matter, event, ref, payload, updated_at, source, row, checksum) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(matter, event, ref) DO NOTHING",
-            (t.matter, t.event, t.ref or "", json.dumps(trigger_to_dict(t)), stamp,
-             prov.source if prov else SOURCE_PREFIX, prov.row if prov else 0, prov.checksum if prov else ""))
+    stored_triggers.add_new(db, triggers, stamp, default_source=SOURCE_PREFIX)

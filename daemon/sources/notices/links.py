@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterable
 
 from daemon.models import TriggerEvent
+from daemon.state import case_links
+from daemon.state.handle import Db
 
 _DISTRICT = re.compile(r"(\d{1,2}:\d{2}-[a-z]{2,4}-\d{1,6})")
 _SHORT = re.compile(r"(\d{2}-\d{1,6})")
@@ -27,26 +28,23 @@ def normalize_case_number(raw: str) -> str:
     return m.group(1) if m else low
 
 
-def link_cases(db: sqlite3.Connection, triggers: Iterable[TriggerEvent], stamp: str) -> None:
+def link_cases(db: Db, triggers: Iterable[TriggerEvent], stamp: str) -> None:
     """Record the case_number of intake rows (inside the caller's transaction)."""
     for t in triggers:
         if t.case_number:
             link(db, t.matter, t.case_number, t.court or "", t.provenance.source if t.provenance else "intake", stamp)
 
 
-def link(db: sqlite3.Connection, matter: str, case_number: str, court: str, source: str, stamp: str) -> str:
+def link(db: Db, matter: str, case_number: str, court: str, source: str, stamp: str) -> str:
     """Link one docket number to a matter; returns the normalized number."""
     number = normalize_case_number(case_number)
-    db.execute("INSERT INTO case_links (case_number, matter, court, source, created_at) VALUES (?, ?, ?, ?, ?) "
-               "ON CONFLICT(case_number, matter) DO UPDATE SET court=excluded.court, source=excluded.source",
-               (number, matter, court.lower(), source, stamp))
+    case_links.link(db, case_number=number, matter=matter, court=court.lower(), source=source, stamp=stamp)
     return number
 
 
-def matters_for(db: sqlite3.Connection, case_number: str, court: str | None) -> list[str]:
+def matters_for(db: Db, case_number: str, court: str | None) -> list[str]:
     """Matters linked to a docket number; a link naming another court does not match."""
-    rows = db.execute("SELECT matter, court FROM case_links WHERE case_number=? ORDER BY matter",
-                      (normalize_case_number(case_number),)).fetchall()
+    rows = case_links.matters_for_case(db, normalize_case_number(case_number))
     return [m for m, c in rows if not court or not c or c == court or not _is_cmecf_id(c)]
 
 

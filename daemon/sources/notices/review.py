@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from daemon.models import TriggerEvent
 from daemon.serial import trigger_from_dict, trigger_to_dict
 from daemon.sources.notices.nef import Notice
+from daemon.state import flags, reviews
+from daemon.state.handle import Db
 
 FLAG_KIND = "notice-review"
 
@@ -36,47 +36,33 @@ class ReviewItem:
                              for t in self.proposal]}
 
 
-def open_review(db: sqlite3.Connection, notice: Notice, matters: list[str], reasons: list[str],
+def open_review(db: Db, notice: Notice, matters: list[str], reasons: list[str],
                 proposal: list[TriggerEvent], moves: list[dict[str, Any]], stamp: str) -> int:
     """Queue a notice for a person and raise its flag (status, digest, agenda); returns the item id."""
     reason = " ".join(reasons)
     payload = {"notice": notice.as_json(), "matters": matters, "reasons": reasons,
                "proposal": [trigger_to_dict(t) for t in proposal], "moves": moves}
-    cur = db.execute("INSERT INTO reviews (notice, matter, reason, proposal, status, created_at) "
-                     "VALUES (?, ?, ?, ?, 'open', ?)",
-                     (notice.identity, matters[0] if matters else None, reason, json.dumps(payload), stamp))
-    rid = int(cur.lastrowid or 0)
+    rid = reviews.open_item(db, notice=notice.identity, matter=matters[0] if matters else None, reason=reason,
+                            payload=payload, stamp=stamp)
     cases = ", ".join(c.case_number for c in notice.cases) or "no case number"
-    db.execute(
-        "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(scope, kind) DO NOTHING",
-        (f"review:{rid}", FLAG_KIND, "critical" if moves else "warning",
-         f"Court notice needs review (#{rid}, {notice.court or 'court?'} {cases}): {reason}",
-         f"Run `docketd review` and `docketd review accept {rid}` or `reject {rid}`.",
-         matters[0] if matters else None, stamp))
+    flags.add(db, scope=f"review:{rid}", kind=FLAG_KIND, severity="critical" if moves else "warning",
+              message=f"Court notice needs review (#{rid}, {notice.court or 'court?'} {cases}): {reason}",
+              action=f"Run `docketd review` and `docketd review accept {rid}` or `reject {rid}`.",
+              matter=matters[0] if matters else None, stamp=stamp)
     return rid
 
 
-def review_items(db: sqlite3.Connection, *, status: str | None = "open", item: int | None = None) -> list[ReviewItem]:
+def review_items(db: Db, *, status: str | None = "open", item: int | None = None) -> list[ReviewItem]:
     """Review items, oldest first (only open ones unless status is None)."""
-    sql, args = "SELECT id, reason, proposal, status, created_at FROM reviews WHERE 1=1", []
-    if status is not None:
-        sql += " AND status=?"
-        args.append(status)
-    if item is not None:
-        sql += " AND id=?"
-        args.append(str(item))
     out = []
-    for rid, reason, raw, st, created in db.execute(sql + " ORDER BY id", args):
-        p = json.loads(raw)
-        out.append(ReviewItem(rid, p["notice"], list(p["matters"]), reason,
-                              [trigger_from_dict(t) for t in p["proposal"]], list(p["moves"]), st, created))
+    for row in reviews.items(db, status=status, item=item):
+        p = row.payload
+        out.append(ReviewItem(row.id, p["notice"], list(p["matters"]), row.reason,
+                              [trigger_from_dict(t) for t in p["proposal"]], list(p["moves"]), row.status,
+                              row.created_at))
     return out
 
 
-def resolve(db: sqlite3.Connection, rid: int, status: str, by: str, resolution: str, stamp: str) -> None:
+def resolve(db: Db, rid: int, status: str, by: str, resolution: str, stamp: str) -> None:
     """Close a review item and acknowledge its flag."""
-    db.execute("UPDATE reviews SET status=?, resolved_at=?, resolved_by=?, resolution=? WHERE id=?",
-               (status, stamp, by, resolution, rid))
-    db.execute("UPDATE flags SET acked_at=?, acked_by=? WHERE scope=? AND kind=? AND acked_at IS NULL",
-               (stamp, by, f"review:{rid}", FLAG_KIND))
+    reviews.resolve(db, rid, status, by, resolution, stamp, flag_kind=FLAG_KIND)
