@@ -27,7 +27,10 @@ install-service: $(VENV)/.installed
 	$(BIN)/docketd install --root "$(or $(DESTDIR),/)"
 
 ## system-deps: Debian packages the tests use (headless Chromium for the agenda page, faketime for clock tests,
-## systemd-analyze for the unit's verify/security tests, Dovecot for the IMAP court-mail tests)
+## systemd-analyze for the unit's verify/security tests, Dovecot for the IMAP court-mail tests, PostgreSQL for the
+## several-instances tests). PostgreSQL is installed without Debian's main cluster, so no system database service
+## starts: the tests run their own throwaway servers (tests/integration/pg_server.py). To have Debian's cluster
+## after all: remove /etc/postgresql-common/createcluster.d/docketd-no-main-cluster.conf, run pg_createcluster.
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -59,6 +62,17 @@ system-deps:
 	      (apt-get update -qq >/dev/null && apt-get install -y -qq dovecot-imapd >/dev/null) || \
 	      echo "warning: could not install dovecot-imapd; the IMAP tests will fail under CI=true"; \
 	  else echo "warning: dovecot missing and not root; the IMAP tests will be skipped (they fail under CI=true)"; fi; \
+	fi
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's postgresql (no cluster, no service) for the several-instances tests..."; \
+	    mkdir -p /etc/postgresql-common/createcluster.d && \
+	    echo "create_main_cluster = false  # docketd's make system-deps: tests start their own servers" \
+	      > /etc/postgresql-common/createcluster.d/docketd-no-main-cluster.conf; \
+	    apt-get install -y -qq postgresql >/dev/null 2>&1 || \
+	      (apt-get update -qq >/dev/null && apt-get install -y -qq postgresql >/dev/null) || \
+	      echo "warning: could not install postgresql; the PostgreSQL tests will fail under CI=true"; \
+	  else echo "warning: postgresql missing and not root; the PostgreSQL tests will be skipped (they fail under CI=true)"; fi; \
 	fi
 
 ## lint: ruff, then the import contracts in pyproject.toml ([tool.importlinter]) with import-linter
