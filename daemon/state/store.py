@@ -13,12 +13,15 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from daemon.errors import StoreError
 from daemon.models import OutboxRow, SyncRow
 
 SCHEMA_VERSION = 4
+
+# The handle every state function takes: what `Store.transaction()` yields, or `Store.db` for a read.
+Db: TypeAlias = sqlite3.Connection
 
 # Version 1 had no provenance columns on triggers and no flag acknowledgements; version 2 adds both.
 _SCHEMA_V1 = """
@@ -118,6 +121,16 @@ def _create_whole(path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+@contextmanager
+def read_only(path: Path) -> Iterator[Db]:
+    """A read-only connection of its own to the state database (a consistent committed WAL snapshot)."""
+    db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=10)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
 class Store:
     """A connection to the state database; use `transaction()` for every write."""
 
@@ -198,10 +211,14 @@ class Store:
         row = self.db.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
-    def set_kv(self, db: sqlite3.Connection, key: str, value: str) -> None:
+    def set_kv(self, db: Db, key: str, value: str) -> None:
         """Set a small persistent value inside a transaction."""
         db.execute("INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                    (key, value))
+
+    def drop_kv(self, db: Db, key: str) -> None:
+        """Forget a small persistent value inside a transaction (absent is fine)."""
+        db.execute("DELETE FROM kv WHERE key=?", (key,))
 
     # -- files ----------------------------------------------------------------------------------
     def file_status(self, checksum: str) -> str | None:

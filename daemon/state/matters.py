@@ -1,0 +1,28 @@
+"""The matters table: each matter's merged facts (title, court, people, status)."""
+
+from __future__ import annotations
+
+import json
+
+from daemon.models import MatterFacts
+from daemon.serial import facts_from_dict, facts_to_dict
+from daemon.state.store import Db
+
+
+def facts(db: Db, matter: str) -> MatterFacts | None:
+    """One matter's stored facts, if the matter is known."""
+    row = db.execute("SELECT payload FROM matters WHERE matter=?", (matter,)).fetchone()
+    return facts_from_dict(json.loads(row[0])) if row else None
+
+
+def all_facts(db: Db) -> dict[str, MatterFacts]:
+    """Every matter's stored facts."""
+    return {m: facts_from_dict(json.loads(p)) for m, p in db.execute("SELECT matter, payload FROM matters")}
+
+
+def write(db: Db, f: MatterFacts, stamp: str) -> None:
+    """Store a matter's merged facts."""
+    db.execute(
+        "INSERT INTO matters VALUES (?, ?, ?) ON CONFLICT(matter) DO UPDATE SET "
+        "payload=excluded.payload, updated_at=excluded.updated_at",
+        (f.matter, json.dumps(facts_to_dict(f)), stamp))
