@@ -215,12 +215,11 @@ class Docket:
 
     def _read(self, db: Db, matter: str) -> MatterRead:
         """Everything one matter's recompute needs from the store."""
-        # '|' ends the matter part of every key, and '}' sorts right after it: an indexed range scan.
         synced: dict[str, dict[str, SyncRow]] = {}
-        for srow in self.store.sync_rows_for_matter(matter):
+        for srow in sync_state.rows_for_matter(db, matter):
             synced.setdefault(srow.target, {})[srow.uid] = srow
         pending: dict[str, dict[str, OutboxRow]] = {}
-        for orow in self.store.pending_for_matter(matter):
+        for orow in outbox.rows_for_matter(db, matter):
             pending.setdefault(orow.target, {})[orow.uid] = orow
         return MatterRead(
             facts=matter_table.facts(db, matter) or MatterFacts(matter),

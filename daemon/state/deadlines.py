@@ -10,7 +10,7 @@ from typing import Any
 
 from daemon.models import Deadline
 from daemon.serial import deadline_from_dict
-from daemon.state.store import Db
+from daemon.state.handle import Db
 
 
 @dataclass(frozen=True)

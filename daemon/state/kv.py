@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from datetime import date
 
-from daemon.state.store import Db
+from daemon.state.handle import Db
 
 
 def busy_days(db: Db) -> dict[str, set[date]]:

@@ -6,7 +6,7 @@ import json
 
 from daemon.models import MatterFacts
 from daemon.serial import facts_from_dict, facts_to_dict
-from daemon.state.store import Db
+from daemon.state.handle import Db
 
 
 def facts(db: Db, matter: str) -> MatterFacts | None:

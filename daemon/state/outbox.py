@@ -5,11 +5,13 @@ An op leaves the outbox only in the transaction that records its result in the s
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from daemon.models import OutboxRow
-from daemon.state.store import Db
+from daemon.state.handle import Db
 
 
 @dataclass(frozen=True)
@@ -106,3 +108,49 @@ def waiting_ops(db: Db, key_like: str | None) -> list[WaitingOp]:
     rows = db.execute(f"SELECT target, key, op, attempts, last_error, dead FROM outbox {where[0]}ORDER BY target",
                       where[1])
     return [WaitingOp(t, k, op, a, e, bool(d)) for t, k, op, a, e, d in rows]
+
+
+def _outbox_row(r: sqlite3.Row) -> OutboxRow:
+    return OutboxRow(r["id"], r["target"], r["uid"], r["key"], r["op"], json.loads(r["entry"]) if r["entry"] else None,
+                     bool(r["force"]), r["attempts"], r["next_at"], r["last_error"], bool(r["dead"]))
+
+
+def pending(db: Db, target: str | None = None, *, due_by: float | None = None,
+            limit: int | None = None, include_dead: bool = False) -> list[OutboxRow]:
+    """Outbox rows, oldest first; optionally only one calendar's and only those due by a time."""
+    sql = "SELECT * FROM outbox WHERE 1=1"
+    args: list[Any] = []
+    if target is not None:
+        sql += " AND target=?"
+        args.append(target)
+    if due_by is not None:
+        sql += " AND next_at<=?"
+        args.append(due_by)
+    if not include_dead:
+        sql += " AND dead=0"
+    sql += " ORDER BY id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [_outbox_row(r) for r in db.execute(sql, args)]
+
+
+def rows_for_matter(db: Db, matter: str) -> list[OutboxRow]:
+    """Outbox rows (dead ones too) of one matter's entries, in every calendar."""
+    # '|' ends the matter part of every key, and '}' sorts right after it: an indexed range scan.
+    return [_outbox_row(r) for r in db.execute("SELECT * FROM outbox WHERE key >= ? AND key < ?",
+                                               (matter + "|", matter + "}"))]
+
+
+def counts(db: Db) -> dict[str, dict[str, int]]:
+    """Pending and dead outbox rows per calendar."""
+    out: dict[str, dict[str, int]] = {}
+    for r in db.execute("SELECT target, dead, COUNT(*) FROM outbox GROUP BY target, dead"):
+        out.setdefault(r[0], {"pending": 0, "failed": 0})["failed" if r[1] else "pending"] = r[2]
+    return out
+
+
+def next_due_by_target(db: Db) -> dict[str, float]:
+    """When each calendar's earliest retryable outbox row is due (epoch seconds)."""
+    rows = db.execute("SELECT target, MIN(next_at) FROM outbox WHERE dead=0 GROUP BY target")
+    return {r[0]: float(r[1]) for r in rows}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from daemon.state.store import Db
+from daemon.state.handle import Db
 
 
 def table_counts(db: Db) -> dict[str, int]:

@@ -13,15 +13,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 from daemon.errors import StoreError
 from daemon.models import OutboxRow, SyncRow
+from daemon.state import outbox, sync_state
+from daemon.state.handle import Db
+
+__all__ = ["SCHEMA_VERSION", "Db", "Store", "empty_state_message", "read_only"]
 
 SCHEMA_VERSION = 4
-
-# The handle every state function takes: what `Store.transaction()` yields, or `Store.db` for a read.
-Db: TypeAlias = sqlite3.Connection
 
 # Version 1 had no provenance columns on triggers and no flag acknowledgements; version 2 adds both.
 _SCHEMA_V1 = """
@@ -226,12 +227,7 @@ class Store:
         row = self.db.execute("SELECT status FROM files WHERE checksum=?", (checksum,)).fetchone()
         return row[0] if row else None
 
-    # -- triggers and matters -------------------------------------------------------------------
-    def triggers_for(self, matter: str) -> list[dict[str, Any]]:
-        """Every stored trigger of one matter (as dicts)."""
-        rows = self.db.execute("SELECT payload FROM triggers WHERE matter=? ORDER BY event, ref", (matter,))
-        return [json.loads(r[0]) for r in rows]
-
+    # -- matters and deadlines -----------------------------------------------------------------
     def matter(self, matter: str) -> dict[str, Any] | None:
         """The merged facts of one matter (title, court, people, status)."""
         row = self.db.execute("SELECT payload FROM matters WHERE matter=?", (matter,)).fetchone()
@@ -250,36 +246,22 @@ class Store:
         """Every current deadline (as dicts), by due date."""
         return [json.loads(r[0]) for r in self.db.execute("SELECT payload FROM deadlines ORDER BY due, key")]
 
-    # -- sync state and outbox ------------------------------------------------------------------
+    # -- sync state and outbox (daemon/state/sync_state.py, daemon/state/outbox.py) ----------------
     def sync_rows(self, target: str) -> dict[str, SyncRow]:
         """What docketd last wrote to one calendar, by uid."""
-        rows = self.db.execute("SELECT * FROM sync WHERE target=?", (target,))
-        return {r["uid"]: _sync_row(r) for r in rows}
+        return sync_state.rows(self.db, target)
 
     def sync_rows_for_uids(self, target: str, uids: list[str]) -> dict[str, SyncRow]:
         """What docketd last wrote to one calendar for these uids only (a primary-key lookup each)."""
-        out: dict[str, SyncRow] = {}
-        for start in range(0, len(uids), 500):  # stay far below SQLite's limit on bound variables
-            chunk = uids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self.db.execute(f"SELECT * FROM sync WHERE target=? AND uid IN ({marks})", (target, *chunk)):
-                out[r["uid"]] = _sync_row(r)
-        return out
+        return sync_state.rows_for_uids(self.db, target, uids)
 
     def sync_rows_for_matter(self, matter: str) -> list[SyncRow]:
-        """Sync state of every entry of one matter, in every calendar (keys start with 'matter|')."""
-        rows = self.db.execute("SELECT * FROM sync WHERE key >= ? AND key < ?", (matter + "|", matter + "}"))
-        return [_sync_row(r) for r in rows]
+        """Sync state of every entry of one matter, in every calendar."""
+        return sync_state.rows_for_matter(self.db, matter)
 
     def pending_for_matter(self, matter: str) -> list[OutboxRow]:
         """Outbox rows (dead ones too) of one matter's entries, in every calendar."""
-        rows = self.db.execute("SELECT * FROM outbox WHERE key >= ? AND key < ?", (matter + "|", matter + "}"))
-        return [_outbox_row(r) for r in rows]
-
-    def sync_rows_for_key(self, key: str) -> list[SyncRow]:
-        """Where one deadline (or its ticklers) was pushed."""
-        rows = self.db.execute("SELECT * FROM sync WHERE key=? OR key LIKE ?", (key, key + "#%"))
-        return [_sync_row(r) for r in rows]
+        return outbox.rows_for_matter(self.db, matter)
 
     def targets(self) -> list[str]:
         """Every calendar that has sync state or pending work."""
@@ -289,45 +271,12 @@ class Store:
     def pending(self, target: str | None = None, *, due_by: float | None = None,
                 limit: int | None = None, include_dead: bool = False) -> list[OutboxRow]:
         """Outbox rows, oldest first; optionally only one calendar's and only those due by a time."""
-        sql = "SELECT * FROM outbox WHERE 1=1"
-        args: list[Any] = []
-        if target is not None:
-            sql += " AND target=?"
-            args.append(target)
-        if due_by is not None:
-            sql += " AND next_at<=?"
-            args.append(due_by)
-        if not include_dead:
-            sql += " AND dead=0"
-        sql += " ORDER BY id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(limit)
-        return [_outbox_row(r) for r in self.db.execute(sql, args)]
+        return outbox.pending(self.db, target, due_by=due_by, limit=limit, include_dead=include_dead)
 
     def outbox_counts(self) -> dict[str, dict[str, int]]:
         """Pending and dead outbox rows per calendar."""
-        out: dict[str, dict[str, int]] = {}
-        for r in self.db.execute("SELECT target, dead, COUNT(*) FROM outbox GROUP BY target, dead"):
-            out.setdefault(r[0], {"pending": 0, "failed": 0})["failed" if r[1] else "pending"] = r[2]
-        return out
+        return outbox.counts(self.db)
 
     def next_due_by_target(self) -> dict[str, float]:
         """When each calendar's earliest retryable outbox row is due (epoch seconds)."""
-        rows = self.db.execute("SELECT target, MIN(next_at) FROM outbox WHERE dead=0 GROUP BY target")
-        return {r[0]: float(r[1]) for r in rows}
-
-    def next_due(self) -> float | None:
-        """When the earliest retryable outbox row is due (epoch seconds), if any."""
-        row = self.db.execute("SELECT MIN(next_at) FROM outbox WHERE dead=0").fetchone()
-        return row[0] if row and row[0] is not None else None
-
-
-def _sync_row(r: sqlite3.Row) -> SyncRow:
-    return SyncRow(r["target"], r["uid"], r["key"], r["remote_id"], r["etag"], r["hash"], r["state"],
-                   r["last_sync"], json.loads(r["entry"]), r["changed_at"])
-
-
-def _outbox_row(r: sqlite3.Row) -> OutboxRow:
-    return OutboxRow(r["id"], r["target"], r["uid"], r["key"], r["op"], json.loads(r["entry"]) if r["entry"] else None,
-                     bool(r["force"]), r["attempts"], r["next_at"], r["last_error"], bool(r["dead"]))
+        return outbox.next_due_by_target(self.db)

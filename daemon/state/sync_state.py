@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from daemon.models import OutboxRow, RemoteRef
-from daemon.state.store import Db
+from daemon.models import OutboxRow, RemoteRef, SyncRow
+from daemon.state.handle import Db
 
 
 @dataclass(frozen=True)
@@ -50,3 +51,31 @@ def synced_entries(db: Db, key_like: str | None) -> list[SyncedEntry]:
                                           else ("", ()))
     rows = db.execute(f"SELECT target, key, state, last_sync FROM sync {where[0]}ORDER BY target", where[1])
     return [SyncedEntry(*tuple(r)) for r in rows]
+
+
+def _sync_row(r: sqlite3.Row) -> SyncRow:
+    return SyncRow(r["target"], r["uid"], r["key"], r["remote_id"], r["etag"], r["hash"], r["state"],
+                   r["last_sync"], json.loads(r["entry"]), r["changed_at"])
+
+
+def rows(db: Db, target: str) -> dict[str, SyncRow]:
+    """What docketd last wrote to one calendar, by uid."""
+    return {r["uid"]: _sync_row(r) for r in db.execute("SELECT * FROM sync WHERE target=?", (target,))}
+
+
+def rows_for_uids(db: Db, target: str, uids: list[str]) -> dict[str, SyncRow]:
+    """What docketd last wrote to one calendar for these uids only (a primary-key lookup each)."""
+    out: dict[str, SyncRow] = {}
+    for start in range(0, len(uids), 500):  # stay far below SQLite's limit on bound variables
+        chunk = uids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in db.execute(f"SELECT * FROM sync WHERE target=? AND uid IN ({marks})", (target, *chunk)):
+            out[r["uid"]] = _sync_row(r)
+    return out
+
+
+def rows_for_matter(db: Db, matter: str) -> list[SyncRow]:
+    """Sync state of every entry of one matter, in every calendar."""
+    # '|' ends the matter part of every key, and '}' sorts right after it: an indexed range scan.
+    return [_sync_row(r) for r in db.execute("SELECT * FROM sync WHERE key >= ? AND key < ?",
+                                             (matter + "|", matter + "}"))]

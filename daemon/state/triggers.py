@@ -9,7 +9,7 @@ from typing import Any
 
 from daemon.models import TriggerEvent
 from daemon.serial import trigger_to_dict
-from daemon.state.store import Db
+from daemon.state.handle import Db
 
 Instance = tuple[str, str, str]  # (matter, event, ref)
 
