@@ -54,3 +54,12 @@ def replace_matter(db: Db, matter: str, rows: Iterable[tuple[Deadline, dict[str,
     for d, payload in rows:
         db.execute("INSERT OR REPLACE INTO deadlines VALUES (?, ?, ?, ?, ?, ?)",
                    (d.key, matter, d.rule, d.due.isoformat(), json.dumps(payload), stamp))
+
+
+def payloads_by_due(db: Db, matter: str | None) -> list[dict[str, Any]]:
+    """Current deadline payloads of one matter (by due date, then rule) or of all (by due date, then key)."""
+    if matter is None:
+        rows = db.execute("SELECT payload FROM deadlines ORDER BY due, key")
+    else:
+        rows = db.execute("SELECT payload FROM deadlines WHERE matter=? ORDER BY due, rule", (matter,))
+    return [json.loads(r[0]) for r in rows]

@@ -21,9 +21,24 @@ def save_busy_days(db: Db, person: str, days: Iterable[date], stamp: str) -> boo
     """Cache one person's busy days; True when they differ from the cached ones."""
     key = f"busy:{person}"
     wanted = sorted(d.isoformat() for d in set(days))
-    row = db.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
-    if row is not None and json.loads(row[0]).get("days") == wanted:
+    cached = get(db, key)
+    if cached is not None and json.loads(cached).get("days") == wanted:
         return False
-    db.execute("INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-               (key, json.dumps({"fetched": stamp, "days": wanted})))
+    put(db, key, json.dumps({"fetched": stamp, "days": wanted}))
     return True
+
+
+def get(db: Db, key: str) -> str | None:
+    """A small persistent value (e.g. the last digest day)."""
+    row = db.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def put(db: Db, key: str, value: str) -> None:
+    """Set a small persistent value."""
+    db.execute("INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+
+def drop(db: Db, key: str) -> None:
+    """Forget a small persistent value (absent is fine)."""
+    db.execute("DELETE FROM kv WHERE key=?", (key,))

@@ -6,7 +6,6 @@ migration). Every change that causes calendar work writes its outbox rows in the
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
@@ -17,7 +16,7 @@ from typing import Any
 
 from daemon.errors import StoreError
 from daemon.models import OutboxRow, SyncRow
-from daemon.state import outbox, sync_state
+from daemon.state import deadlines, kv, matters, outbox, sync_state
 from daemon.state.handle import Db
 
 __all__ = ["SCHEMA_VERSION", "Db", "Store", "empty_state_message", "read_only"]
@@ -209,17 +208,15 @@ class Store:
     # -- key/value ------------------------------------------------------------------------------
     def get_kv(self, key: str) -> str | None:
         """A small persistent value (e.g. the last digest day)."""
-        row = self.db.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
+        return kv.get(self.db, key)
 
     def set_kv(self, db: Db, key: str, value: str) -> None:
         """Set a small persistent value inside a transaction."""
-        db.execute("INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                   (key, value))
+        kv.put(db, key, value)
 
     def drop_kv(self, db: Db, key: str) -> None:
         """Forget a small persistent value inside a transaction (absent is fine)."""
-        db.execute("DELETE FROM kv WHERE key=?", (key,))
+        kv.drop(db, key)
 
     # -- files ----------------------------------------------------------------------------------
     def file_status(self, checksum: str) -> str | None:
@@ -227,24 +224,22 @@ class Store:
         row = self.db.execute("SELECT status FROM files WHERE checksum=?", (checksum,)).fetchone()
         return row[0] if row else None
 
-    # -- matters and deadlines -----------------------------------------------------------------
+    # -- matters and deadlines (daemon/state/matters.py, daemon/state/deadlines.py) --------------
     def matter(self, matter: str) -> dict[str, Any] | None:
         """The merged facts of one matter (title, court, people, status)."""
-        row = self.db.execute("SELECT payload FROM matters WHERE matter=?", (matter,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return matters.payload(self.db, matter)
 
     def matter_ids(self) -> list[str]:
         """Every matter number in the store."""
-        return [r[0] for r in self.db.execute("SELECT matter FROM matters ORDER BY matter")]
+        return matters.ids(self.db)
 
     def deadlines_for(self, matter: str) -> list[dict[str, Any]]:
         """Current deadlines of one matter (as dicts), by due date."""
-        rows = self.db.execute("SELECT payload FROM deadlines WHERE matter=? ORDER BY due, rule", (matter,))
-        return [json.loads(r[0]) for r in rows]
+        return deadlines.payloads_by_due(self.db, matter)
 
     def all_deadlines(self) -> list[dict[str, Any]]:
         """Every current deadline (as dicts), by due date."""
-        return [json.loads(r[0]) for r in self.db.execute("SELECT payload FROM deadlines ORDER BY due, key")]
+        return deadlines.payloads_by_due(self.db, None)
 
     # -- sync state and outbox (daemon/state/sync_state.py, daemon/state/outbox.py) ----------------
     def sync_rows(self, target: str) -> dict[str, SyncRow]:
@@ -265,8 +260,7 @@ class Store:
 
     def targets(self) -> list[str]:
         """Every calendar that has sync state or pending work."""
-        rows = self.db.execute("SELECT target FROM sync UNION SELECT target FROM outbox ORDER BY 1")
-        return [r[0] for r in rows]
+        return sync_state.targets(self.db)
 
     def pending(self, target: str | None = None, *, due_by: float | None = None,
                 limit: int | None = None, include_dead: bool = False) -> list[OutboxRow]:

@@ -79,3 +79,8 @@ def rows_for_matter(db: Db, matter: str) -> list[SyncRow]:
     # '|' ends the matter part of every key, and '}' sorts right after it: an indexed range scan.
     return [_sync_row(r) for r in db.execute("SELECT * FROM sync WHERE key >= ? AND key < ?",
                                              (matter + "|", matter + "}"))]
+
+
+def targets(db: Db) -> list[str]:
+    """Every calendar that has sync state or pending work."""
+    return [r[0] for r in db.execute("SELECT target FROM sync UNION SELECT target FROM outbox ORDER BY 1")]
