@@ -7,22 +7,21 @@ written in ONE transaction, so a crash leaves either all of it or none of it.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from connectors.base import Capabilities
 from connectors.registry import connector_class
+from daemon.cross_flags import refresh_cross_flags, with_cross_flags
 from daemon.engine.court_index import CourtCalendar
 from daemon.engine.errors import NotComputed
-from daemon.models import CalendarEntry, Deadline, Flag, OutboxRow, SyncRow, TriggerEvent
+from daemon.models import CalendarEntry, Deadline, Flag, MatterFacts, OutboxRow, SyncRow, TriggerEvent
 from daemon.planning.conflicts import CROSS_FLAG_KINDS
 from daemon.planning.flags import TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_scope
 from daemon.planning.planner import (
     FIRM_DOCKET,
-    MatterFacts,
     desired_entries,
     merge_facts,
     plan_matter,
@@ -35,14 +34,21 @@ from daemon.serial import deadline_to_dict, entry_to_dict, parse_stamp, trigger_
 from daemon.settings.config import Config
 from daemon.sources.notices.court_set import with_court_set
 from daemon.sources.notices.links import link_cases
-from daemon.state.flag_store import refresh_cross_flags, with_cross_flags
-from daemon.state.store import Store
+from daemon.state import deadlines as deadline_table
+from daemon.state import flags as flag_table
+from daemon.state import matters as matter_table
+from daemon.state import outbox, sync_state
+from daemon.state import triggers as trigger_table
+from daemon.state.flags import StoredFlag
+from daemon.state.store import Db, Store
 
 ICS_ALL = "ics:all"
 # Flags the dispatcher raises; a recompute leaves them alone.
 SYNC_FLAG_KINDS = frozenset({"drift", "auth", "sync-failed", "mass-delete", "source-vanished", "notice-review"})
 # Flags that stay until acknowledged: the next recompute no longer sees the change that raised them.
 STICKY_FLAG_KINDS = frozenset({RULE_CHANGE})
+# Kinds a per-matter recompute neither drops nor owns: raised by the dispatcher, the cross checks, or sticky.
+KEPT_FLAG_KINDS = SYNC_FLAG_KINDS | CROSS_FLAG_KINDS | STICKY_FLAG_KINDS
 
 
 class RuleBook(Protocol):
@@ -63,6 +69,30 @@ class RuleBook(Protocol):
     def court_calendar(self, court_id: str) -> CourtCalendar:
         """The court's court days, indexed (flags count "due soon" in them)."""
         ...
+
+
+@dataclass(frozen=True)
+class MatterRead:
+    """Everything a recompute of one matter reads from the store, read before anything is written."""
+
+    facts: MatterFacts
+    triggers: list[TriggerEvent]
+    stored_deadlines: list[dict[str, Any]]
+    flags: list[StoredFlag]  # every stored flag of the matter, oldest first
+    synced: dict[str, dict[str, SyncRow]]
+    pending: dict[str, dict[str, OutboxRow]]
+
+
+@dataclass
+class MatterWrite:
+    """Everything a recompute of one matter writes, computed purely from a MatterRead."""
+
+    matter: str
+    rule_changes: dict[str, Flag]  # raised again (a new fact) under these deadline keys
+    deadlines: list[tuple[Deadline, dict[str, Any]]]
+    drop: list[tuple[str, str]]  # (scope, kind) of flags the matter no longer has
+    stored: dict[str, list[Flag]]  # flags by the scope they are stored under
+    desired: dict[str, dict[str, CalendarEntry]]
 
 
 @dataclass
@@ -125,80 +155,54 @@ class Docket:
         """A matter's stored facts (None in preview, which has no store)."""
         if self._store is None:
             return None
-        raw = self.store.matter(matter)
-        if raw is None:
-            return None
-        raw["attorneys"] = tuple(raw.get("attorneys", ()))
-        raw["paralegals"] = tuple(raw.get("paralegals", ()))
-        return MatterFacts(**raw)
+        return matter_table.facts(self.store.db, matter)
 
-    def store_triggers(self, db: sqlite3.Connection, triggers: Sequence[TriggerEvent],
+    def store_triggers(self, db: Db, triggers: Sequence[TriggerEvent],
                        stamp: str, source: str | None = None) -> set[str]:
         """Upsert triggers (a same-identity row is a correction) and fold them into matter facts."""
         by_matter: dict[str, list[TriggerEvent]] = {}
         for t in triggers:
             by_matter.setdefault(t.matter, []).append(t)
-            old = db.execute("SELECT payload FROM triggers WHERE matter=? AND event=? AND ref=?",
-                             t.instance).fetchone()
-            if old is not None and same_facts(json.loads(old[0]), t):
+            old = trigger_table.payload(db, t.instance)
+            if old is not None and same_facts(old, t):
                 continue  # the same row again: keep its first provenance (and first-received day)
-            prov = t.provenance
-            db.execute(
-                "INSERT INTO triggers (matter, event, ref, payload, updated_at, source, row, checksum) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(matter, event, ref) DO UPDATE SET "
-                "payload=excluded.payload, updated_at=excluded.updated_at, source=excluded.source, "
-                "row=excluded.row, checksum=excluded.checksum",
-                (t.matter, t.event, t.ref or "", json.dumps(trigger_to_dict(t)), stamp,
-                 source or (prov.source if prov else ""), prov.row if prov else 0,
-                 prov.checksum if prov else ""))
+            trigger_table.upsert(db, t, stamp, source)
         for matter, rows in by_matter.items():
-            self.write_facts(db, merge_facts(matter, self.facts(matter), rows), stamp)
+            self.write_facts(db, merge_facts(matter, matter_table.facts(db, matter), rows), stamp)
         link_cases(db, triggers, stamp)
         return set(by_matter)
 
-    def write_facts(self, db: sqlite3.Connection, facts: MatterFacts, stamp: str) -> None:
+    def write_facts(self, db: Db, facts: MatterFacts, stamp: str) -> None:
         """Store a matter's merged facts."""
-        db.execute(
-            "INSERT INTO matters VALUES (?, ?, ?) ON CONFLICT(matter) DO UPDATE SET "
-            "payload=excluded.payload, updated_at=excluded.updated_at",
-            (facts.matter, json.dumps(asdict(facts)), stamp))
+        matter_table.write(db, facts, stamp)
 
     def source_instances(self, source: str) -> dict[tuple[str, str, str], str]:
         """Trigger identities a mirrored source owns now, with their stored payloads."""
-        rows = self.store.db.execute("SELECT matter, event, ref, payload FROM triggers WHERE source=?", (source,))
-        return {(r[0], r[1], r[2]): r[3] for r in rows}
+        return trigger_table.by_source(self.store.db, source)
 
-    def withdraw_triggers(self, db: sqlite3.Connection, instances: Iterable[tuple[str, str, str]]) -> set[str]:
+    def withdraw_triggers(self, db: Db, instances: Iterable[tuple[str, str, str]]) -> set[str]:
         """Remove triggers (a mirrored sheet row vanished); their deadlines go at the next recompute."""
-        matters = set()
-        for matter, event, ref in instances:
-            db.execute("DELETE FROM triggers WHERE matter=? AND event=? AND ref=?", (matter, event, ref))
-            matters.add(matter)
-        return matters
+        instances = list(instances)
+        trigger_table.delete(db, instances)
+        return {matter for matter, _event, _ref in instances}
 
     # -- recompute ------------------------------------------------------------------------------
-    def recompute(self, db: sqlite3.Connection, matters: Iterable[str], today: date, stamp: str,
+    def recompute(self, db: Db, matters: Iterable[str], today: date, stamp: str,
                   force: bool = False, cross: bool = True) -> RecomputeReport:
-        """Recompute matters' deadlines and flags, and queue the calendar changes they imply."""
+        """Recompute matters' deadlines and flags, and queue the calendar changes they imply.
+
+        Each matter is read, then computed purely, then written; the outbox is written last.
+        """
         report = RecomputeReport()
         plans: dict[str, TargetPlan] = {}
         soon = int(self.config.flags.get("soon_court_days", 5))
         for matter in sorted(set(matters)):
             report.matters += 1
-            facts = self.facts(matter) or MatterFacts(matter)
-            triggers = [trigger_from_dict(p) for p in self.store.triggers_for(matter)]
-            deadlines, errors = self._plan(triggers, facts, today)
-            flags_of = all_flags(deadlines, today, soon, courts=self.rules)
-            for key, message in errors:
-                flags_of.setdefault(key, []).append(Flag("engine-error", "critical", message,
-                                                         "Correct the intake row or the rule pack."))
-            report.deadlines += len(deadlines)
-            self._rule_changes(db, matter, triggers, deadlines, facts, flags_of, stamp)
-            self._write_deadlines(db, matter, deadlines, flags_of, stamp)
-            shown = self._unacked(db, matter, deadlines, flags_of)
-            shown = with_cross_flags(db, matter, shown, [d.key for d in deadlines])
-            desired = self._desired(deadlines, facts, today, soon, shown)
-            self._plan_targets(db, matter, desired, plans)
+            seen = self._read(db, matter)
+            out = self._compute(matter, seen, today, soon)
+            report.deadlines += len(out.deadlines)
+            _merge_plans(plans, seen, out.desired)
+            self._write(db, out, stamp)
         report.queued, report.refused_deletes = self._queue(db, plans, stamp, force)
         if cross:
             # Cross-matter flags (conflicts, out of office, what's next) need every deadline: refresh them
@@ -209,6 +213,65 @@ class Docket:
                 report.queued += more.queued
                 report.refused_deletes.update(more.refused_deletes)
         return report
+
+    def _read(self, db: Db, matter: str) -> MatterRead:
+        """Everything one matter's recompute needs from the store."""
+        synced: dict[str, dict[str, SyncRow]] = {}
+        for srow in sync_state.rows_for_matter(db, matter):
+            synced.setdefault(srow.target, {})[srow.uid] = srow
+        pending: dict[str, dict[str, OutboxRow]] = {}
+        for orow in outbox.rows_for_matter(db, matter):
+            pending.setdefault(orow.target, {})[orow.uid] = orow
+        return MatterRead(
+            facts=matter_table.facts(db, matter) or MatterFacts(matter),
+            triggers=[trigger_from_dict(p) for p in trigger_table.payloads(db, matter)],
+            stored_deadlines=deadline_table.payloads(db, matter),
+            flags=flag_table.of_matter(db, matter), synced=synced, pending=pending)
+
+    def _compute(self, matter: str, seen: MatterRead, today: date, soon: int) -> MatterWrite:
+        """PURE (given the rule book and config): one matter's deadlines, flags and calendar entries."""
+        facts, triggers = seen.facts, seen.triggers
+        deadlines, errors = self._plan(triggers, facts, today)
+        flags_of = all_flags(deadlines, today, soon, courts=self.rules)
+        for key, message in errors:
+            flags_of.setdefault(key, []).append(Flag("engine-error", "critical", message,
+                                                     "Correct the intake row or the rule pack."))
+        changes: dict[str, Flag] = {}
+        if facts.status != "closed":  # closing a matter withdraws its future deadlines: not a rule change
+            changes = rule_change_flags(seen.stored_deadlines, deadlines, [with_court(t, facts) for t in triggers])
+        keys = {d.key for d in deadlines}
+        for scope, f in _open_rule_changes(seen.flags, changes):
+            if scope in keys:  # the calendar entry at the new date carries the flag mark
+                flags_of.setdefault(scope, []).append(f)
+        rows = []
+        for d in deadlines:
+            payload = deadline_to_dict(d)
+            payload["flags"] = [f.as_dict() for f in flags_of.get(d.key, ())]
+            rows.append((d, payload))
+        stored = stored_flags(deadlines, flags_of)
+        keep = {(key, f.kind) for key, fl in stored.items() for f in fl}
+        drop = [s.ident for s in seen.flags if s.kind not in KEPT_FLAG_KINDS and s.ident not in keep]
+        # What is acknowledged once this matter's flags are written: raised-again moves and dropped flags are not.
+        acked = ({s.ident for s in seen.flags if s.acked}
+                 - {(key, f.kind) for key, f in changes.items()} - set(drop))
+        shown = _unacked(acked, deadlines, flags_of)
+        shown = with_cross_flags(seen.flags, matter, shown, [d.key for d in deadlines])
+        desired = self._desired(deadlines, facts, today, soon, shown)
+        return MatterWrite(matter, changes, rows, drop, stored, desired)
+
+    def _write(self, db: Db, out: MatterWrite, stamp: str) -> None:
+        """Store one matter's recomputed deadlines and flags (its calendar work is queued after all matters)."""
+        matter = out.matter
+        for key, f in out.rule_changes.items():
+            # A new move is a new fact: raised again even if an earlier move was acknowledged.
+            flag_table.upsert(db, scope=key, kind=f.kind, severity=f.severity, message=f.message, action=f.action,
+                              matter=matter, stamp=stamp, restamp=True)
+        deadline_table.replace_matter(db, matter, out.deadlines, stamp)
+        flag_table.delete_idents(db, out.drop)
+        for key, fl in out.stored.items():
+            for f in fl:
+                flag_table.upsert(db, scope=key, kind=f.kind, severity=f.severity, message=f.message,
+                                  action=f.action, matter=matter, stamp=stamp, reraise=False)
 
     def _plan(self, triggers: Sequence[TriggerEvent], facts: MatterFacts,
               today: date) -> tuple[list[Deadline], list[tuple[str, str]]]:
@@ -229,63 +292,6 @@ class Docket:
                                f"dated {t.date.isoformat()}: {_sentence(exc)}"))
         return deadlines, errors
 
-    def _rule_changes(self, db: sqlite3.Connection, matter: str, triggers: Sequence[TriggerEvent],
-                      deadlines: Sequence[Deadline], facts: MatterFacts, flags_of: dict[str, list[Flag]],
-                      stamp: str) -> None:
-        """Store `rule-change` flags for deadlines the rules moved; add every open one to flags_of."""
-        if facts.status != "closed":  # closing a matter withdraws its future deadlines: not a rule change
-            stored = [json.loads(r[0]) for r in db.execute("SELECT payload FROM deadlines WHERE matter=?",
-                                                              (matter,))]
-            changes = rule_change_flags(stored, deadlines, [with_court(t, facts) for t in triggers])
-            for key, f in changes.items():
-                # A new move is a new fact: raised again even if an earlier move was acknowledged.
-                db.execute(
-                    "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope, kind) DO UPDATE SET "
-                    "severity=excluded.severity, message=excluded.message, action=excluded.action, "
-                    "created_at=excluded.created_at, acked_at=NULL, acked_by=NULL",
-                    (key, f.kind, f.severity, f.message, f.action, matter, stamp))
-        keys = {d.key for d in deadlines}
-        for scope, kind, severity, message, action in db.execute(
-                "SELECT scope, kind, severity, message, action FROM flags WHERE matter=? AND kind=? "
-                "AND acked_at IS NULL ORDER BY id", (matter, RULE_CHANGE)):
-            if scope in keys:  # the calendar entry at the new date carries the flag mark
-                flags_of.setdefault(scope, []).append(Flag(kind, severity, message, action))
-
-    def _write_deadlines(self, db: sqlite3.Connection, matter: str, deadlines: Sequence[Deadline],
-                         flags_of: dict[str, list[Flag]], stamp: str) -> None:
-        db.execute("DELETE FROM deadlines WHERE matter=?", (matter,))
-        for d in deadlines:
-            payload = deadline_to_dict(d)
-            payload["flags"] = [f.as_dict() for f in flags_of.get(d.key, ())]
-            db.execute("INSERT OR REPLACE INTO deadlines VALUES (?, ?, ?, ?, ?, ?)",
-                       (d.key, matter, d.rule, d.due.isoformat(), json.dumps(payload), stamp))
-        kinds = tuple(SYNC_FLAG_KINDS | CROSS_FLAG_KINDS | STICKY_FLAG_KINDS)
-        marks = ",".join("?" * len(kinds))
-        stored = stored_flags(deadlines, flags_of)
-        keep = {(key, f.kind) for key, fl in stored.items() for f in fl}
-        for row in db.execute(f"SELECT scope, kind FROM flags WHERE matter=? AND kind NOT IN ({marks})",
-                              (matter, *kinds)).fetchall():
-            if (row[0], row[1]) not in keep:
-                db.execute("DELETE FROM flags WHERE scope=? AND kind=?", (row[0], row[1]))
-        for key, fl in stored.items():
-            for f in fl:
-                db.execute(
-                    "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope, kind) DO UPDATE SET "
-                    "severity=excluded.severity, message=excluded.message, action=excluded.action",
-                    (key, f.kind, f.severity, f.message, f.action, matter, stamp))
-
-    def _unacked(self, db: sqlite3.Connection, matter: str, deadlines: Sequence[Deadline],
-                 flags_of: dict[str, list[Flag]]) -> dict[str, list[Flag]]:
-        acked = {(r[0], r[1]) for r in db.execute(
-            "SELECT scope, kind FROM flags WHERE matter=? AND acked_at IS NOT NULL", (matter,))}
-        trig = {d.key: trigger_scope(d.trigger) for d in deadlines}
-
-        def scope(key: str, f: Flag) -> str:  # a trigger's own flag is acknowledged once, for all its entries
-            return trig.get(key, key) if f.kind in TRIGGER_FLAG_KINDS else key
-        return {k: [f for f in fl if (scope(k, f), f.kind) not in acked] for k, fl in flags_of.items()}
-
     def _desired(self, deadlines: Sequence[Deadline], facts: MatterFacts, today: date, soon: int,
                  flags_of: dict[str, list[Flag]]) -> dict[str, dict[str, CalendarEntry]]:
         people = route(facts, self.config.routing_default)
@@ -303,61 +309,43 @@ class Docket:
             desired[ICS_ALL] = merged
         return desired
 
-    def _plan_targets(self, db: sqlite3.Connection, matter: str,
-                      desired: dict[str, dict[str, CalendarEntry]], plans: dict[str, TargetPlan]) -> None:
-        # '|' ends the matter part of every key, and '}' sorts right after it: an indexed range scan.
-        synced: dict[str, dict[str, SyncRow]] = {}
-        for srow in self.store.sync_rows_for_matter(matter):
-            synced.setdefault(srow.target, {})[srow.uid] = srow
-        pending: dict[str, dict[str, OutboxRow]] = {}
-        for orow in self.store.pending_for_matter(matter):
-            pending.setdefault(orow.target, {})[orow.uid] = orow
-        for target in set(desired) | set(synced) | set(pending):
-            plan = reconcile(desired.get(target, {}), synced.get(target, {}), pending.get(target, {}))
-            agg = plans.setdefault(target, TargetPlan())
-            agg.upserts += plan.upserts
-            agg.deletes += plan.deletes
-            agg.rewrites += plan.rewrites
-            agg.unwinds += plan.unwinds
-
-    def _queue(self, db: sqlite3.Connection, plans: dict[str, TargetPlan], stamp: str,
+    def _queue(self, db: Db, plans: dict[str, TargetPlan], stamp: str,
                force: bool) -> tuple[int, dict[str, int]]:
         queued = 0
         refused: dict[str, int] = {}
         sync = self.config.sync
+        managed_of = {target: sync_state.managed_count(db, target) for target in plans}
         for target, plan in plans.items():
             changed = parse_stamp(stamp)
             # Settle pending ops that may already have been applied (see daemon/planning/reconciler.py).
             for e in plan.rewrites:
                 payload = entry_to_dict(replace(e, changed_at=changed) if changed else e)
                 payload["_hash"] = e.content_hash()
-                _enqueue(db, target, e.uid, e.key, "upsert", json.dumps(payload), stamp, force=True)
+                outbox.enqueue(db, target, e.uid, e.key, "upsert", json.dumps(payload), stamp, force=True)
                 queued += 1
             for q in plan.unwinds:
-                _enqueue(db, target, q.uid, q.key, "delete", json.dumps(q.entry), stamp)
+                outbox.enqueue(db, target, q.uid, q.key, "delete", json.dumps(q.entry), stamp)
                 queued += 1
             for e in plan.upserts:
                 # Reconcile queues an upsert only when the content hash changed: `stamp` (the recompute's
                 # clock) is when this entry's content last changed, its DTSTAMP (RFC 5545 3.8.7.2).
                 payload = entry_to_dict(replace(e, changed_at=changed) if changed else e)
                 payload["_hash"] = e.content_hash()
-                _enqueue(db, target, e.uid, e.key, "upsert", json.dumps(payload), stamp)
+                outbox.enqueue(db, target, e.uid, e.key, "upsert", json.dumps(payload), stamp)
                 queued += 1
-            managed = db.execute("SELECT COUNT(*) FROM sync WHERE target=?", (target,)).fetchone()[0]
+            managed = managed_of[target]
             if not force and exceeds_delete_guard(len(plan.deletes), managed, sync.max_delete_share,
                                                   sync.max_delete_floor):
                 refused[target] = len(plan.deletes)
-                db.execute(
-                    "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
-                    "VALUES (?, 'mass-delete', 'critical', ?, ?, NULL, ?) ON CONFLICT(scope, kind) DO UPDATE "
-                    "SET message=excluded.message, acked_at=NULL",
-                    (target, f"docketd held back {len(plan.deletes)} deletions from calendar {target} "
-                             f"({managed} managed entries): more than the configured share at once.",
-                     "If the intake change was intended, run `docketd sync --once --force`; otherwise "
-                     "restore the intake rows.", stamp))
+                flag_table.upsert(
+                    db, scope=target, kind="mass-delete", severity="critical",
+                    message=f"docketd held back {len(plan.deletes)} deletions from calendar {target} "
+                            f"({managed} managed entries): more than the configured share at once.",
+                    action="If the intake change was intended, run `docketd sync --once --force`; otherwise "
+                           "restore the intake rows.", matter=None, stamp=stamp)
                 continue
             for s in plan.deletes:
-                _enqueue(db, target, s.uid, s.key, "delete", json.dumps(s.entry), stamp)
+                outbox.enqueue(db, target, s.uid, s.key, "delete", json.dumps(s.entry), stamp)
                 queued += 1
         return queued, refused
 
@@ -387,11 +375,42 @@ def _sentence(exc: Exception) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _enqueue(db: sqlite3.Connection, target: str, uid: str, key: str, op: str, entry: str, stamp: str,
-             force: bool = False) -> None:
-    db.execute(
-        "INSERT INTO outbox (target, uid, key, op, entry, force, created_at, attempts, next_at, dead) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0) ON CONFLICT(target, uid) DO UPDATE SET op=excluded.op, "
-        "key=excluded.key, entry=excluded.entry, force=excluded.force, attempts=0, next_at=0, dead=0, "
-        "last_error=NULL",
-        (target, uid, key, op, entry, int(force), stamp))
+
+def _open_rule_changes(stored: Sequence[StoredFlag], changes: dict[str, Flag]) -> list[tuple[str, Flag]]:
+    """PURE: the matter's unacknowledged rule-change flags once `changes` are raised, oldest first."""
+    out: list[tuple[str, Flag]] = []
+    have = set()
+    for s in stored:
+        if s.kind != RULE_CHANGE:
+            continue
+        have.add(s.scope)
+        new = changes.get(s.scope)
+        if new is not None and new.kind == RULE_CHANGE:  # raised again: open, with the new text
+            out.append((s.scope, Flag(new.kind, new.severity, new.message, new.action)))
+        elif not s.acked:
+            out.append((s.scope, s.flag()))
+    out += [(key, Flag(f.kind, f.severity, f.message, f.action)) for key, f in changes.items()
+            if f.kind == RULE_CHANGE and key not in have]
+    return out
+
+
+def _unacked(acked: set[tuple[str, str]], deadlines: Sequence[Deadline],
+             flags_of: dict[str, list[Flag]]) -> dict[str, list[Flag]]:
+    """PURE: flags_of without the flags someone acknowledged."""
+    trig = {d.key: trigger_scope(d.trigger) for d in deadlines}
+
+    def scope(key: str, f: Flag) -> str:  # a trigger's own flag is acknowledged once, for all its entries
+        return trig.get(key, key) if f.kind in TRIGGER_FLAG_KINDS else key
+    return {k: [f for f in fl if (scope(k, f), f.kind) not in acked] for k, fl in flags_of.items()}
+
+
+def _merge_plans(plans: dict[str, TargetPlan], seen: MatterRead,
+                 desired: dict[str, dict[str, CalendarEntry]]) -> None:
+    """PURE: reconcile one matter's desired entries with its sync state and add the ops to `plans`."""
+    for target in set(desired) | set(seen.synced) | set(seen.pending):
+        plan = reconcile(desired.get(target, {}), seen.synced.get(target, {}), seen.pending.get(target, {}))
+        agg = plans.setdefault(target, TargetPlan())
+        agg.upserts += plan.upserts
+        agg.deletes += plan.deletes
+        agg.rewrites += plan.rewrites
+        agg.unwinds += plan.unwinds

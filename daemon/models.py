@@ -250,3 +250,16 @@ class OutboxRow:
     last_error: str | None
     dead: bool
 
+
+@dataclass(frozen=True)
+class MatterFacts:
+    """What the rows of one matter say about it, latest value winning."""
+
+    matter: str
+    title: str = ""
+    court: str | None = None
+    attorneys: tuple[str, ...] = ()
+    paralegals: tuple[str, ...] = ()
+    status: str = "open"
+    notes: str = ""
+    closed_on: str | None = None  # ISO day the matter was closed (the closing row's receipt day)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from daemon.models import CalendarEntry, Deadline, Flag, Provenance, TriggerEvent
+from daemon.models import CalendarEntry, Deadline, Flag, MatterFacts, Provenance, TriggerEvent
 
 
 def _t(value: time | None) -> str | None:
@@ -161,3 +162,16 @@ def parse_stamp(raw: object) -> datetime | None:
     except ValueError:
         return None
     return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+
+
+def facts_to_dict(f: MatterFacts) -> dict[str, Any]:
+    """A matter's facts as stored (the matters table's payload)."""
+    return asdict(f)
+
+
+def facts_from_dict(d: dict[str, Any]) -> MatterFacts:
+    """A matter's facts from their stored payload (lists back to tuples)."""
+    raw = dict(d)
+    raw["attorneys"] = tuple(raw.get("attorneys", ()))
+    raw["paralegals"] = tuple(raw.get("paralegals", ()))
+    return MatterFacts(**raw)

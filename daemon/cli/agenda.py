@@ -118,7 +118,8 @@ def cmd_matter(args: argparse.Namespace) -> int:
 
 def cmd_flags(args: argparse.Namespace) -> int:
     """List open (or all) flags, most severe first."""
-    from daemon.state.flag_store import flag_rows, group_flags
+    from daemon.state.flags import flag_rows
+    from daemon.views.flag_groups import group_flags
 
     config = _config(args)
     store = _store(config)
@@ -145,7 +146,7 @@ def cmd_ack(args: argparse.Namespace) -> int:
     from daemon.cli.common import today_for
     from daemon.docket import Docket, now_iso
     from daemon.engine import load_rulebook
-    from daemon.state.flag_store import ack_flags
+    from daemon.state.flags import ack_flags
 
     ids = []
     for raw in args.ids:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from daemon.cli.common import find_config, open_docket, today_for
 from daemon.errors import DocketdError, UsageError
@@ -54,8 +55,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
         docket.store.set_kv(db, "last_recompute_day", now.date().isoformat())
         docket.store.set_kv(db, "cross_dirty", "0")
     if args.retry_failed:
+        from daemon.state import outbox
+
         with docket.store.transaction() as db:
-            db.execute("UPDATE outbox SET dead=0, next_at=0, attempts=0 WHERE dead=1")
+            outbox.revive_dead(db)
     for target, n in rc.refused_deletes.items():
         print(f"Held back {n} deletions in {target}: more than the configured share; "
               "re-run with --force if intended.")
@@ -149,6 +152,10 @@ def _validate_config(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     """What the daemon holds: matters, deadlines, pending calendar work, open flags."""
     config = find_config(args, required=True)
+    from dataclasses import asdict
+
+    from daemon.state import flags, status
+    from daemon.state import outbox as outbox_table
     from daemon.state.store import Store
     from daemon.state.trouble import disk_warnings
 
@@ -157,19 +164,18 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     store = Store(config.state)
     db = store.db
-    data = {
+    counts = status.table_counts(db)
+    open_rows = flags.flag_rows(db)
+    data: dict[str, Any] = {
         "state": str(config.state),
-        "matters": db.execute("SELECT COUNT(*) FROM matters").fetchone()[0],
-        "deadlines": db.execute("SELECT COUNT(*) FROM deadlines").fetchone()[0],
-        "files": db.execute("SELECT COUNT(*) FROM files").fetchone()[0],
+        "matters": counts["matters"],
+        "deadlines": counts["deadlines"],
+        "files": counts["files"],
         "outbox": store.outbox_counts(),
-        "open_flags": db.execute("SELECT COUNT(*) FROM flags WHERE acked_at IS NULL").fetchone()[0],
-        "last_errors": [dict(r) for r in db.execute(
-            "SELECT target, key, attempts, last_error FROM outbox WHERE last_error IS NOT NULL "
-            "ORDER BY id LIMIT 10")],
-        "flags": [dict(r) for r in db.execute(
-            "SELECT id, kind, severity, message, action FROM flags WHERE acked_at IS NULL "
-            "ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, id LIMIT 20")],
+        "open_flags": len(open_rows),
+        "last_errors": [asdict(e) for e in outbox_table.last_errors(db, 10)],
+        "flags": [{"id": f.id, "kind": f.kind, "severity": f.severity, "message": f.message, "action": f.action}
+                  for f in open_rows[:20]],
         "storage": disk_warnings({"state database": config.state, "inbox": config.inbox}),
     }
     if args.json:
@@ -189,11 +195,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     for e in data["last_errors"]:
         print(f"  {e['target']}: {e['key']} (attempt {e['attempts']}): {e['last_error']}")
     print(f"{data['open_flags']} open flags.")
-    from daemon.state.flag_store import flag_rows, group_flags
+    from daemon.views.flag_groups import group_flags
 
     # One line per distinct flag, with every id it sits under (a conflict is on each deadline of the day),
     # as `docketd flags` lists them.
-    for f, ids in group_flags(flag_rows(db))[:20]:
+    for f, ids in group_flags(open_rows)[:20]:
         print(f"  {', '.join(f'#{i}' for i in ids)} {f.severity}: {f.message} {f.action}")
     return 0
 
@@ -225,14 +231,14 @@ def cmd_auth(args: argparse.Namespace) -> int:
     if code is None:
         raise UsageError(f"Calendars of kind {args.kind} need no sign-in command.")
     if code == 0 and config.state.exists():
+        from daemon.state import flags, outbox
         from daemon.state.store import Store
 
         store = Store(config.state)
         with store.transaction() as db:
             # Changes that waited for this sign-in go out on the daemon's next turn, not after backoff.
-            db.execute("UPDATE outbox SET next_at=0 WHERE target=? AND dead=0", (names[0],))
-            db.execute("UPDATE flags SET acked_at=datetime('now'), acked_by='docketd auth' "
-                       "WHERE kind='auth' AND scope=? AND acked_at IS NULL", (names[0],))
+            outbox.wake(db, names[0])
+            flags.ack_kind(db, names[0], "auth", "docketd auth")
         store.close()
     return code
 

@@ -103,6 +103,7 @@ def cmd_link(args: argparse.Namespace) -> int:
     """Link a docket number to a matter (the same as the intake case_number column)."""
     from daemon.cli.common import today_for
     from daemon.sources.notices.links import link
+    from daemon.state.status import reviews_waiting_for_case
 
     config, docket = _docket(args)
     if docket.store.matter(args.matter) is None:
@@ -111,8 +112,7 @@ def cmd_link(args: argparse.Namespace) -> int:
     with docket.store.transaction() as db:
         number = link(db, args.matter, args.case_number, args.court, "docketd link",
                       today_for(config).isoformat(timespec="seconds"))
-        waiting = db.execute("SELECT COUNT(*) FROM reviews WHERE status='open' AND matter IS NULL AND "
-                             "proposal LIKE ?", (f'%"case_number": "{number}"%',)).fetchone()[0]
+        waiting = reviews_waiting_for_case(db, number)
     print(f"Linked case {number} to matter {args.matter}.")
     if waiting:
         print(f"{waiting} notices for this case wait in review: `docketd review`, then `docketd review accept ID`.")

@@ -7,6 +7,7 @@ import getpass
 
 from daemon.cli.common import find_config, today_for
 from daemon.errors import UsageError
+from daemon.state import flags
 from daemon.state.store import Store
 
 
@@ -30,9 +31,7 @@ def cmd_confirm_source(args: argparse.Namespace) -> int:
     try:
         stamp = today_for(config).isoformat(timespec="seconds")
         with store.transaction() as db:
-            changed = db.execute(
-                "UPDATE flags SET acked_at=?, acked_by=? WHERE scope=? AND kind='source-vanished' "
-                "AND acked_at IS NULL", (stamp, getpass.getuser(), args.name)).rowcount
+            changed = flags.ack_kind(db, args.name, "source-vanished", getpass.getuser(), stamp)
     finally:
         store.close()
     if not changed:
@@ -53,8 +52,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     if config.state.exists():
         store = Store(config.state)
         try:
-            held = {str(r[0]) for r in store.db.execute(
-                "SELECT scope FROM flags WHERE kind='source-vanished' AND acked_at IS NULL")}
+            held = flags.open_scopes(store.db, "source-vanished")
         finally:
             store.close()
     for name, section in sorted(config.sources.items()):

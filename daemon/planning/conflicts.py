@@ -2,7 +2,7 @@
 
 Per-matter flags (missed, due soon, odd trigger dates) live in daemon/planning/flags.py and are computed
 inside a matter's recompute. The flags here look across matters (one person, one day) or at a
-matter as a whole, so they are computed over all deadlines and stored by daemon/state/flag_store.py.
+matter as a whole, so they are computed over all deadlines and stored by daemon/cross_flags.py.
 No I/O and no clock: `today` comes in as an argument.
 """
 
@@ -17,7 +17,7 @@ from daemon.models import Flag
 from daemon.planning.planner import FIRM_DOCKET, MatterFacts, route
 from daemon.settings.config import Person
 
-# Kinds a per-matter recompute must leave alone (Docket._write_deadlines); flag_store owns them.
+# Kinds a per-matter recompute must leave alone (Docket._compute); daemon/cross_flags.py owns them.
 CROSS_FLAG_KINDS = frozenset({"conflict", "out-of-office", "no-upcoming", "no-attorney", "no-court"})
 # Matter-wide kinds that are also shown on the matter's calendar entries (the docket clerk looks there).
 ENTRY_MATTER_KINDS = frozenset({"no-attorney", "no-court"})

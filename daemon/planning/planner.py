@@ -6,13 +6,13 @@ No I/O and no clock: `today` comes in as an argument.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Protocol
 
 from connectors.base import Capabilities
 from daemon.engine.errors import NotComputed
-from daemon.models import CalendarEntry, Deadline, Flag, TriggerEvent
+from daemon.models import CalendarEntry, Deadline, Flag, MatterFacts, TriggerEvent
 from daemon.settings.config import parse_reminder
 
 FIRM_DOCKET = "docket"  # the routing name used when a matter has nobody to route to
@@ -24,20 +24,6 @@ class RuleBookLike(Protocol):
     def compute(self, trigger: TriggerEvent) -> list[Deadline]:
         """Every deadline the trigger implies."""
         ...
-
-
-@dataclass(frozen=True)
-class MatterFacts:
-    """What the rows of one matter say about it, latest value winning."""
-
-    matter: str
-    title: str = ""
-    court: str | None = None
-    attorneys: tuple[str, ...] = ()
-    paralegals: tuple[str, ...] = ()
-    status: str = "open"
-    notes: str = ""
-    closed_on: str | None = None  # ISO day the matter was closed (the closing row's receipt day)
 
 
 def merge_facts(matter: str, previous: MatterFacts | None, rows: Iterable[TriggerEvent]) -> MatterFacts:

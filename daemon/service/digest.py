@@ -118,7 +118,7 @@ def _mark(store: Store, day: str, person: str, value: str | None,
           snapshot: dict[str, Any] | None = None) -> None:
     with store.transaction() as db:
         if value is None:
-            db.execute("DELETE FROM kv WHERE key=?", (f"digest:{day}:{person}",))
+            store.drop_kv(db, f"digest:{day}:{person}")
         else:
             store.set_kv(db, f"digest:{day}:{person}", value)
         if snapshot is not None:

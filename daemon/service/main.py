@@ -31,6 +31,7 @@ from daemon.sources import living as sources
 from daemon.sources.inbox import CROSS_DIRTY, FileReport, ingest_file
 from daemon.sources.notices import imap_ticker
 from daemon.sources.watcher import InboxWatcher, is_candidate
+from daemon.state import outbox
 from daemon.state.store import Store
 from daemon.state.trouble import storage_trouble
 from daemon.sync.dispatcher import ConnectorPool
@@ -91,7 +92,7 @@ class Service:
         if self.store.get_kv(RULES_KV) == stamp:
             return
         with self.store.transaction() as db:
-            db.execute("DELETE FROM kv WHERE key='last_recompute_day'")
+            self.store.drop_kv(db, "last_recompute_day")
             self.store.set_kv(db, RULES_KV, stamp)
         self.last_day = None
 
@@ -133,9 +134,9 @@ class Service:
         self._recompute_if_rules_changed()
         with self.store.transaction() as db:
             # Fixed credentials or settings: retry waiting changes now, not after their backoff.
-            db.execute("UPDATE outbox SET next_at=0 WHERE dead=0")
+            outbox.wake(db)
             # New people, calendars or reminders change entries: recompute every matter, in chunks.
-            db.execute("DELETE FROM kv WHERE key='last_recompute_day'")
+            self.store.drop_kv(db, "last_recompute_day")
         log.info("Config reloaded from %s", self.config_path)
 
     # -- work -----------------------------------------------------------------------------------

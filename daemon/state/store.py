@@ -6,7 +6,6 @@ migration). Every change that causes calendar work writes its outbox rows in the
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
@@ -17,6 +16,10 @@ from typing import Any
 
 from daemon.errors import StoreError
 from daemon.models import OutboxRow, SyncRow
+from daemon.state import deadlines, kv, matters, outbox, sync_state
+from daemon.state.handle import Db
+
+__all__ = ["SCHEMA_VERSION", "Db", "Store", "empty_state_message", "read_only"]
 
 SCHEMA_VERSION = 4
 
@@ -118,6 +121,16 @@ def _create_whole(path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+@contextmanager
+def read_only(path: Path) -> Iterator[Db]:
+    """A read-only connection of its own to the state database (a consistent committed WAL snapshot)."""
+    db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=10)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
 class Store:
     """A connection to the state database; use `transaction()` for every write."""
 
@@ -195,13 +208,15 @@ class Store:
     # -- key/value ------------------------------------------------------------------------------
     def get_kv(self, key: str) -> str | None:
         """A small persistent value (e.g. the last digest day)."""
-        row = self.db.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
+        return kv.get(self.db, key)
 
-    def set_kv(self, db: sqlite3.Connection, key: str, value: str) -> None:
+    def set_kv(self, db: Db, key: str, value: str) -> None:
         """Set a small persistent value inside a transaction."""
-        db.execute("INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                   (key, value))
+        kv.put(db, key, value)
+
+    def drop_kv(self, db: Db, key: str) -> None:
+        """Forget a small persistent value inside a transaction (absent is fine)."""
+        kv.drop(db, key)
 
     # -- files ----------------------------------------------------------------------------------
     def file_status(self, checksum: str) -> str | None:
@@ -209,108 +224,53 @@ class Store:
         row = self.db.execute("SELECT status FROM files WHERE checksum=?", (checksum,)).fetchone()
         return row[0] if row else None
 
-    # -- triggers and matters -------------------------------------------------------------------
-    def triggers_for(self, matter: str) -> list[dict[str, Any]]:
-        """Every stored trigger of one matter (as dicts)."""
-        rows = self.db.execute("SELECT payload FROM triggers WHERE matter=? ORDER BY event, ref", (matter,))
-        return [json.loads(r[0]) for r in rows]
-
+    # -- matters and deadlines (daemon/state/matters.py, daemon/state/deadlines.py) --------------
     def matter(self, matter: str) -> dict[str, Any] | None:
         """The merged facts of one matter (title, court, people, status)."""
-        row = self.db.execute("SELECT payload FROM matters WHERE matter=?", (matter,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return matters.payload(self.db, matter)
 
     def matter_ids(self) -> list[str]:
         """Every matter number in the store."""
-        return [r[0] for r in self.db.execute("SELECT matter FROM matters ORDER BY matter")]
+        return matters.ids(self.db)
 
     def deadlines_for(self, matter: str) -> list[dict[str, Any]]:
         """Current deadlines of one matter (as dicts), by due date."""
-        rows = self.db.execute("SELECT payload FROM deadlines WHERE matter=? ORDER BY due, rule", (matter,))
-        return [json.loads(r[0]) for r in rows]
+        return deadlines.payloads_by_due(self.db, matter)
 
     def all_deadlines(self) -> list[dict[str, Any]]:
         """Every current deadline (as dicts), by due date."""
-        return [json.loads(r[0]) for r in self.db.execute("SELECT payload FROM deadlines ORDER BY due, key")]
+        return deadlines.payloads_by_due(self.db, None)
 
-    # -- sync state and outbox ------------------------------------------------------------------
+    # -- sync state and outbox (daemon/state/sync_state.py, daemon/state/outbox.py) ----------------
     def sync_rows(self, target: str) -> dict[str, SyncRow]:
         """What docketd last wrote to one calendar, by uid."""
-        rows = self.db.execute("SELECT * FROM sync WHERE target=?", (target,))
-        return {r["uid"]: _sync_row(r) for r in rows}
+        return sync_state.rows(self.db, target)
 
     def sync_rows_for_uids(self, target: str, uids: list[str]) -> dict[str, SyncRow]:
         """What docketd last wrote to one calendar for these uids only (a primary-key lookup each)."""
-        out: dict[str, SyncRow] = {}
-        for start in range(0, len(uids), 500):  # stay far below SQLite's limit on bound variables
-            chunk = uids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self.db.execute(f"SELECT * FROM sync WHERE target=? AND uid IN ({marks})", (target, *chunk)):
-                out[r["uid"]] = _sync_row(r)
-        return out
+        return sync_state.rows_for_uids(self.db, target, uids)
 
     def sync_rows_for_matter(self, matter: str) -> list[SyncRow]:
-        """Sync state of every entry of one matter, in every calendar (keys start with 'matter|')."""
-        rows = self.db.execute("SELECT * FROM sync WHERE key >= ? AND key < ?", (matter + "|", matter + "}"))
-        return [_sync_row(r) for r in rows]
+        """Sync state of every entry of one matter, in every calendar."""
+        return sync_state.rows_for_matter(self.db, matter)
 
     def pending_for_matter(self, matter: str) -> list[OutboxRow]:
         """Outbox rows (dead ones too) of one matter's entries, in every calendar."""
-        rows = self.db.execute("SELECT * FROM outbox WHERE key >= ? AND key < ?", (matter + "|", matter + "}"))
-        return [_outbox_row(r) for r in rows]
-
-    def sync_rows_for_key(self, key: str) -> list[SyncRow]:
-        """Where one deadline (or its ticklers) was pushed."""
-        rows = self.db.execute("SELECT * FROM sync WHERE key=? OR key LIKE ?", (key, key + "#%"))
-        return [_sync_row(r) for r in rows]
+        return outbox.rows_for_matter(self.db, matter)
 
     def targets(self) -> list[str]:
         """Every calendar that has sync state or pending work."""
-        rows = self.db.execute("SELECT target FROM sync UNION SELECT target FROM outbox ORDER BY 1")
-        return [r[0] for r in rows]
+        return sync_state.targets(self.db)
 
     def pending(self, target: str | None = None, *, due_by: float | None = None,
                 limit: int | None = None, include_dead: bool = False) -> list[OutboxRow]:
         """Outbox rows, oldest first; optionally only one calendar's and only those due by a time."""
-        sql = "SELECT * FROM outbox WHERE 1=1"
-        args: list[Any] = []
-        if target is not None:
-            sql += " AND target=?"
-            args.append(target)
-        if due_by is not None:
-            sql += " AND next_at<=?"
-            args.append(due_by)
-        if not include_dead:
-            sql += " AND dead=0"
-        sql += " ORDER BY id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(limit)
-        return [_outbox_row(r) for r in self.db.execute(sql, args)]
+        return outbox.pending(self.db, target, due_by=due_by, limit=limit, include_dead=include_dead)
 
     def outbox_counts(self) -> dict[str, dict[str, int]]:
         """Pending and dead outbox rows per calendar."""
-        out: dict[str, dict[str, int]] = {}
-        for r in self.db.execute("SELECT target, dead, COUNT(*) FROM outbox GROUP BY target, dead"):
-            out.setdefault(r[0], {"pending": 0, "failed": 0})["failed" if r[1] else "pending"] = r[2]
-        return out
+        return outbox.counts(self.db)
 
     def next_due_by_target(self) -> dict[str, float]:
         """When each calendar's earliest retryable outbox row is due (epoch seconds)."""
-        rows = self.db.execute("SELECT target, MIN(next_at) FROM outbox WHERE dead=0 GROUP BY target")
-        return {r[0]: float(r[1]) for r in rows}
-
-    def next_due(self) -> float | None:
-        """When the earliest retryable outbox row is due (epoch seconds), if any."""
-        row = self.db.execute("SELECT MIN(next_at) FROM outbox WHERE dead=0").fetchone()
-        return row[0] if row and row[0] is not None else None
-
-
-def _sync_row(r: sqlite3.Row) -> SyncRow:
-    return SyncRow(r["target"], r["uid"], r["key"], r["remote_id"], r["etag"], r["hash"], r["state"],
-                   r["last_sync"], json.loads(r["entry"]), r["changed_at"])
-
-
-def _outbox_row(r: sqlite3.Row) -> OutboxRow:
-    return OutboxRow(r["id"], r["target"], r["uid"], r["key"], r["op"], json.loads(r["entry"]) if r["entry"] else None,
-                     bool(r["force"]), r["attempts"], r["next_at"], r["last_error"], bool(r["dead"]))
+        return outbox.next_due_by_target(self.db)

@@ -5,7 +5,7 @@ connector implements `free_busy_days` (a free-busy-query REPORT, connectors/cald
 also takes the zone, another collection's URL and the working hours.
 docketd then flags deadlines that fall on a day the person is out or busy all day. Calendars that
 cannot tell are skipped silently: the configured `out_of_office` list still works for everyone.
-Fetched days are cached in the store (flag_store). Google (freeBusy.query) and Outlook (Graph
+Fetched days are cached in the store (daemon/state/kv.py). Google (freeBusy.query) and Outlook (Graph
 getSchedule) are not read yet.
 """
 
@@ -153,7 +153,7 @@ class BusyTicker:
 
     def _apply(self, now: datetime, found: dict[str, set[date]]) -> bool:
         from daemon.docket import now_iso
-        from daemon.state.flag_store import save_busy_days
+        from daemon.state.kv import save_busy_days
 
         svc = self.service
         today = now.date()

@@ -10,11 +10,9 @@ import json
 import logging
 import os
 import random
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from connectors.base import (
     AuthError,
@@ -34,7 +32,8 @@ from daemon.models import OutboxRow, RemoteEvent, RemoteRef
 from daemon.serial import entry_from_dict, parse_stamp
 from daemon.settings.addresses import file_stem, legacy_file_stem
 from daemon.settings.config import Config, credentials_dir
-from daemon.state.store import Store
+from daemon.state import flags, outbox, sync_state
+from daemon.state.store import Db, Store
 
 log = logging.getLogger("docketd.dispatch")
 
@@ -197,19 +196,18 @@ class Dispatcher:
                 self._record(db, target, row, res, now, report)
         report.by_target[target] = report.by_target.get(target, 0) + len(rows)
 
-    def _record(self, db: sqlite3.Connection, target: str, row: OutboxRow, res: OpResult, now: float,
+    def _record(self, db: Db, target: str, row: OutboxRow, res: OpResult, now: float,
                 report: DispatchReport) -> None:
         err = res.error
         stamp = self.stamp()
         text = redact_credentials(str(err)) if err is not None else ""  # never store a URL's password
         if err is None:
             if row.op == "delete":
-                db.execute("DELETE FROM sync WHERE target=? AND uid=?", (target, row.uid))
+                sync_state.forget(db, target, row.uid)
             else:
                 assert row.entry is not None and res.ref is not None
-                _write_sync(db, target, row, res.ref, "ok", stamp)
-            db.execute("DELETE FROM outbox WHERE id=? AND op=? AND IFNULL(json_extract(entry,'$._hash'),'')=?",
-                       (row.id, row.op, (row.entry or {}).get("_hash", "")))
+                sync_state.write(db, target, row, res.ref, "ok", stamp)
+            outbox.ack(db, row)
             report.done += 1
             return
         if isinstance(err, EditConflict | NotFound) and row.op != "delete":
@@ -220,18 +218,16 @@ class Dispatcher:
         if isinstance(err, TransientError):
             delay = backoff_seconds(row.attempts + 1, err.retry_after, self.rng,
                                     self.config.sync.max_backoff_seconds)
-            db.execute("UPDATE outbox SET attempts=attempts+1, next_at=?, last_error=? WHERE id=?",
-                       (now + delay, text, row.id))
+            outbox.retry(db, row.id, now + delay, text)
             report.retrying += 1
             return
         if isinstance(err, AuthError):
-            db.execute("UPDATE outbox SET attempts=attempts+1, next_at=?, last_error=? WHERE id=?",
-                       (now + AUTH_RETRY_SECONDS, text, row.id))
+            outbox.retry(db, row.id, now + AUTH_RETRY_SECONDS, text)
             _flag(db, target, "auth", "critical", f"Calendar {target}: {text}",
                   "Fix the credentials as the message says; the pending changes wait in the outbox.", stamp)
             report.retrying += 1
             return
-        db.execute("UPDATE outbox SET attempts=attempts+1, dead=1, last_error=? WHERE id=?", (text, row.id))
+        outbox.dead(db, row.id, text)
         reason = text.rstrip(".")
         _flag(db, f"{target}|{row.uid}", "sync-failed", "critical",
               f"Matter {row.key.split('|', 1)[0]}: calendar {target} refused the entry {entry_name(row)}: "
@@ -240,7 +236,7 @@ class Dispatcher:
               stamp, matter=row.key.split("|", 1)[0])
         report.failed += 1
 
-    def _conflict(self, db: sqlite3.Connection, target: str, row: OutboxRow, current: RemoteEvent | None,
+    def _conflict(self, db: Db, target: str, row: OutboxRow, current: RemoteEvent | None,
                   stamp: str) -> None:
         matter = row.key.split("|", 1)[0]
         what = "deleted" if current is None or current.cancelled else (
@@ -250,13 +246,13 @@ class Dispatcher:
             # Keep the person's edit: remember it as synced so docketd does not fight it, and flag it.
             assert row.entry is not None
             ref = RemoteRef(current.remote_id, current.etag) if current else RemoteRef("", "")
-            _write_sync(db, target, row, ref, "kept", stamp)
-            db.execute("DELETE FROM outbox WHERE id=?", (row.id,))
+            sync_state.write(db, target, row, ref, "kept", stamp)
+            outbox.remove(db, row.id)
             action = "docketd kept the calendar as the person left it; check that the computed date is right."
         else:
             if current is None or current.cancelled:
-                db.execute("DELETE FROM sync WHERE target=? AND uid=?", (target, row.uid))
-            db.execute("UPDATE outbox SET force=1, next_at=0, attempts=attempts+1 WHERE id=?", (row.id,))
+                sync_state.forget(db, target, row.uid)
+            outbox.force_now(db, row.id)
             action = "docketd restored its computed entry; if the change was a real extension, enter it as " \
                      "an intake row (e.g. a new trigger) instead of editing the calendar."
         _flag(db, row.key, "drift", "warning",
@@ -281,10 +277,7 @@ class Dispatcher:
                     continue
                 drifted += 1
                 entry = dict(s.entry)
-                db.execute(
-                    "INSERT INTO outbox (target, uid, key, op, entry, force, created_at) "
-                    "VALUES (?, ?, ?, 'upsert', ?, 0, ?) ON CONFLICT(target, uid) DO NOTHING",
-                    (target, uid, s.key, json.dumps(entry), stamp))
+                outbox.enqueue_if_idle(db, target, uid, s.key, json.dumps(entry), stamp)
                 row = next(r for r in self.store.pending(target, include_dead=True) if r.uid == uid)
                 self._conflict(db, target, row, ev, stamp)
         return drifted
@@ -298,24 +291,8 @@ def entry_name(row: OutboxRow) -> str:
     return f"“{summary}”" if summary else f"for {row.key.split('|')[1] if '|' in row.key else row.key}"
 
 
-def _write_sync(db: sqlite3.Connection, target: str, row: OutboxRow, ref: RemoteRef, state: str,
-                stamp: str) -> None:
-    entry: dict[str, Any] = dict(row.entry or {})
-    # changed_at: when the content last changed (the entry's DTSTAMP), kept when the op did not say.
-    db.execute(
-        "INSERT INTO sync (target, uid, key, remote_id, etag, hash, state, last_sync, entry, changed_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(target, uid) DO UPDATE SET "
-        "key=excluded.key, remote_id=excluded.remote_id, etag=excluded.etag, hash=excluded.hash, "
-        "state=excluded.state, last_sync=excluded.last_sync, entry=excluded.entry, "
-        "changed_at=CASE WHEN excluded.changed_at = '' THEN sync.changed_at ELSE excluded.changed_at END",
-        (target, row.uid, row.key, ref.remote_id, ref.etag, entry.get("_hash", ""), state, stamp,
-         json.dumps(entry), str(entry.get("changed_at") or "")))
 
-
-def _flag(db: sqlite3.Connection, scope: str, kind: str, severity: str, message: str, action: str,
+def _flag(db: Db, scope: str, kind: str, severity: str, message: str, action: str,
           stamp: str, matter: str | None = None) -> None:
-    db.execute(
-        "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope, kind) DO UPDATE SET message=excluded.message, "
-        "severity=excluded.severity, action=excluded.action, acked_at=NULL",
-        (scope, kind, severity, message, action, matter, stamp))
+    flags.upsert(db, scope=scope, kind=kind, severity=severity, message=message, action=action, matter=matter,
+                 stamp=stamp)

@@ -6,16 +6,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from daemon.models import Deadline
+from daemon.models import Deadline, MatterFacts
 from daemon.planning.flags import trigger_scope
-from daemon.planning.planner import FIRM_DOCKET, MatterFacts, route
-from daemon.state.flag_store import FlagRow, flag_rows, load_deadlines, load_facts
+from daemon.planning.planner import FIRM_DOCKET, route
+from daemon.state.deadlines import load_deadlines
+from daemon.state.flags import FlagRow, flag_rows
+from daemon.state.matters import all_facts as load_facts
+from daemon.state.store import Db, read_only
 
 if TYPE_CHECKING:
     from daemon.settings.config import Config
@@ -73,7 +75,7 @@ def build_agenda(deadlines: Sequence[Deadline], facts: dict[str, MatterFacts], f
     return Agenda(items, facts, list(flags), dict(names or {}))
 
 
-def load_agenda(db: sqlite3.Connection, config: Config) -> Agenda:
+def load_agenda(db: Db, config: Config) -> Agenda:
     """Read deadlines, matters and open flags from the store."""
     names = {email: p.name for email, p in config.people.items() if p.name}
     return build_agenda(load_deadlines(db), load_facts(db), flag_rows(db), config.routing_default, names)
@@ -137,12 +139,9 @@ def render_page(store: Store, config: Config, now: datetime) -> bytes:
 
     # The page is served from the feed server's thread: read through a connection of its own, read-only,
     # so it sees a consistent committed snapshot (WAL) and never shares the main loop's transaction.
-    db = sqlite3.connect(store.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=10)
-    try:
+    with read_only(store.path) as db:
         agenda = load_agenda(db, config)
         pictures = load_pictures(db, config)
-    finally:
-        db.close()
     days = int(config.digest.get("days", 14))
     return agenda_html(agenda, now.date(), days=days, pictures=pictures,
                        generated=now.strftime("%Y-%m-%d %H:%M %Z")).encode("utf-8")

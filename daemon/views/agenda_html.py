@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from daemon.models import Deadline
-from daemon.state.flag_store import FlagRow, group_flags
+from daemon.state.flags import FlagRow
 from daemon.views.agenda import SEVERITY_RANK, Agenda, AgendaItem, person_flags, upcoming, who_label
+from daemon.views.flag_groups import group_flags
 from daemon.views.html import render
 from daemon.views.matter import MatterPicture, push_line
 

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from daemon.state.flag_store import FlagRow, group_flags
+from daemon.state.flags import FlagRow
 from daemon.views.agenda import Agenda, AgendaItem, person_flags
+from daemon.views.flag_groups import group_flags
 from daemon.views.html import render
 
 # What the digest remembers per deadline to tell "new" and "changed" next time.

@@ -7,33 +7,22 @@ follow-ups, open flags, and where each entry was pushed (calendar, state, last s
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from daemon.models import Deadline
-from daemon.planning.planner import MatterFacts
-from daemon.state.flag_store import FlagRow, flag_rows, load_deadlines, load_facts
+from daemon.models import Deadline, MatterFacts
+from daemon.state.deadlines import load_deadlines
+from daemon.state.flags import FlagRow, flag_rows
+from daemon.state.matters import all_facts as load_facts
+from daemon.state.outbox import waiting_ops
+from daemon.state.store import Db
+from daemon.state.sync_state import synced_entries
+from daemon.state.triggers import TriggerRow, trigger_rows
 
 if TYPE_CHECKING:
     from daemon.settings.config import Config
-
-
-@dataclass(frozen=True)
-class TriggerRow:
-    """One stored trigger with where it came from."""
-
-    event: str
-    date: str
-    ref: str
-    service: str | None
-    time: str | None
-    source: str
-    row: int
-    updated_at: str
 
 
 @dataclass(frozen=True)
@@ -67,30 +56,24 @@ def _like(matter: str) -> str:
     return matter.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "|%"
 
 
-def load_picture(db: sqlite3.Connection, config: Config, matter: str) -> MatterPicture:
+def load_picture(db: Db, config: Config, matter: str) -> MatterPicture:
     """Read one matter's triggers, deadlines, flags and sync state from the store."""
     return _load(db, matter)[matter]
 
 
-def load_pictures(db: sqlite3.Connection, config: Config) -> list[MatterPicture]:
+def load_pictures(db: Db, config: Config) -> list[MatterPicture]:
     """Every matter's picture, read with one query per table (the agenda page shows them all)."""
     pics = _load(db, None)
     return [pics[m] for m in sorted(pics)]
 
 
-def _load(db: sqlite3.Connection, matter: str | None) -> dict[str, MatterPicture]:
+def _load(db: Db, matter: str | None) -> dict[str, MatterPicture]:
     facts = load_facts(db)
     names = [matter] if matter is not None else list(facts)
     pics = {m: MatterPicture(m, facts.get(m)) for m in names}
-    where, args = ("WHERE matter=? ", (matter,)) if matter is not None else ("", ())
-    for m, event, ref, payload, updated, source, row in db.execute(
-            f"SELECT matter, event, ref, payload, updated_at, source, row FROM triggers {where}"
-            "ORDER BY matter, json_extract(payload, '$.date'), event, ref", args):
-        p = json.loads(payload)
+    for m, trow in trigger_rows(db, matter):
         if m in pics:
-            where_from = source or p.get("source") or ""
-            pics[m].triggers.append(TriggerRow(event, p["date"], ref, p.get("service"), p.get("time"),
-                                               where_from, row or p.get("row") or 0, updated))
+            pics[m].triggers.append(trow)
     owner: dict[str, str] = {}
     for d in load_deadlines(db, matter):
         if d.matter in pics:
@@ -100,20 +83,18 @@ def _load(db: sqlite3.Connection, matter: str | None) -> dict[str, MatterPicture
         if f.matter in pics:
             pics[f.matter].flags.append(f)
     # Sync and outbox rows are keyed by deadline key (+ "#tickler-..."); withdrawn ones have no owner now.
-    like, largs = ("WHERE key LIKE ? ESCAPE '\\' ", (_like(matter),)) if matter is not None else ("", ())
-    for target, key, state, last_sync in db.execute(
-            f"SELECT target, key, state, last_sync FROM sync {like}ORDER BY target", largs):
-        base, _, tick = key.partition("#")
+    like = _like(matter) if matter is not None else None
+    for s in synced_entries(db, like):
+        base, _, tick = s.key.partition("#")
         if base in owner:
-            push = Push(target, state, last_sync, "", bool(tick))
+            push = Push(s.target, s.state, s.last_sync, "", bool(tick))
             pics[owner[base]].pushes.setdefault(base, []).append(push)
-    for target, key, op, attempts, error, dead in db.execute(
-            f"SELECT target, key, op, attempts, last_error, dead FROM outbox {like}ORDER BY target", largs):
-        base, _, tick = key.partition("#")
+    for w in waiting_ops(db, like):
+        base, _, tick = w.key.partition("#")
         if base in owner:
-            detail = f"{op} waiting" + (f" (attempt {attempts}: {error})" if error else "")
+            detail = f"{w.op} waiting" + (f" (attempt {w.attempts}: {w.last_error})" if w.last_error else "")
             pics[owner[base]].pushes.setdefault(base, []).append(
-                Push(target, "failed" if dead else "pending", "", detail, bool(tick)))
+                Push(w.target, "failed" if w.dead else "pending", "", detail, bool(tick)))
     return pics
 
 

@@ -13,7 +13,7 @@ from connectors.caldav.calendar import CaldavConnector
 from daemon.service.digest import make_ticker
 from daemon.service.main import Service
 from daemon.sources.inbox import ingest_file
-from daemon.state.flag_store import flag_rows
+from daemon.state.flags import flag_rows
 from daemon.sync.busy import BusyTicker
 from tests.integration.radicale_server import RadicaleServer, radicale  # noqa: F401  (fixture)
 

@@ -6,7 +6,7 @@ from datetime import date, time
 
 from daemon.models import Deadline, TriggerEvent
 from daemon.planning.planner import MatterFacts
-from daemon.state.flag_store import FlagRow
+from daemon.state.flags import FlagRow
 from daemon.views.agenda import Agenda, build_agenda
 from daemon.views.matter import MatterPicture, Push, TriggerRow
 

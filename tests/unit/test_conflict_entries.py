@@ -18,7 +18,7 @@ from daemon.engine import load_rulebook
 from daemon.planning.conflicts import CONFLICT_ON_ENTRY
 from daemon.settings.config import parse_config
 from daemon.sources.inbox import ingest_file
-from daemon.state.flag_store import flag_rows
+from daemon.state.flags import flag_rows
 from daemon.state.store import Store
 from daemon.sync.dispatcher import ConnectorPool, Dispatcher
 

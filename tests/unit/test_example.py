@@ -25,7 +25,7 @@ from daemon.errors import UsageError
 from daemon.intake.example import ROWS, example_csv
 from daemon.settings.config import parse_config
 from daemon.sources.inbox import ingest_file, preview_files
-from daemon.state.flag_store import flag_rows
+from daemon.state.flags import flag_rows
 from daemon.state.store import Store
 from daemon.views.agenda import load_agenda, upcoming
 

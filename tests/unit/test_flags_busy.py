@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from daemon.service.digest import make_ticker
 from daemon.service.main import Service
 from daemon.sources.inbox import ingest_file
-from daemon.state.flag_store import flag_rows
+from daemon.state.flags import flag_rows
 from daemon.sync.busy import BusyTicker, SupportsBusyDays, busy_reader, fetch_busy
 
 TZ = ZoneInfo("America/Los_Angeles")

@@ -11,7 +11,8 @@ from daemon.docket import Docket
 from daemon.engine import load_rulebook
 from daemon.settings.config import parse_config
 from daemon.sources.inbox import ingest_file
-from daemon.state.flag_store import ack_flags, flag_rows, save_busy_days
+from daemon.state.flags import ack_flags, flag_rows
+from daemon.state.kv import save_busy_days
 from daemon.state.store import Store
 
 TZ = ZoneInfo("America/Los_Angeles")

@@ -6,7 +6,7 @@ from datetime import date
 
 from daemon.models import Deadline, TriggerEvent
 from daemon.planning.planner import MatterFacts
-from daemon.state.flag_store import FlagRow
+from daemon.state.flags import FlagRow
 from daemon.views.agenda import build_agenda, text_table, upcoming
 from daemon.views.agenda_html import agenda_html
 

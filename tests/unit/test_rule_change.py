@@ -17,7 +17,7 @@ from daemon.engine import load_rulebook
 from daemon.service.main import Service
 from daemon.settings.config import parse_config
 from daemon.sources.inbox import ingest_file
-from daemon.state.flag_store import FlagRow, ack_flags, flag_rows
+from daemon.state.flags import FlagRow, ack_flags, flag_rows
 from daemon.state.store import Store
 from daemon.views.agenda import load_agenda, text_table
 from daemon.views.digest import compose
