@@ -218,12 +218,6 @@ class Store:
         """Forget a small persistent value inside a transaction (absent is fine)."""
         kv.drop(db, key)
 
-    # -- files ----------------------------------------------------------------------------------
-    def file_status(self, checksum: str) -> str | None:
-        """How a file with this checksum was handled before, if at all."""
-        row = self.db.execute("SELECT status FROM files WHERE checksum=?", (checksum,)).fetchone()
-        return row[0] if row else None
-
     # -- matters and deadlines (daemon/state/matters.py, daemon/state/deadlines.py) --------------
     def matter(self, matter: str) -> dict[str, Any] | None:
         """The merged facts of one matter (title, court, people, status)."""
