@@ -7,6 +7,7 @@ config errors.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -121,7 +122,15 @@ def _preview(args: argparse.Namespace) -> tuple[list[dict[str, object]], list[di
         today = (date.fromisoformat(args.today) if getattr(args, "today", None) else today_for(config).date())
     except ValueError:
         raise UsageError(f"--today {args.today!r} is not a date like 2026-01-05.") from None
-    deadlines, errors = preview_files(docket, [Path(p) for p in args.files], today)
+    # Issue 17: a third of a 10,000-row preview went to the cyclic garbage collector walking the rows
+    # and deadlines it kept making (none of them garbage until exit); a one-shot command can do without.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        deadlines, errors = preview_files(docket, [Path(p) for p in args.files], today)
+    finally:
+        if collecting:
+            gc.enable()
     return deadlines, [e.as_dict() for e in errors]
 
 
