@@ -154,6 +154,7 @@ class RuleBook:
         self._calendars: dict[str, CourtCalendar] = {}
         self._ext: dict[str, Extension] = {}
         self._labels: dict[str, dict[str, str]] = {}
+        self._events: dict[str, frozenset[str]] = {}  # events_for, asked once per intake row
         self._plans: dict[tuple[str, str], list[_Plan]] = {}
         for pack in loaded.packs.values():
             self._ext.update(pack.extensions)
@@ -226,7 +227,10 @@ class RuleBook:
     def events_for(self, court_id: str) -> frozenset[str]:
         """The trigger events the court's packs know."""
         self.court(court_id)
-        return frozenset(self._labels[court_id])
+        found = self._events.get(court_id)
+        if found is None:
+            found = self._events[court_id] = frozenset(self._labels[court_id])
+        return found
 
     def rules(self) -> list[Rule]:
         """Every rule of every loaded pack, sorted by id."""

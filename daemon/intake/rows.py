@@ -143,9 +143,11 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     result = IntakeResult()
     rows: list[tuple[int, dict[str, object]]] = []
     headers: list[str] = []
+    seen: set[str] = set()
     for number, record in enumerate(records, start=first_row):
         for key in record:
-            if key not in headers:
+            if key not in seen:
+                seen.add(key)
                 headers.append(key)
         if all(as_text(v) == "" for v in record.values()):
             continue
@@ -188,15 +190,19 @@ def _parse_row(
         errors.append(RowError(source, number, column, message))
 
     cells: dict[str, object] = {}
+    text: dict[str, str] = {}  # the cells as stripped text
     for column, value in row.items():
-        hidden = _hidden(value, column)
-        if hidden:
-            bad(column, f"The cell holds an invisible or text-direction character ({char_name(hidden)}); "
-                        "it cannot be seen on screen but makes the value differ from what you read. "
-                        "Retype the value without it.")
-            continue
-        value = _normalized(value, column)
-        shown = as_text(value)
+        if type(value) is str and value.isascii():
+            shown = value.strip()  # ASCII holds no hidden character and is its own NFKC form (values.py)
+        else:
+            hidden = _hidden(value, column)
+            if hidden:
+                bad(column, f"The cell holds an invisible or text-direction character ({char_name(hidden)}); "
+                            "it cannot be seen on screen but makes the value differ from what you read. "
+                            "Retype the value without it.")
+                continue
+            value = _normalized(value, column)
+            shown = as_text(value)
         if isinstance(value, Uncalculated):
             bad(column, f"The cell holds the formula {shown} but the workbook has no saved value for it; open "
                         "the workbook in Excel (or LibreOffice) and save it, or type the value.")
@@ -208,7 +214,7 @@ def _parse_row(
             bad(column, "The value is a list or nested object; give one plain value.")
         elif shown:
             cells[column] = value
-    text = {c: as_text(v) for c, v in cells.items()}
+            text[column] = shown
 
     matter = text.get("matter", "")
     errored = {e.column for e in errors}
