@@ -149,7 +149,7 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
             if key not in seen:
                 seen.add(key)
                 headers.append(key)
-        if all(as_text(v) == "" for v in record.values()):
+        if not any(map(as_text, record.values())):
             continue
         rows.append((number, dict(record)))
         if len(rows) > MAX_ROWS:
@@ -161,9 +161,12 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     if header.errors:
         result.errors.extend(header.errors)
         return result
-    canonical_rows = [
-        (n, {header.mapping[k]: v for k, v in r.items() if k in header.mapping}) for n, r in rows
-    ]
+    if all(header.mapping.get(k) == k for k in headers):  # the headers are the column names: rows as read
+        canonical_rows = rows
+    else:
+        canonical_rows = [
+            (n, {header.mapping[k]: v for k, v in r.items() if k in header.mapping}) for n, r in rows
+        ]
     dates = [as_text(r.get("date")) for _, r in canonical_rows]
     day_first = next((d for d in dates if is_day_first(d)), None)
     courts: dict[str, str] = {}
@@ -333,7 +336,7 @@ def _resolve_repeats(triggers: list[TriggerEvent], source: str) -> tuple[list[Tr
     groups: dict[tuple[str, str, str], list[TriggerEvent]] = {}
     for trigger in triggers:
         groups.setdefault(trigger.instance, []).append(trigger)
-    conflicted = {i: g for i, g in groups.items() if len({_facts(t) for t in g}) > 1}
+    conflicted = {i: g for i, g in groups.items() if len(g) > 1 and len({_facts(t) for t in g}) > 1}
     errors: list[RowError] = []
     for (matter, event, ref), group in conflicted.items():
         # Every row of the instance is refused, exact repeats included: none of them can be trusted.
