@@ -15,6 +15,19 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ONE = timedelta(days=1)
 
 
+class _Deltas(dict[int, timedelta]):
+    """`timedelta(days=n)` by n, each made once: making one costs several times adding it to a date.
+
+    The keys are the periods and extensions of the loaded rules, so the table stays small."""
+
+    def __missing__(self, n: int) -> timedelta:
+        self[n] = found = timedelta(days=n)
+        return found
+
+
+DAYS = _Deltas()
+
+
 @lru_cache(maxsize=65536)
 def fmt(day: date) -> str:
     """A date as a clerk writes it in a trace: `2026-04-04 (Sat)`."""
@@ -82,6 +95,7 @@ def court_days_line(start: date, end: date, view: DayView) -> str:
     return f" (not counted: {names})" if names else ""
 
 
+@lru_cache(maxsize=4096)
 def _days(n: int, unit: str) -> str:
     if unit == "court":
         return f"{n} court day" + ("" if n == 1 else "s")
@@ -93,7 +107,7 @@ def federal_forward(start: date, n: int, view: DayView, rule: str) -> tuple[date
 
     `rule` is "FRCP 6(a)" or "FRAP 26(a)".
     """
-    end = start + timedelta(days=n)
+    end = start + DAYS[n]
     due = roll_forward(end, view)
     if due == end:
         return due, f"{_days(n, 'calendar')} after -> {fmt(end)} [{rule}(1)]."
@@ -104,7 +118,7 @@ def federal_forward(start: date, n: int, view: DayView, rule: str) -> tuple[date
 def federal_backward(start: date, n: int, view: DayView, rule: str) -> tuple[date, str]:
     """FRCP 6(a)(5) / FRAP 26(a)(5): a period before an event counts backward, and a last day that
     is not a court day keeps going backward."""
-    end = start - timedelta(days=n)
+    end = start - DAYS[n]
     due = roll_backward(end, view)
     if due == end:
         return due, f"{_days(n, 'calendar')} before -> {fmt(end)} [{rule}(1), {rule}(5)]."
@@ -117,7 +131,7 @@ def federal_backward(start: date, n: int, view: DayView, rule: str) -> tuple[dat
 def federal_service_days(due: date, k: int, label: str, view: DayView, rule: str,
                          cite: str) -> tuple[date, str]:
     """FRCP 6(d) / FRAP 26(c): add `k` days AFTER the period would otherwise expire, then roll again."""
-    end = due + timedelta(days=k)
+    end = due + DAYS[k]
     out = roll_forward(end, view)
     line = f"{label}: +{k} days after the period expires -> {fmt(end)}"
     if out == end:
@@ -136,7 +150,7 @@ def ccp_forward(start: date, n: int, unit: str, ext: int, ext_label: str, ext_ci
     if unit == "court":
         end = count_court_days(start, n, view, True)
         return end, end, f"{_days(n, 'court')} after -> {fmt(end)}{court_days_line(start, end, view)} [CCP 12]."
-    end = start + timedelta(days=n + ext)
+    end = start + DAYS[n + ext]
     due = roll_forward(end, view) if roll else end
     head = f"{_days(n, 'calendar')} after"
     if ext:
@@ -161,13 +175,13 @@ def ccp_backward(start: date, n: int, unit: str, view: DayView, cite: str) -> tu
     if unit == "court":
         end = count_court_days(start, n, view, False)
         return end, f"{_days(n, 'court')} before -> {fmt(end)}{court_days_line(start, end, view)} [{cite}, CCP 12c]."
-    end = start - timedelta(days=n)
+    end = start - DAYS[n]
     return end, f"{_days(n, 'calendar')} before -> {fmt(end)} [{cite}, CCP 12c]."
 
 
 def ccp_backward_extension(end: date, k: int, label: str, cite: str) -> tuple[date, str]:
     """CCP 1005(b) / 437c(a)(2): a calendar-day service extension counted further backward."""
-    out = end - timedelta(days=k)
+    out = end - DAYS[k]
     return out, f"{label}: {k} days earlier -> {fmt(out)} [{cite}]."
 
 
@@ -182,7 +196,7 @@ def ccp_backward_roll(day: date, view: DayView) -> tuple[date, str]:
 def ccp_2016_060(start: date, n: int, view: DayView, cite: str) -> tuple[date, str]:
     """CCP 2016.060: counted back from trial; a closed last day moves to the next court day CLOSER
     TO the trial (forward), not away from it."""
-    end = start - timedelta(days=n)
+    end = start - DAYS[n]
     due = roll_forward(end, view)
     if due == end:
         return due, f"{_days(n, 'calendar')} before -> {fmt(end)} [{cite}]."
@@ -195,6 +209,6 @@ def ccp_2016_060(start: date, n: int, view: DayView, cite: str) -> tuple[date, s
 def plain_offset(start: date, n: int, label: str, cite: str) -> tuple[date, str]:
     """A date fixed by statute with no roll (e.g. substituted service complete on the 10th day after
     mailing, CCP 415.20): it is when something happens, not a day by which to act."""
-    out = start + timedelta(days=n)
+    out = start + DAYS[n]
     way = "after" if n >= 0 else "before"
     return out, f"{label}: {_days(abs(n), 'calendar')} {way} -> {fmt(out)} [{cite}]."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
 from daemon.engine.calendars import Holiday
 from daemon.engine.counting import fmt
@@ -59,7 +60,13 @@ CCP_LABELS = {
 
 def trigger_line(label: str, day: date, service: str | None, at: str | None) -> str:
     """The first line of every trace: what happened, when, and how it was served."""
-    line = f"{label} {fmt(day)}"
+    return f"{label} {fmt(day)}{_trigger_tail(label, service, at)}"
+
+
+@lru_cache(maxsize=4096)
+def _trigger_tail(label: str, service: str | None, at: str | None) -> str:
+    """What follows the date in a trigger line; the same for every date (cached: one per event kind)."""
+    line = ""
     if at:
         line += f" at {at}"
     if service and service in SERVICE_WORDS:
@@ -72,6 +79,7 @@ def trigger_line(label: str, day: date, service: str | None, at: str | None) -> 
     return line + "."
 
 
+@lru_cache(maxsize=4096)
 def no_extension(service: str, cite: str, note: str) -> str:
     """The line a clerk adds when the row names a service method that this period ignores."""
     words = SERVICE_WORDS.get(service, service)

@@ -10,7 +10,7 @@ import difflib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from daemon.engine import counting as C
@@ -33,6 +33,7 @@ from daemon.engine.explain import (
     uncertain_service,
 )
 from daemon.engine.packs import Chain, Court, Extension, Loaded, Rule, RuleVersion, read_dirs, shipped_data
+from daemon.engine.records import builder
 from daemon.engine.state_counting import STATE_COUNTINGS, reading_flag, second_reading, state_count
 from daemon.engine.state_holidays import StateTable
 from daemon.models import SERVICE_METHODS, Deadline, Flag, TriggerEvent
@@ -41,6 +42,7 @@ _ANY = frozenset(SERVICE_METHODS)
 _NO_TABLE: Mapping[str, tuple[int, bool]] = {}
 _NONE = (0, False)
 _FED_RULE = {"frcp": "FRCP 6(a)", "frap": "FRAP 26(a)"}
+_deadline = builder(Deadline)  # the dataclass __init__ was a sixth of compute() (docs/benchmarks.md)
 
 
 Calendar = Callable[[int], list[Holiday]]
@@ -93,13 +95,14 @@ class CourtDays:
         self._sources = {True: fwd, False: base}
         self._closures = [c for c in court.closures if c.ambiguous]
         self._unsettled: dict[tuple[int, bool], list[Holiday]] = {}
-        self._flat: dict[tuple[bool, int], tuple[list[Holiday], list[date]]] = {}
+        # by direction (False, True), then decade
+        self._flat: tuple[dict[int, tuple[list[Holiday], list[date]]], ...] = ({}, {})
 
     def unsettled(self, lo: date, hi: date, forward: bool) -> list[Holiday]:
         """Days between lo and hi (inclusive) whose status the law leaves open, for this direction."""
         decade = lo.year // 10
         if decade == hi.year // 10:  # indexed a decade at a time, on first use, for a bisect look-up
-            days, keys = self._flat.get((forward, decade)) or self._flatten(forward, decade)
+            days, keys = self._flat[forward].get(decade) or self._flatten(forward, decade)
             i = bisect_left(keys, lo)
             if i == len(keys) or keys[i] > hi:
                 return []  # the common case: nothing unsettled in the window
@@ -120,8 +123,8 @@ class CourtDays:
 
     def _flatten(self, forward: bool, decade: int) -> tuple[list[Holiday], list[date]]:
         days = [h for year in range(decade * 10, decade * 10 + 10) for h in self._year(year, forward)]
-        self._flat[(forward, decade)] = (days, [h.day for h in days])
-        return self._flat[(forward, decade)]
+        found = self._flat[forward][decade] = (days, [h.day for h in days])
+        return found
 
 
 _YEARS = (1900, 2199)  # trigger years compute() accepts; the statutes' calendars are not meant beyond
@@ -153,6 +156,7 @@ class RuleBook:
         self._calendars: dict[str, CourtCalendar] = {}
         self._ext: dict[str, Extension] = {}
         self._labels: dict[str, dict[str, str]] = {}
+        self._events: dict[str, frozenset[str]] = {}  # events_for, asked once per intake row
         self._plans: dict[tuple[str, str], list[_Plan]] = {}
         for pack in loaded.packs.values():
             self._ext.update(pack.extensions)
@@ -225,7 +229,10 @@ class RuleBook:
     def events_for(self, court_id: str) -> frozenset[str]:
         """The trigger events the court's packs know."""
         self.court(court_id)
-        return frozenset(self._labels[court_id])
+        found = self._events.get(court_id)
+        if found is None:
+            found = self._events[court_id] = frozenset(self._labels[court_id])
+        return found
 
     def rules(self) -> list[Rule]:
         """Every rule of every loaded pack, sorted by id."""
@@ -259,7 +266,7 @@ class RuleBook:
         if not trigger.court:
             raise EngineError(f"Matter {trigger.matter}: the {trigger.event} row names no court; add the "
                               f"court column (e.g. federal, cand, ca-superior).")
-        court = self.court(trigger.court)
+        court = self._courts.get(trigger.court) or self.court(trigger.court)
         if not _YEARS[0] <= trigger.date.year <= _YEARS[1]:
             raise EngineError(f"Matter {trigger.matter}: {trigger.event} on {trigger.date.isoformat()} is "
                               f"outside the years the court calendars cover ({_YEARS[0]}-{_YEARS[1]}); "
@@ -429,7 +436,7 @@ class RuleBook:
             lines.append(note)
         if sit:
             lines.insert(1, sit[0])
-        main = Deadline(
+        main = _deadline(
             matter=trigger.matter, rule=rule.id, title=rule.title, due=due, court=court.id,
             citation=citation, trigger=trigger, explanation=tuple(lines), cite_short=cite_short,
             flags=tuple(flags), reminders=rule.reminders, critical=rule.critical, timezone=court.timezone,
@@ -448,7 +455,7 @@ class RuleBook:
         cite_short = version.cite_short or rule.cite_short
         lines.append(f"{rule.title}: the event itself, as set -> {C.fmt(start)}"
                      + (f" at {at:%H:%M}" if at else "") + f" [{cite_short}].")
-        out.append(Deadline(
+        out.append(_deadline(
             matter=trigger.matter, rule=rule.id, title=rule.title, due=start, court=court.id,
             citation=version.citation or rule.citation, trigger=trigger, explanation=tuple(lines),
             cite_short=cite_short, time=at, reminders=rule.reminders, critical=rule.critical,
@@ -459,12 +466,12 @@ class RuleBook:
                    out: list[Deadline], flags: tuple[Flag, ...] = ()) -> None:
         for f in rule.followups:
             anchor = main.due if f.anchor == "due" else start
-            raw = anchor + timedelta(days=f.days)
+            raw = anchor + C.DAYS[f.days]
             when = C.roll_backward(raw, days.bwd) if f.days < 0 else C.roll_forward(raw, days.fwd)
             word = "before" if f.days < 0 else "after"
             what = f"{rule.title} {C.fmt(main.due)}" if f.anchor == "due" else main.explanation[0].rstrip(".")
             lines = (f"{what}.", f"{f.title}: {abs(f.days)} days {word} -> {C.fmt(when)} (firm practice).")
-            out.append(Deadline(
+            out.append(_deadline(
                 matter=main.matter, rule=f"{rule.id}/{f.id}", title=f.title, due=when, court=main.court,
                 citation=main.citation, trigger=main.trigger, explanation=lines, cite_short=main.cite_short,
                 reminders=("1d",), kind="followup", critical=False, timezone=main.timezone, flags=flags,

@@ -27,16 +27,24 @@ due date and the explanation lines a docketing clerk would write out.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from daemon.engine.calendars import DayView
-from daemon.engine.counting import count_court_days, court_days_line, fmt, named_closures, roll_backward, roll_forward
+from daemon.engine.counting import (
+    DAYS,
+    count_court_days,
+    court_days_line,
+    fmt,
+    named_closures,
+    roll_backward,
+    roll_forward,
+)
 from daemon.engine.packs import Rule
 from daemon.models import Flag
 
 STATE_COUNTINGS = ("trcp", "trap", "gcl", "fla", "ilcs")
 ROLLS = ("monday-next",)  # TRCP 99(b)
-ONE = timedelta(days=1)
+ONE = DAYS[1]
 FLA_2019 = date(2019, 1, 1)  # 2.514(a)(1)(A) as amended (In re Amendments, Oct. 25, 2018)
 
 _ROLL_CITE = {"trcp": "TRCP 4", "trap": "TRAP 4.1(a)", "gcl": "N.Y. Gen. Constr. Law 25-a",
@@ -66,7 +74,7 @@ def _roll(day: date, view: DayView, counting: str) -> tuple[date, str]:
 def next_monday(day: date) -> date:
     """The Monday next after `day` (a week later when `day` is itself a Monday)."""
     wd = day.weekday()
-    return day + timedelta(days=7 - wd if wd else 7)
+    return day + DAYS[7 - wd if wd else 7]
 
 
 def state_forward(rule: Rule, n: int, start: date, k: int, in_court: bool, label: str, cite: str,
@@ -78,13 +86,13 @@ def state_forward(rule: Rule, n: int, start: date, k: int, in_court: bool, label
         steps = [f"{n} court day{'s' if n != 1 else ''} after -> {fmt(end)}{court_days_line(start, end, view)} "
                  f"[{_START_CITE[c]}]."]
         if k:
-            due = count_court_days(end, k, view, True) if in_court else roll_forward(end + timedelta(days=k), view)
+            due = count_court_days(end, k, view, True) if in_court else roll_forward(end + DAYS[k], view)
             steps.append(f"{label}: {k} {'court ' if in_court else ''}day{'s' if k != 1 else ''} added -> {fmt(due)} "
                          f"[{cite}].")
             return due, steps
         return end, steps
     if rule.roll == "monday-next":  # TRCP 99(b)
-        end = start + timedelta(days=n)
+        end = start + DAYS[n]
         monday = next_monday(end)
         due, tail = _roll(monday, view, c)
         line = (f"{_days(n)} after -> {fmt(end)}; the Monday next after -> {fmt(monday)}, by 10:00 a.m. "
@@ -97,11 +105,11 @@ def state_forward(rule: Rule, n: int, start: date, k: int, in_court: bool, label
     if c == "ilcs":
         begin, steps = start, []
         if k:  # R. 12(c): the period runs from the day service is complete
-            begin = count_court_days(start, k, view, True) if in_court else start + timedelta(days=k)
+            begin = count_court_days(start, k, view, True) if in_court else start + DAYS[k]
             unit = f"on the {_ordinal(k)} court day" if in_court else f"{_days(k)}"
             skipped = court_days_line(start, begin, view) if in_court else ""
             steps.append(f"{label} is complete {unit} after -> {fmt(begin)}{skipped} [{cite}].")
-        end = begin + timedelta(days=n)
+        end = begin + DAYS[n]
         due, tail = _roll(end, view, c)
         steps.append(f"{_days(n)} after, exclusive of that day -> {fmt(end)}{tail}"
                      + ("." if tail else f" [{_START_CITE[c]}]."))
@@ -110,11 +118,11 @@ def state_forward(rule: Rule, n: int, start: date, k: int, in_court: bool, label
         return _fla_forward(n, start, k, label, cite, view)
     # trcp / trap / gcl: the extension lengthens the prescribed period before the roll.
     if k and in_court:  # CPLR 2103(b)(6): one business day added
-        end = start + timedelta(days=n)
+        end = start + DAYS[n]
         due = count_court_days(end, k, view, True)
         return due, [f"{_days(n)} after -> {fmt(end)} [{_START_CITE[c]}].",
                      f"{label}: {k} business day added -> {fmt(due)}{court_days_line(end, due, view)} [{cite}]."]
-    end = start + timedelta(days=n + k)
+    end = start + DAYS[n + k]
     head = f"{_days(n)} after" + (f" + {_days(k)} for {label.lower()} [{cite}] = {_days(n + k)}" if k else "")
     due, tail = _roll(end, view, c)
     return due, [f"{head} -> {fmt(end)}{tail}" + ("." if tail else f" [{_START_CITE[c]}].")]
@@ -132,7 +140,7 @@ def _fla_first_day(start: date, view: DayView) -> date:
 
 def _fla_forward(n: int, start: date, k: int, label: str, cite: str, view: DayView) -> tuple[date, list[str]]:
     first = _fla_first_day(start, view)
-    end = first + timedelta(days=n - 1)
+    end = first + DAYS[n - 1]
     steps = []
     if first != start + ONE:
         names = named_closures(start + ONE, first - ONE, view)
@@ -146,7 +154,7 @@ def _fla_forward(n: int, start: date, k: int, label: str, cite: str, view: DayVi
         steps.append(f"{_days(n)} after -> {fmt(end)}" + _fla_tail(end, view))
     due = roll_forward(end, view)
     if k:
-        extra = due + timedelta(days=k)
+        extra = due + DAYS[k]
         out = roll_forward(extra, view)
         tail = _closed(extra, out, view) + f" -> {fmt(out)} [{_ROLL_CITE['fla']}]" if out != extra else ""
         steps.append(f"{label}: {_days(k)} added after the period would otherwise expire [{cite}] -> "
@@ -172,10 +180,10 @@ def state_backward(rule: Rule, n: int, start: date, k: int, in_court: bool, labe
     elif rule.counting == "fla" and start >= FLA_2019:
         end, steps = _fla_backward(rule, n, start, view)
     else:
-        end = start - timedelta(days=n)
+        end = start - DAYS[n]
         steps = [f"{_days(n)} before -> {fmt(end)} [{rule.cite_short}]."]
     if k:
-        new = count_court_days(end, k, view, False) if in_court else end - timedelta(days=k)
+        new = count_court_days(end, k, view, False) if in_court else end - DAYS[k]
         unit = f"{k} business day" + ("" if k == 1 else "s") if in_court else _days(k)
         steps.append(f"{label}: {unit} earlier -> {fmt(new)} [{cite}].")
         end = new
@@ -214,9 +222,9 @@ def _gcl_before(rule: Rule, n: int, start: date, k: int, in_court: bool, due: da
     """Gen. Constr. Law 25-a(1) read on its words for a period counted back from a return date."""
     if rule.unit == "court":
         return None
-    end = start - timedelta(days=n)
+    end = start - DAYS[n]
     if k:
-        end = count_court_days(end, k, view, False) if in_court else end - timedelta(days=k)
+        end = count_court_days(end, k, view, False) if in_court else end - DAYS[k]
     if not view.closed(end):
         return None
     later = roll_forward(end, view)
@@ -246,9 +254,9 @@ def second_reading(rule: Rule, n: int, start: date, k: int, due: date, view: Day
     if rule.counting != "fla" or not k or rule.direction != "after" or start < FLA_2019:
         return None
     first_day = _fla_first_day(start, view)
-    base = roll_forward(first_day + timedelta(days=n - 1), view)
+    base = roll_forward(first_day + DAYS[n - 1], view)
     first = roll_forward(base + ONE, view)
-    later = roll_forward(first + timedelta(days=k - 1), view)
+    later = roll_forward(first + DAYS[k - 1], view)
     if later <= due:
         return None
     return later, (f"whether the {k} mail days of Fla. R. Gen. Prac. & Jud. Admin. 2.514(b) also begin on the next "

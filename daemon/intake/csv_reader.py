@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
+import re
 from collections.abc import Iterable, Mapping
 
 from daemon.intake.result import RowError
@@ -17,6 +17,9 @@ from daemon.intake.rows import BUILTIN_ALIASES, COLUMNS, normalize_header
 from daemon.intake.table import Records, records_from_table
 
 DELIMITERS = (",", ";", "\t", "|")
+# Unicode category Cc (U+0000-U+001F, U+007F-U+009F) but tab, CR, LF and form feed, as one regex: the
+# per-character category look-up took longer than parsing the rest of a 10,000-row file.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _SNIFF_LINES = 50
 
 
@@ -41,7 +44,7 @@ def decode(data: bytes) -> str:
             except UnicodeDecodeError:
                 text = data.decode("latin-1")
     sample = text[:65536]
-    controls = sum(1 for ch in sample if ch not in "\t\r\n\f" and unicodedata.category(ch) == "Cc")
+    controls = len(_CONTROLS.findall(sample))
     if sample and (controls > len(sample) // 100 or "\x00" in sample):
         raise NotText("control characters")
     return text

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from daemon.engine.records import builder
 from daemon.intake.limits import MAX_CELL_CHARS, MAX_ROWS, too_many_rows
 from daemon.intake.result import IntakeResult, RowError
 from daemon.intake.values import (
@@ -59,6 +60,10 @@ BUILTIN_ALIASES: dict[str, str] = {
 }
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_SPACES = re.compile(r"\s+")
+_CASE_NUMBER = re.compile(r"[\w.:/ -]{2,60}")
+_trigger = builder(TriggerEvent)  # one record per row: the dataclass __init__ cost a tenth of a row's parse
+_provenance = builder(Provenance)
 
 
 def normalize_header(header: str) -> str:
@@ -138,11 +143,13 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     result = IntakeResult()
     rows: list[tuple[int, dict[str, object]]] = []
     headers: list[str] = []
+    seen: set[str] = set()
     for number, record in enumerate(records, start=first_row):
         for key in record:
-            if key not in headers:
+            if key not in seen:
+                seen.add(key)
                 headers.append(key)
-        if all(as_text(v) == "" for v in record.values()):
+        if not any(map(as_text, record.values())):
             continue
         rows.append((number, dict(record)))
         if len(rows) > MAX_ROWS:
@@ -154,9 +161,12 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     if header.errors:
         result.errors.extend(header.errors)
         return result
-    canonical_rows = [
-        (n, {header.mapping[k]: v for k, v in r.items() if k in header.mapping}) for n, r in rows
-    ]
+    if all(header.mapping.get(k) == k for k in headers):  # the headers are the column names: rows as read
+        canonical_rows = rows
+    else:
+        canonical_rows = [
+            (n, {header.mapping[k]: v for k, v in r.items() if k in header.mapping}) for n, r in rows
+        ]
     dates = [as_text(r.get("date")) for _, r in canonical_rows]
     day_first = next((d for d in dates if is_day_first(d)), None)
     courts: dict[str, str] = {}
@@ -183,15 +193,19 @@ def _parse_row(
         errors.append(RowError(source, number, column, message))
 
     cells: dict[str, object] = {}
+    text: dict[str, str] = {}  # the cells as stripped text
     for column, value in row.items():
-        hidden = _hidden(value, column)
-        if hidden:
-            bad(column, f"The cell holds an invisible or text-direction character ({char_name(hidden)}); "
-                        "it cannot be seen on screen but makes the value differ from what you read. "
-                        "Retype the value without it.")
-            continue
-        value = _normalized(value, column)
-        shown = as_text(value)
+        if type(value) is str and value.isascii():
+            shown = value.strip()  # ASCII holds no hidden character and is its own NFKC form (values.py)
+        else:
+            hidden = _hidden(value, column)
+            if hidden:
+                bad(column, f"The cell holds an invisible or text-direction character ({char_name(hidden)}); "
+                            "it cannot be seen on screen but makes the value differ from what you read. "
+                            "Retype the value without it.")
+                continue
+            value = _normalized(value, column)
+            shown = as_text(value)
         if isinstance(value, Uncalculated):
             bad(column, f"The cell holds the formula {shown} but the workbook has no saved value for it; open "
                         "the workbook in Excel (or LibreOffice) and save it, or type the value.")
@@ -203,7 +217,7 @@ def _parse_row(
             bad(column, "The value is a list or nested object; give one plain value.")
         elif shown:
             cells[column] = value
-    text = {c: as_text(v) for c, v in cells.items()}
+            text[column] = shown
 
     matter = text.get("matter", "")
     errored = {e.column for e in errors}
@@ -226,7 +240,7 @@ def _parse_row(
     elif matter in courts:
         court = courts[matter]  # carried from an earlier row of the same matter (DESIGN.md, intake contract)
 
-    event = re.sub(r"\s+", "_", text.get("event", "").lower())
+    event = _SPACES.sub("_", text.get("event", "").lower())
     if not event:
         if "event" not in errored:
             bad("event", "The event is missing; give the trigger event id, e.g. summons_served.")
@@ -275,7 +289,7 @@ def _parse_row(
         bad("ref", f"The ref '{ref}' contains '|' or a control character; remove it.")
 
     case_number = text.get("case_number") or None
-    if case_number is not None and not re.fullmatch(r"[\w.:/ -]{2,60}", case_number):
+    if case_number is not None and not _CASE_NUMBER.fullmatch(case_number):
         bad("case_number", f"'{case_number}' is not a docket number; write it as the court does, "
                            "e.g. 3:24-cv-01234.")
     lower = text.get("lower_court", "").lower() or None
@@ -284,16 +298,18 @@ def _parse_row(
 
     if errors or when is None:
         return None, errors
-    return TriggerEvent(
+    return _trigger(
         matter=matter, event=event, date=when, court=court or None, time=at, service=service, ref=ref,
         title=text.get("title") or None, attorneys=people.get("attorney", ()),
         paralegals=people.get("paralegal", ()), status=status, notes=text.get("notes") or None,
-        provenance=Provenance(source=source, row=number, checksum=checksum), case_number=case_number,
+        provenance=_provenance(source=source, row=number, checksum=checksum), case_number=case_number,
         lower_court=lower,
     ), []
 
 
 def _hidden(value: object, column: str) -> str | None:
+    if type(value) is str:  # nearly every cell
+        return hidden_char(value, free_text=column in FREE_TEXT)
     texts = value if isinstance(value, list) else [value]
     free = column in FREE_TEXT
     return next((ch for t in texts if isinstance(t, str) and (ch := hidden_char(t, free_text=free))), None)
@@ -320,7 +336,7 @@ def _resolve_repeats(triggers: list[TriggerEvent], source: str) -> tuple[list[Tr
     groups: dict[tuple[str, str, str], list[TriggerEvent]] = {}
     for trigger in triggers:
         groups.setdefault(trigger.instance, []).append(trigger)
-    conflicted = {i: g for i, g in groups.items() if len({_facts(t) for t in g}) > 1}
+    conflicted = {i: g for i, g in groups.items() if len(g) > 1 and len({_facts(t) for t in g}) > 1}
     errors: list[RowError] = []
     for (matter, event, ref), group in conflicted.items():
         # Every row of the instance is refused, exact repeats included: none of them can be trusted.

@@ -48,6 +48,7 @@ def records_from_table(table: Iterable[Sequence[object]], source: str, *, first_
     rows = list(table) if not isinstance(table, list) else table
     start = next((i for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]) if _names_columns(cells, known)), 0)
     headers: list[str] | None = None
+    all_named = False
     data_rows = 0
     for number, cells in enumerate(rows[start:], start=first_number + start):
         if headers is None:
@@ -61,14 +62,19 @@ def records_from_table(table: Iterable[Sequence[object]], source: str, *, first_
             if problem:
                 out.errors.append(RowError(source, number, None, problem))
                 return out
+            all_named = all(headers)
             continue
-        row: dict[str, object] = {}
+        row: dict[str, object]
         stray = False
-        for index, value in enumerate(cells):
-            if index < len(headers) and headers[index]:
-                row[headers[index]] = value
-            elif as_text(value):
-                stray = True
+        if len(cells) <= len(headers) and all_named:  # the usual row: every cell under a named column
+            row = dict(zip(headers, cells, strict=False))  # a short row fills the first columns
+        else:
+            row = {}
+            for index, value in enumerate(cells):
+                if index < len(headers) and headers[index]:
+                    row[headers[index]] = value
+                elif as_text(value):
+                    stray = True
         if any(as_text(v) for v in row.values()) or stray:
             data_rows += 1
             if data_rows > MAX_ROWS:

@@ -179,6 +179,8 @@ def parse_emails(value: object) -> tuple[str, ...]:
 
 def as_text(value: object) -> str:
     """A cell value as stripped text; whole-number floats (Excel's 142.0) lose their '.0'."""
+    if type(value) is str:  # nearly every cell: the checks below cannot apply to a plain string
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -203,6 +205,8 @@ def char_name(ch: str) -> str:
 def hidden_char(text: str, *, free_text: bool = False) -> str | None:
     """The first invisible or text-direction character in `text` (format, line/paragraph separators,
     private use, unassigned), else None; free text may keep ZWJ/ZWNJ."""
+    if text.isascii():  # no ASCII character is in those categories (ASCII controls are Cc)
+        return None
     for ch in text:
         if unicodedata.category(ch) in ("Cf", "Zl", "Zp", "Co", "Cn") and not (free_text and ch in _JOINERS):
             return ch
@@ -211,5 +215,7 @@ def hidden_char(text: str, *, free_text: bool = False) -> str | None:
 
 def normalize_text(text: str, *, identifier: bool = False) -> str:
     """NFKC (UAX #15: fullwidth digits, compatibility forms -> plain ones); identifiers fold dashes to '-'."""
+    if type(text) is str and text.isascii():  # ASCII is its own NFKC form and holds none of those dashes
+        return text
     out = unicodedata.normalize("NFKC", text)
     return out.translate(_DASHES) if identifier else out
