@@ -108,9 +108,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
     """Compute deadlines for intake files without touching the store or any calendar."""
     deadlines, errors = _preview(args)
     if args.json:
-        # One line: indent=2 runs json's pure-Python encoder, which took longer than computing the
-        # deadlines (issue 17); DESIGN.md's contract fixes the content, not the layout.
-        print(json.dumps({"deadlines": deadlines, "errors": errors}))
+        # One line for scripts: indent=2 runs json's pure-Python encoder, which took longer than computing
+        # the deadlines (issue 17); DESIGN.md's contract fixes the content, not the layout. A person at a
+        # terminal gets it indented.
+        print(json.dumps({"deadlines": deadlines, "errors": errors}, indent=2 if sys.stdout.isatty() else None))
     else:
         for d in sorted(deadlines, key=lambda d: (str(d["matter"]), str(d["due"]))):
             print(f"{d['due']}  [{d['matter']}] {d['title']} ({d['citation']})  rule {d['rule']}")
