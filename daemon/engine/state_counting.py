@@ -27,7 +27,7 @@ due date and the explanation lines a docketing clerk would write out.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from daemon.engine.calendars import DayView
 from daemon.engine.counting import (

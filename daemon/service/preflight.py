@@ -89,13 +89,21 @@ def _nearest_existing(path: Path) -> Path:
 
 
 # -- files and folders ----------------------------------------------------------------------------
+def _unreachable(path: Path, what: str, topic: str, fatal: bool) -> Finding | None:
+    """The finding when a folder above `path` does not let docketd in, else None."""
+    blocked = blocking_parent(path)
+    if blocked is None:
+        return None
+    return Finding(topic, False, f"docketd cannot reach {what} {path}: the folder {blocked} "
+                   f"({describe(blocked)}) does not let {whoami()} in; fix: chgrp {shared_group()} "
+                   f"{blocked} && chmod g+x {blocked}, or run `sudo docketd install`.", fatal)
+
+
 def check_readable(path: Path, what: str, topic: str, fix: str, fatal: bool = False) -> Finding:
     """Can docketd read the file at `path`? `fix` finishes the sentence when it cannot."""
-    blocked = blocking_parent(path)
-    if blocked is not None:
-        return Finding(topic, False, f"docketd cannot reach {what} {path}: the folder {blocked} "
-                       f"({describe(blocked)}) does not let {whoami()} in; fix: chgrp {shared_group()} "
-                       f"{blocked} && chmod g+x {blocked}, or run `sudo docketd install`.", fatal)
+    unreachable = _unreachable(path, what, topic, fatal)
+    if unreachable is not None:
+        return unreachable
     if not os.path.exists(path):
         return Finding(topic, False, f"{what.capitalize()} {path} does not exist "
                        f"(nearest folder {_nearest_existing(path)}); fix: {fix}", fatal)
@@ -108,11 +116,9 @@ def check_readable(path: Path, what: str, topic: str, fix: str, fatal: bool = Fa
 def check_folder(path: Path, what: str, topic: str, fatal: bool = True) -> Finding:
     """Can docketd list, create and move files in the folder (or create it beside its parent)?"""
     group = shared_group()
-    blocked = blocking_parent(path)
-    if blocked is not None:
-        return Finding(topic, False, f"docketd cannot reach {what} {path}: the folder {blocked} "
-                       f"({describe(blocked)}) does not let {whoami()} in; fix: chgrp {group} {blocked} && "
-                       f"chmod g+x {blocked}, or run `sudo docketd install`.", fatal)
+    unreachable = _unreachable(path, what, topic, fatal)
+    if unreachable is not None:
+        return unreachable
     if not os.path.exists(path):
         parent = _nearest_existing(path)
         if os.access(parent, os.W_OK | os.X_OK):
