@@ -144,7 +144,7 @@ def render_calendar(events: Iterable[icalendar.Event]) -> icalendar.Calendar:
     return cal
 
 
-def _minutes_before(alarm: icalendar.Alarm) -> int | None:
+def _minutes_before(alarm: icalendar.Component) -> int | None:
     trigger = alarm.get("TRIGGER")
     delta = getattr(trigger, "dt", None)
     if not isinstance(delta, timedelta):
@@ -152,7 +152,7 @@ def _minutes_before(alarm: icalendar.Alarm) -> int | None:
     return int(-delta.total_seconds() // 60)
 
 
-def parse_vevent(component: icalendar.Event, remote_id: str = "", etag: str = "") -> RemoteEvent:
+def parse_vevent(component: icalendar.Component, remote_id: str = "", etag: str = "") -> RemoteEvent:
     """Read a VEVENT back: identity, start (date, and wall time in its own zone), status, docketd's marks."""
     uid = entry_uid(str(component.get("UID", "")))
     dtstart = component.decoded("DTSTART")

@@ -58,7 +58,7 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
         os.close(dir_fd)
 
 
-def _etag(event: icalendar.Event) -> str:
+def _etag(event: icalendar.Component) -> str:
     # A hash of what a person can change, read the same way whether just rendered or re-parsed.
     ev = parse_vevent(event)
     parts = [ev.start.isoformat(), str(ev.start_time), ev.summary, str(ev.cancelled),
@@ -102,7 +102,7 @@ class _Held:
     remote: RemoteEvent
 
 
-def _held(comp: icalendar.Event, data: bytes) -> _Held:
+def _held(comp: icalendar.Component, data: bytes) -> _Held:
     dtstart = comp.get("DTSTART")
     tzid = dtstart.params.get("TZID")
     return _Held(data, str(dtstart.to_ical()), str(tzid) if tzid else None, int(comp.decoded("SEQUENCE", 0)),

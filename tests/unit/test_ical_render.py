@@ -137,3 +137,12 @@ def test_roundtrip(day: date, at: time | None, zone: str, minutes: int, reminder
     else:
         assert got.extra["tzid"] == zone
         assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("summary", ["\\;", "a\\nb", "C:\\cases\\2026", "x\\,y", "ends\\"])
+def test_backslashes_survive_the_round_trip(summary: str) -> None:
+    # icalendar 6 read `SUMMARY:\\\;` back as `;` and a literal backslash-n as a newline, so a
+    # matter name with a backslash came back changed and every sync saw a difference (RFC 5545 3.3.11).
+    e = entry(summary=summary, description=f"see {summary}")
+    got = parse_vevent(roundtrip(e))
+    assert got.summary == summary and got.extra["description"] == f"see {summary}"
