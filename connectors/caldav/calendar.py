@@ -46,6 +46,7 @@ from connectors.base import (
     run_op,
 )
 from connectors.caldav.http import DavTransport, RetryPolicy, parse_retry_after, read_password
+from connectors.caldav.settings import check_section
 from connectors.ical_render import parse_vevent, render_calendar, render_vevent
 from daemon.errors import redact_credentials
 from daemon.models import CalendarEntry, RemoteEvent, RemoteRef
@@ -101,13 +102,11 @@ class CaldavConnector(Connector):
     @classmethod
     def from_config(cls, name: str, section: dict[str, Any], ctx: ConnectorContext) -> CaldavConnector:
         """Build from [calendars.NAME]: url, username, password_file or password_credential, calendar."""
-        where = f"[calendars.{name}]"
-        url = str(section.get("url") or "")
-        if not url.startswith(("http://", "https://")):
-            raise PermanentError(f"{where} needs url = the CalDAV calendar or principal URL (http[s]://...).")
-        username = str(section.get("username") or "")
-        if not username:
-            raise PermanentError(f"{where} needs username = the CalDAV account name.")
+        problems = check_section(name, section)
+        if problems:
+            raise PermanentError(" ".join(problems))
+        url = str(section["url"])
+        username = str(section["username"])
         verify: bool | str = section.get("verify_tls", True)
         if isinstance(verify, str):
             verify = str(Path(ctx.config_dir, verify))

@@ -10,6 +10,7 @@ from typing import Any
 from connectors.base import PermanentError
 from connectors.google.http import MAX_BATCH
 from connectors.google.mapping import DEFAULT_COLORS, Rendering
+from connectors.keys import GOOGLE
 
 AUTH_MODES = ("service-account", "oauth")
 REMINDER_METHODS = ("popup", "email")
@@ -18,12 +19,7 @@ URGENCIES = ("normal", "soon", "critical", "missed")
 log = logging.getLogger(__name__)
 GOOGLE_COLORS = tuple(str(i) for i in range(1, 12))
 
-KNOWN_KEYS = frozenset({
-    "kind", "calendar_id", "auth", "credentials", "subject", "account", "client_secrets", "token_file",
-    "token_uri", "oauth_redirect_port", "oauth_timeout_seconds", "reminder_method", "colors",
-    "invite_attendees", "send_updates", "on_edit", "requests_per_minute", "batch_size", "timeout_seconds",
-    "retry_budget_seconds", "retry_base_seconds", "api_endpoint", "batch_endpoint",
-})
+KNOWN_KEYS = GOOGLE  # one table with the daemon's load-time check: connectors/keys.py
 
 
 @dataclass(frozen=True)
@@ -55,14 +51,15 @@ def _number(section: Mapping[str, Any], key: str, default: float, problems: list
 def check_section(name: str, section: Mapping[str, Any]) -> list[str]:
     """Every problem in a Google calendar section, as sentences naming the key and the fix."""
     problems: list[str] = []
-    parse_section(name, section, problems)
+    parse_section(name, section, problems, warn_unknown=False)  # the load-time check reports unknown keys
     return problems
 
 
-def parse_section(name: str, section: Mapping[str, Any], problems: list[str] | None = None) -> GoogleSettings:
+def parse_section(name: str, section: Mapping[str, Any], problems: list[str] | None = None, *,
+                  warn_unknown: bool = True) -> GoogleSettings:
     """Checked settings; raises PermanentError listing every problem, unless `problems` collects them."""
     found: list[str] = [] if problems is None else problems
-    for key in sorted(set(section) - KNOWN_KEYS):
+    for key in sorted(set(section) - KNOWN_KEYS if warn_unknown else ()):
         # A typo in an optional key must not keep deadlines out of the calendar: warn, don't refuse.
         log.warning("[calendars.%s] has an unknown key %r; docs/connectors/google.md lists the keys a "
                     "Google calendar takes.", name, key)

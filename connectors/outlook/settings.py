@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import ConnectorContext, PermanentError
+from connectors.keys import OUTLOOK, unknown_keys
 from connectors.outlook.auth import AuthSettings, cache_path
 from connectors.outlook.http import MAX_BATCH, MAX_CONCURRENT, RetryPolicy
 from connectors.outlook.mapping import zone
@@ -14,30 +15,7 @@ from connectors.outlook.mapping import zone
 GRAPH = "https://graph.microsoft.com/v1.0"
 LOGIN = "https://login.microsoftonline.com"
 MODES = ("app", "device-code")
-KNOWN = {
-    "kind",
-    "tenant",
-    "client_id",
-    "auth",
-    "client_secret_file",
-    "client_secret_credential",
-    "certificate_file",
-    "certificate_credential",
-    "mailbox",
-    "account",
-    "calendar_id",
-    "timezone",
-    "graph_endpoint",
-    "authority",
-    "ca_bundle",
-    "retry_budget_seconds",
-    "backoff_seconds",
-    "batch_size",
-    "concurrency",
-    "timeout_seconds",
-    "page_size",
-    "on_edit",
-}
+KNOWN = OUTLOOK  # one table with the daemon's load-time check: connectors/keys.py
 
 
 @dataclass(frozen=True)
@@ -96,6 +74,11 @@ def _read_secret(
         return None
 
 
+# Every number an Outlook section takes, with its default.
+NUMBERS: dict[str, float] = {"retry_budget_seconds": 30.0, "backoff_seconds": 0.5, "timeout_seconds": 30.0,
+                             "batch_size": MAX_BATCH, "concurrency": MAX_CONCURRENT, "page_size": 100}
+
+
 def _number(section: dict[str, Any], key: str, default: float, where: str, problems: list[str]) -> float:
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
@@ -104,34 +87,43 @@ def _number(section: dict[str, Any], key: str, default: float, where: str, probl
     return float(value)
 
 
-def parse_settings(name: str, section: dict[str, Any], ctx: ConnectorContext) -> OutlookSettings:
-    """Validate one Outlook section; raise PermanentError listing every problem and its fix."""
+def _has_credential(section: dict[str, Any]) -> bool:
+    return any(section.get(k) for k in ("client_secret_file", "client_secret_credential", "certificate_file",
+                                        "certificate_credential"))
+
+
+def check_section(name: str, section: dict[str, Any]) -> list[str]:
+    """Every problem of an Outlook section seen without reading a file: keys, required values, numbers."""
     where = f"[calendars.{name}]"
-    problems = [
-        f"{where}: unknown key {k!r}; see docs/connectors/outlook.md for the keys."
-        for k in sorted(set(section) - KNOWN)
-    ]
+    problems = unknown_keys(f"{where}:", section, KNOWN)
     for key in ("tenant", "client_id", "mailbox"):
         if not str(section.get(key) or "").strip():
             problems.append(f'{where}: {key} is required (e.g. {key} = "...").')
-    tenant = str(section.get("tenant") or "").strip()
-    client_id = str(section.get("client_id") or "").strip()
-    mailbox = str(section.get("mailbox") or "").strip()
-    has_cred = any(
-        section.get(k)
-        for k in (
-            "client_secret_file",
-            "client_secret_credential",
-            "certificate_file",
-            "certificate_credential",
-        )
-    )
-    mode = str(section.get("auth") or ("app" if has_cred else "device-code"))
+    mode = str(section.get("auth") or ("app" if _has_credential(section) else "device-code"))
     if mode not in MODES:
         problems.append(
             f'{where}: auth = {mode!r} must be "app" (client secret or certificate) or '
             '"device-code" (one person\'s sign-in).'
         )
+    tz = section.get("timezone") or None
+    if tz is not None and zone(str(tz)) is None:
+        problems.append(f'{where}: timezone = {tz!r} is not a time zone; use e.g. "America/Los_Angeles".')
+    for key, default in NUMBERS.items():
+        _number(section, key, default, where, problems)
+    if (_number(section, "batch_size", MAX_BATCH, where, []) > MAX_BATCH
+            or _number(section, "concurrency", MAX_CONCURRENT, where, []) > MAX_CONCURRENT):
+        problems.append(f"{where}: Graph allows batch_size <= {MAX_BATCH} and concurrency <= {MAX_CONCURRENT}.")
+    return problems
+
+
+def parse_settings(name: str, section: dict[str, Any], ctx: ConnectorContext) -> OutlookSettings:
+    """Validate one Outlook section; raise PermanentError listing every problem and its fix."""
+    where = f"[calendars.{name}]"
+    problems = check_section(name, section)
+    tenant = str(section.get("tenant") or "").strip()
+    client_id = str(section.get("client_id") or "").strip()
+    mailbox = str(section.get("mailbox") or "").strip()
+    mode = str(section.get("auth") or ("app" if _has_credential(section) else "device-code"))
     secret = cert = None
     if mode == "app":
         secret = _read_secret(section, ctx, "client_secret_file", "client_secret_credential", where, problems)
@@ -141,8 +133,6 @@ def parse_settings(name: str, section: dict[str, Any], ctx: ConnectorContext) ->
         if cert is not None and ("PRIVATE KEY" not in cert or "CERTIFICATE" not in cert):
             problems.append(f"{where}: certificate_file must hold the PEM private key and certificate together.")
     tz = section.get("timezone") or None
-    if tz is not None and zone(str(tz)) is None:
-        problems.append(f'{where}: timezone = {tz!r} is not a time zone; use e.g. "America/Los_Angeles".')
     ca = section.get("ca_bundle")
     verify: str | bool = True
     if ca:
@@ -150,14 +140,9 @@ def parse_settings(name: str, section: dict[str, Any], ctx: ConnectorContext) ->
         if not ca_path.is_file():
             problems.append(f"{where}: ca_bundle {ca_path} does not exist.")
         verify = str(ca_path)
-    budget = _number(section, "retry_budget_seconds", 30.0, where, problems)
-    backoff = _number(section, "backoff_seconds", 0.5, where, problems)
-    timeout = _number(section, "timeout_seconds", 30.0, where, problems)
-    batch = int(_number(section, "batch_size", MAX_BATCH, where, problems))
-    conc = int(_number(section, "concurrency", MAX_CONCURRENT, where, problems))
-    page = int(_number(section, "page_size", 100, where, problems))
-    if batch > MAX_BATCH or conc > MAX_CONCURRENT:
-        problems.append(f"{where}: Graph allows batch_size <= {MAX_BATCH} and concurrency <= {MAX_CONCURRENT}.")
+    value = {key: _number(section, key, default, where, []) for key, default in NUMBERS.items()}
+    budget, backoff, timeout = value["retry_budget_seconds"], value["backoff_seconds"], value["timeout_seconds"]
+    batch, conc, page = int(value["batch_size"]), int(value["concurrency"]), int(value["page_size"])
     if problems:
         raise PermanentError(" ".join(problems))
     custom = bool(section.get("authority"))

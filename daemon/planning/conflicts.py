@@ -15,7 +15,7 @@ from typing import Protocol
 
 from daemon.models import Flag
 from daemon.planning.planner import FIRM_DOCKET, MatterFacts, route
-from daemon.settings.config import Person
+from daemon.settings.people import Person
 
 # Kinds a per-matter recompute must leave alone (Docket._compute); daemon/cross_flags.py owns them.
 CROSS_FLAG_KINDS = frozenset({"conflict", "out-of-office", "no-upcoming", "no-attorney", "no-court"})

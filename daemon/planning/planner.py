@@ -13,7 +13,7 @@ from typing import Protocol
 from connectors.base import Capabilities
 from daemon.engine.errors import NotComputed
 from daemon.models import CalendarEntry, Deadline, Flag, MatterFacts, TriggerEvent
-from daemon.settings.config import parse_reminder
+from daemon.settings.people import parse_reminder
 
 FIRM_DOCKET = "docket"  # the routing name used when a matter has nobody to route to
 

@@ -13,24 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from daemon.errors import ConfigError
 from daemon.settings.addresses import is_email
+from daemon.settings.kinds import calendar_problems, source_problems
 from daemon.settings.net import check_serve, check_url_credentials
+from daemon.settings.people import Person, parse_reminder
 from daemon.settings.schema import check_shape
 
 ON_EDIT_POLICIES = ("restore", "keep")
-REMINDER_UNITS = {"m": 1, "h": 60, "d": 1440, "w": 10080}
-
-
-@dataclass(frozen=True)
-class Person:
-    """Someone deadlines are routed to, and the calendars they get."""
-
-    email: str
-    name: str = ""
-    calendars: tuple[str, ...] = ()
-    reminders: tuple[str, ...] = ()
-    out_of_office: tuple[tuple[date, date], ...] = ()
-
-
 @dataclass(frozen=True)
 class SyncSettings:
     """How the dispatcher treats hand edits, mass deletions and retries."""
@@ -81,14 +69,6 @@ class Config:
     def state_dir(self) -> Path:
         """Folder of the state database; tokens and caches live here too."""
         return self.state.parent
-
-
-def parse_reminder(text: str) -> int:
-    """'14d' / '2h' / '30m' / '1w' -> minutes; raise ValueError with a sentence otherwise."""
-    t = text.strip().lower()
-    if len(t) >= 2 and t[-1] in REMINDER_UNITS and t[:-1].isdigit():
-        return int(t[:-1]) * REMINDER_UNITS[t[-1]]
-    raise ValueError(f"reminder {text!r} is not a number followed by m, h, d or w (e.g. '7d')")
 
 
 class _Collector:
@@ -175,6 +155,9 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
             check_url_credentials(f"calendars.{name}", key, value, c.add)
         if kind not in ("google", "outlook", "caldav", "ics", "memory"):
             c.add(f"calendars.{name}", f"kind = {kind!r} is not one of google, outlook, caldav, ics.")
+        else:
+            for problem in calendar_problems(name, str(kind), section):
+                c.add(f"calendars.{name}", problem)
         on_edit = section.get("on_edit")
         if on_edit is not None and on_edit not in ON_EDIT_POLICIES:
             c.add(f"calendars.{name}", f"on_edit = {on_edit!r} must be \"restore\" or \"keep\".")
@@ -251,6 +234,8 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
     for name, s in sources.items():
         for key, value in s.items():
             check_url_credentials(f"sources.{name}", key, value, c.add)
+        for problem in source_problems(name, s):
+            c.add(f"sources.{name}", problem)
         if s.get("kind") == "imap":
             for key in ("host", "username"):
                 if not s.get(key):

@@ -28,14 +28,6 @@ from daemon.state import flags
 
 log = logging.getLogger(__name__)
 
-COMMON_KEYS = {"kind", "poll_seconds", "vanish_share", "vanish_floor"}
-KNOWN_KEYS = {
-    "google-sheet": {"spreadsheet_id", "range", "auth", "credentials", "subject", "token_file", "account",
-                     "status_column", "change_detection", "api_endpoint", "drive_endpoint", "timeout_seconds",
-                     "retry_budget_seconds", "retry_base_seconds", "requests_per_minute"},
-    "excel": {"path", "sheet", "settle_seconds"},
-}
-
 
 def build_sources(config: Config, docket: Docket, ctx: ConnectorContext | None = None) -> list[Source]:
     """One Source per [sources.NAME] section; a section that cannot be built is logged and skipped."""
@@ -48,10 +40,6 @@ def build_sources(config: Config, docket: Docket, ctx: ConnectorContext | None =
     for name, section in config.sources.items():
         if section.get("kind") == "imap":
             continue  # court e-mail: daemon/sources/notices/imap_source.py has its own ticker
-        known = KNOWN_KEYS.get(str(section.get("kind")), set()) | COMMON_KEYS
-        for key in sorted(set(section) - known):
-            log.warning("[sources.%s] has the key %r, which docketd does not use (a typo?); known keys: %s.",
-                        name, key, ", ".join(sorted(known)))
         vanish = {k: section[k] for k in ("vanish_share", "vanish_floor") if k in section}
         try:
             if section.get("kind") == "google-sheet":

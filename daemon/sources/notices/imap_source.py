@@ -36,8 +36,6 @@ from daemon.state import flags
 from daemon.state.handle import StoreOperationalError
 
 log = logging.getLogger("docketd.imap")
-KNOWN_KEYS = {"kind", "host", "port", "tls", "username", "password_file", "password_credential", "folder",
-              "senders", "poll_seconds", "mark_seen", "ca_file", "timeout_seconds", "batch", "bankruptcy"}
 
 
 class ImapSource:

@@ -15,7 +15,7 @@ from daemon.errors import ConfigError
 from daemon.settings.config import Config
 from daemon.sources.living import Poller
 from daemon.sources.mirror import PollResult
-from daemon.sources.notices.imap_source import KNOWN_KEYS, ImapSource
+from daemon.sources.notices.imap_source import ImapSource
 
 log = logging.getLogger("docketd.imap")
 
@@ -40,8 +40,6 @@ def build_imap_sources(config: Config, docket: Docket) -> list[ImapSource]:
     for name, section in config.sources.items():
         if section.get("kind") != "imap":
             continue
-        for key in sorted(set(section) - KNOWN_KEYS):
-            log.warning("[sources.%s] has the key %r, which docketd does not use (a typo?)", name, key)
         try:
             out.append(ImapSource(name, dict(section), docket, config.base_dir))
         except ConfigError as exc:
