@@ -7,8 +7,9 @@ from typing import Any
 
 from connectors.keys import CALDAV, unknown_keys
 
-# Every number a CalDAV section takes, with its default.
-NUMBERS: dict[str, float] = {"timeout_seconds": 30.0, "retry_seconds": 30.0}
+# Every number a CalDAV section takes: its default, and whether 0 is allowed (a retry budget of 0
+# sends a failed request back to the outbox at once; a timeout of 0 would fail every request).
+NUMBERS: dict[str, tuple[float, bool]] = {"timeout_seconds": (30.0, False), "retry_seconds": (30.0, True)}
 
 
 def check_section(name: str, section: Mapping[str, Any]) -> list[str]:
@@ -22,8 +23,9 @@ def check_section(name: str, section: Mapping[str, Any]) -> list[str]:
     verify = section.get("verify_tls", True)
     if not isinstance(verify, bool | str):
         problems.append(f"{where} verify_tls = {verify!r} must be true, false or the path of a CA bundle in quotes.")
-    for key, default in NUMBERS.items():
+    for key, (default, zero_ok) in NUMBERS.items():
         value = section.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            problems.append(f"{where} {key} = {value!r} must be a number of seconds above 0, e.g. {key} = {default:g}.")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (value == 0 and not zero_ok):
+            words = "0 or more" if zero_ok else "above 0"
+            problems.append(f"{where} {key} = {value!r} must be a number of seconds {words}, e.g. {key} = {default:g}.")
     return problems

@@ -74,6 +74,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     pool.close()
     print(f"Recomputed {rc.matters} matters ({rc.deadlines} deadlines). Calendar changes: {sent.done} "
           f"done, {sent.retrying} waiting to retry, {sent.failed} failed, {sent.conflicts} hand edits.")
+    if sent.retrying:
+        # One pass: a change whose calendar was busy or slow stays queued (exit 0: nothing is lost).
+        print(f"{sent.retrying} changes are still queued for a calendar that was busy or slow; run "
+              "`docketd sync --once` again, or let the running daemon send them.")
     return 1 if sent.failed else 0
 
 

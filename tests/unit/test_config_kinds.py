@@ -28,6 +28,8 @@ ICS = '[calendars.i]\nkind = "ics"\npath = "cal/i.ics"\n'
 REFUSED = [
     (CALDAV + "retry_second = 5\n", "[calendars.c] unknown key 'retry_second'; did you mean 'retry_seconds'?"),
     (CALDAV + 'timeout_seconds = "30"\n', "[calendars.c] timeout_seconds = '30' must be a number of seconds"),
+    (CALDAV + "timeout_seconds = 0\n", "[calendars.c] timeout_seconds = 0 must be a number of seconds above 0"),
+    (CALDAV + "retry_seconds = -1\n", "[calendars.c] retry_seconds = -1 must be a number of seconds 0 or more"),
     ('[calendars.c]\nkind = "caldav"\nusername = "pat"\n', "[calendars.c] needs url = the CalDAV calendar"),
     (GOOGLE + 'reminder_method = "sms"\n', "[calendars.g] reminder_method = 'sms' must be \"popup\" or \"email\""),
     (GOOGLE + "calender_id = \"x\"\n", "[calendars.g] unknown key 'calender_id'; did you mean 'calendar_id'?"),
@@ -68,7 +70,7 @@ def test_a_mistake_in_a_kinds_keys_is_refused_at_load(tmp_path: Path, extra: str
 
 def test_every_kind_with_its_documented_keys_loads(tmp_path: Path) -> None:
     extra = (CALDAV + 'password_file = "pw"\ncalendar = "work"\nverify_tls = false\ntimeout_seconds = 10\n'
-             'retry_seconds = 20\non_edit = "keep"\nfreebusy = false\n'
+             'retry_seconds = 0\non_edit = "keep"\nfreebusy = false\n'
              + OUTLOOK + 'freebusy_url = "https://dav.firm.com/busy/"\nbatch_size = 20\n'
              + GOOGLE + 'calendar_id = "primary"\nreminder_method = "email"\nfreebusy = true\n'
              + ICS + '[sources.s]\nkind = "excel"\npath = "w.xlsx"\nsheet = "Intake"\nsettle_seconds = 2\n'
