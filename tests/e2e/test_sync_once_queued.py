@@ -8,18 +8,9 @@ the changes queued while the calendar still cannot take them.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
-from tests.reliability.helpers import HEADER, count, intake_row, run_cli, today
-
-
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = int(s.getsockname()[1])
-    s.close()  # nothing listens there now: connections are refused at once
-    return port
+from tests.reliability.helpers import HEADER, closed_port, count, intake_row, run_cli, today
 
 
 def test_changes_a_busy_calendar_could_not_take_stay_queued_and_the_summary_says_so(tmp_path: Path) -> None:
@@ -27,7 +18,7 @@ def test_changes_a_busy_calendar_could_not_take_stay_queued_and_the_summary_says
     (tmp_path / "pw").chmod(0o600)
     cfg = tmp_path / "docketd.toml"
     cfg.write_text(f'[daemon]\ninbox = "var/inbox"\nstate = "var/state.db"\n\n'
-                   f'[calendars.dav]\nkind = "caldav"\nurl = "http://127.0.0.1:{_closed_port()}/cal/"\n'
+                   f'[calendars.dav]\nkind = "caldav"\nurl = "http://127.0.0.1:{closed_port()}/cal/"\n'
                    'username = "jdoe"\npassword_file = "pw"\nretry_seconds = 0\ntimeout_seconds = 2\n\n'
                    '[people."jdoe@firm.com"]\ncalendars = ["dav"]\n', encoding="utf-8")
     (tmp_path / "var" / "inbox").mkdir(parents=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -154,3 +155,12 @@ def spawn(d: DaemonProcess) -> None:
     d._log = d.log_path.open("ab")
     d.proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "--config", str(d.config), "run"],
                               cwd=d.cwd, env=env, stdout=d._log, stderr=subprocess.STDOUT)
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on: connections to it are refused at once."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = int(s.getsockname()[1])
+    s.close()
+    return port

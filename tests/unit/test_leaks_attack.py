@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import socket
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,17 +23,10 @@ from daemon.sources.inbox import ingest_file
 from daemon.state.export import export_docket
 from daemon.state.store import Store
 from daemon.sync.dispatcher import ConnectorPool, Dispatcher, ics_path
+from tests.reliability.helpers import closed_port
 
 NOW = datetime(2026, 1, 6, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
 SECRET = "s3cr3t-Pa55"
-
-
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = int(s.getsockname()[1])
-    s.close()  # nothing listens there now: connections are refused at once
-    return port
 
 
 def test_url_password_is_redacted_in_every_text() -> None:
@@ -42,7 +34,7 @@ def test_url_password_is_redacted_in_every_text() -> None:
         "GET http://***@dav.firm.com/cal/ failed"
     assert redact_credentials("mail jdoe@firm.com at https://dav.firm.com/") == \
         "mail jdoe@firm.com at https://dav.firm.com/"
-    t = DavTransport("c", f"http://pat:{SECRET}@127.0.0.1:{_closed_port()}/cal/", "pat", "pw", timeout=2,
+    t = DavTransport("c", f"http://pat:{SECRET}@127.0.0.1:{closed_port()}/cal/", "pat", "pw", timeout=2,
                      retry=RetryPolicy(budget_seconds=0))
     for err in (t.auth_error(), t.unreachable("refused")):
         assert SECRET not in str(err) and "127.0.0.1" in str(err)
@@ -59,7 +51,7 @@ def test_a_url_password_from_an_old_config_is_not_stored_logged_or_exported(
            "people": {"jdoe@firm.com": {"calendars": ["dav"]}}}
     config = parse_config(raw, tmp_path / "docketd.toml", tmp_path)
     # A URL with a password can no longer pass load_config; an older config (or state) may still hold one.
-    leaky = dict(config.calendars["dav"], url=f"http://pat:{SECRET}@127.0.0.1:{_closed_port()}/cal/")
+    leaky = dict(config.calendars["dav"], url=f"http://pat:{SECRET}@127.0.0.1:{closed_port()}/cal/")
     config = dataclasses.replace(config, calendars={"dav": leaky})
     (tmp_path / "pw").write_text("pw\n", encoding="utf-8")
     (tmp_path / "pw").chmod(0o600)
