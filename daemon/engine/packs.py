@@ -192,6 +192,11 @@ def shipped_data() -> Traversable:
     """The folder of the shipped packs (rules/) and courts (courts/), inside the installed package."""
     return files("daemon.engine") / "data"
 
+# libyaml's parser with PyYAML's safe constructor: the same data as yaml.safe_load, ten times faster.
+# Reading the 177 shipped packs and tables with the pure-Python parser was most of every command's
+# start-up (make bench, issue 17); tests/unit/test_pack_loader.py proves both read every file alike.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _yaml_files(directory: Traversable) -> list[Traversable]:
     found = [p for p in directory.iterdir() if p.is_file()]
@@ -219,7 +224,7 @@ def read_dirs(dirs: Iterable[Traversable]) -> Loaded:
 def _read_file(path: Traversable, out: Loaded) -> None:
     name = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError) as exc:
         out.problems.append(f"{name}: cannot be read as YAML ({exc}); fix the syntax.")
         return
