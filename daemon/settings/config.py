@@ -15,6 +15,7 @@ from daemon.errors import ConfigError
 from daemon.settings.addresses import is_email
 from daemon.settings.net import check_serve, check_url_credentials
 from daemon.settings.schema import check_shape
+from daemon.settings.state_url import parse_state_url
 
 ON_EDIT_POLICIES = ("restore", "keep")
 REMINDER_UNITS = {"m": 1, "h": 60, "d": 1440, "w": 10080}
@@ -52,6 +53,7 @@ class Config:
     inbox: Path
     state: Path
     timezone: str
+    state_url: str | None = None  # a PostgreSQL address ([state] url); None: the SQLite file `state`
     ics_dir: Path | None = None
     ics_serve: tuple[str, int] | None = None
     people: dict[str, Person] = field(default_factory=dict)
@@ -150,6 +152,7 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
     d = raw.get("daemon", {})
     inbox = _str(d, "inbox", "daemon", c, "var/inbox") or "var/inbox"
     state = _str(d, "state", "daemon", c, "var/state.db") or "var/state.db"
+    where_state = parse_state_url(raw.get("state", {}).get("url"), _resolve(base, state), base, c.add)
     tz = _str(d, "timezone", "daemon", c, "America/Los_Angeles") or "America/Los_Angeles"
     try:
         ZoneInfo(tz)
@@ -276,7 +279,8 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
         path=path,
         base_dir=base,
         inbox=_resolve(base, inbox),
-        state=_resolve(base, state),
+        state=where_state.path,
+        state_url=where_state.url,
         timezone=tz,
         ics_dir=ics_dir,
         ics_serve=ics_serve,
