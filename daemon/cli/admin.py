@@ -31,7 +31,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not config.state.exists():
         raise UsageError(f"There is no state database at {config.state} to export; check [daemon] state "
                          f"in {config.path}.")
-    store = Store(config.state)
+    store = Store(config.state, url=config.state_url)
     try:
         doc = export_docket(store, today_for(config).isoformat(timespec="seconds"))
     finally:
@@ -55,7 +55,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError(f"Cannot read the export file {path} ({exc}); give the file `docketd export` "
                          "wrote.") from None
     doc = load_export(text, str(path))
-    store = Store(config.state, allow_empty=True)  # restoring into an emptied state file is the documented fix
+    # Restoring into an emptied state file is the documented fix.
+    store = Store(config.state, url=config.state_url, allow_empty=True)
     try:
         label = today_for(config).strftime("%Y%m%dT%H%M%S")
         backup = import_docket(store, doc, replace=args.replace, backup_label=label)

@@ -174,7 +174,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not config.state.exists():
         print(f"No state at {config.state} yet: docketd has not run with this config.")
         return 0
-    store = Store(config.state)
+    store = Store(config.state, url=config.state_url)
     db = store.db
     counts = status.table_counts(db)
     open_rows = flags.flag_rows(db)
@@ -246,7 +246,7 @@ def cmd_auth(args: argparse.Namespace) -> int:
         from daemon.state import flags, outbox
         from daemon.state.store import Store
 
-        store = Store(config.state)
+        store = Store(config.state, url=config.state_url)
         with store.transaction() as db:
             # Changes that waited for this sign-in go out on the daemon's next turn, not after backoff.
             outbox.wake(db, names[0])

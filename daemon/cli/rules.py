@@ -156,7 +156,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if not Path(config.state).is_file():
         raise NotFoundError(f"no state database at {config.state}; run `docketd sync --once` first, or pass "
                             f"--config.")
-    store = Store(Path(config.state))
+    store = Store(Path(config.state), url=config.state_url)
     try:
         rows = store.deadlines_for(args.matter)
     finally:

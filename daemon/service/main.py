@@ -80,7 +80,7 @@ class Service:
             folder.mkdir(parents=True, exist_ok=True)
         if cfg.ics_dir is not None:
             cfg.ics_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store(cfg.state)
+        self.store = Store(cfg.state, url=cfg.state_url)
         self.rules = load_rulebook(cfg.rule_dirs, cfg.closures)
         self.docket = Docket(cfg, self.store, self.rules)
         self.pool = ConnectorPool(cfg)  # the main thread's own connectors (free/busy reads)
