@@ -342,7 +342,8 @@ class Service:
         lines = [f"docketd is running with {cfg.path}.",
                  f"  Drop intake files (CSV, XLSX, JSON, YAML) into: {cfg.inbox}",
                  f"  Read files move to {cfg.processed_dir}; files with problems to {cfg.rejected_dir}"
-                 " (with a .errors.txt report)."]
+                 " (with a .errors.txt report).",
+                 f"  The docket is kept in: {self.store.where}"]
         if cfg.ics_dir is not None:
             lines.append(f"  Calendars (.ics, one per person, plus all.ics): {cfg.ics_dir}")
         if self.feed is not None:
