@@ -98,7 +98,7 @@ def _note(text: str) -> None:
 
 
 def _open_store(config: Config, required: bool) -> Store | None:
-    if config.state.exists():
+    if config.has_state:
         return Store(config.state, url=config.state_url)
     if required:
         raise UsageError(f"No state database at {config.state} yet; start the daemon (`docketd run`) or run "

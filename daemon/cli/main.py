@@ -171,7 +171,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from daemon.state.store import Store
     from daemon.state.trouble import disk_warnings
 
-    if not config.state.exists():
+    if not config.has_state:
         print(f"No state at {config.state} yet: docketd has not run with this config.")
         return 0
     store = Store(config.state, url=config.state_url)
@@ -179,7 +179,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     counts = status.table_counts(db)
     open_rows = flags.flag_rows(db)
     data: dict[str, Any] = {
-        "state": str(config.state),
+        "state": config.state_label,
         "matters": counts["matters"],
         "deadlines": counts["deadlines"],
         "files": counts["files"],
@@ -242,7 +242,7 @@ def cmd_auth(args: argparse.Namespace) -> int:
     code = connector_class(args.kind).sign_in(request, config.calendars[names[0]], pool.ctx, sys.stdout)
     if code is None:
         raise UsageError(f"Calendars of kind {args.kind} need no sign-in command.")
-    if code == 0 and config.state.exists():
+    if code == 0 and config.has_state:
         from daemon.state import flags, outbox
         from daemon.state.store import Store
 

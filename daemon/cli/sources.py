@@ -49,7 +49,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print("No intake sources are configured ([sources.NAME] in the config); only the inbox is watched.")
         return 0
     held: set[str] = set()
-    if config.state.exists():
+    if config.has_state:
         store = Store(config.state, url=config.state_url)
         try:
             held = flags.open_scopes(store.db, "source-vanished")

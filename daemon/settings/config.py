@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from daemon.errors import ConfigError
+from daemon.errors import ConfigError, redact_password
 from daemon.settings.addresses import is_email
 from daemon.settings.net import check_serve, check_url_credentials
 from daemon.settings.schema import check_shape
@@ -78,6 +78,17 @@ class Config:
     def rejected_dir(self) -> Path:
         """Where intake files with problems are moved, with their error reports (beside the inbox)."""
         return self.inbox.parent / "rejected"
+
+    @property
+    def has_state(self) -> bool:
+        """True when there may be a docket to open: the SQLite file exists, or [state] url names PostgreSQL
+        (there, opening the store tells: it creates the tables of a new database or names why it cannot)."""
+        return self.state_url is not None or self.state.exists()
+
+    @property
+    def state_label(self) -> str:
+        """Where the docket is kept, as people see it: the file, or the address without its password."""
+        return str(self.state) if self.state_url is None else redact_password(self.state_url)
 
     @property
     def state_dir(self) -> Path:
