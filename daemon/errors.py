@@ -48,6 +48,9 @@ def redact_credentials(text: str) -> str:
 _PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s@?#:]*):[^/\s?#]*@")
 
 
+_PASSWORD_PARAM = re.compile(r"(?i)\b(password=)[^&\s'\"]*")
+
+
 def redact_password(text: str) -> str:
-    """`text` with the password of every URL in it replaced by *** and the user name kept (`user:***@host`)."""
-    return _PASSWORD.sub(r"\1:***@", text)
+    """`text` with the password of every URL in it (`user:***@host`, `?password=***`) replaced by ***."""
+    return _PASSWORD_PARAM.sub(r"\1***", _PASSWORD.sub(r"\1:***@", text))

@@ -56,7 +56,7 @@ def parse_state_url(url: str | None, sqlite_path: Path, base: Path, add: Problem
     except ValueError as exc:
         add("state", f"url = {shown!r} is not a valid address ({redact_password(str(exc))}); {_FIX}.")
         return StateLocation(sqlite_path)
-    if parts.password is not None:
+    if parts.password is not None or "password=" in parts.query.lower():
         add("state", f"url = {shown!r} has a password in it; docketd would show it in logs and errors. Remove "
                      "it from the address and put it in a 0600 password file named by PGPASSFILE in docketd's "
                      "environment (libpq's ~/.pgpass format).")

@@ -74,6 +74,13 @@ def test_a_bad_url_with_a_password_hides_it_too(tmp_path: Path) -> None:
     assert "hunter2" not in str(err.value) and "docketd:***@" in str(err.value)
 
 
+def test_a_password_in_the_query_string_is_refused_too(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, "postgresql://docketd@db.firm.com/docketd?sslmode=require&password=hunter2")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    assert "hunter2" not in str(err.value) and "password=***" in str(err.value)
+
+
 def test_redact_password_keeps_the_user() -> None:
     assert redact_password("cannot reach postgresql://u:p@ss@h/db now") == "cannot reach postgresql://u:***@h/db now"
     assert redact_password("postgresql://u@h:5432/db") == "postgresql://u@h:5432/db"
