@@ -26,8 +26,10 @@ from psycopg.rows import RowMaker
 from daemon.errors import StoreError, redact_password
 from daemon.state.handle import Cursor
 
-# Any constant works: the lock is held only by the one transaction that creates or migrates the schema.
-MIGRATION_LOCK = 0x646F636B  # "dock"
+# Any constants work: each lock is held by one transaction at a time and ends with it.
+MIGRATION_LOCK = 0x646F636B  # "dock": creating or migrating the schema
+WRITE_LOCK = 0x646F6377  # "docw": every Store.transaction(), one writer at a time as SQLite's BEGIN IMMEDIATE
+WRITE_LOCK_WAIT = "30s"  # then "busy" (StoreOperationalError), as SQLite's 30 s busy timeout
 CONNECT_TIMEOUT_SECONDS = 10
 
 _T = 'text COLLATE "C"'
@@ -194,6 +196,20 @@ def connect(url: str) -> psycopg.Connection[PgRow]:
             f"The PostgreSQL state database {redact_password(url)} ([state] url) cannot be reached "
             f"({redact_password(str(exc).strip())}). Fix: check that the server runs and accepts this role from "
             "this machine, and that PGPASSFILE names the password file if the role needs a password.") from None
+
+
+def lock_writes(db: PgDb) -> None:
+    """Make this transaction the only writing one until it ends, as SQLite's BEGIN IMMEDIATE does.
+
+    The state functions were written for SQLite, where a write transaction sees no other writer commit
+    until it ends (read-then-write code such as save_busy_days or ack_flags relies on it). READ COMMITTED
+    plus one transaction-level advisory lock gives PostgreSQL the same: reads see the latest commit, and
+    nobody else commits a write meanwhile. A wait past WRITE_LOCK_WAIT is "busy" (LockNotAvailable, an
+    OperationalError), which callers already retry like SQLite's "database is locked".
+    """
+    db.conn.execute(f"SET LOCAL lock_timeout = '{WRITE_LOCK_WAIT}'")
+    db.conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+    db.conn.execute("SET LOCAL lock_timeout = DEFAULT")
 
 
 def schema_version(db: PgDb) -> int:

@@ -218,11 +218,9 @@ class Store:
 
     @contextmanager
     def _pg_transaction(self, db: pg.PgDb) -> Iterator[Db]:
-        # READ COMMITTED, as PostgreSQL defaults: every write is an upsert or keyed update, and a
-        # serialization failure or deadlock surfaces as psycopg.OperationalError (StoreOperationalError),
-        # which callers already treat as "busy: try again", like SQLite's "database is locked".
         db.execute("BEGIN")
         try:
+            pg.lock_writes(db)
             yield db
         except BaseException:
             if db.in_transaction and not db.conn.closed:

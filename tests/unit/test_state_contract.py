@@ -21,6 +21,7 @@ from daemon.state.handle import StoreOperationalError
 from daemon.state.pg import translate
 from daemon.state.store import SCHEMA_VERSION, Store
 from daemon.state.trouble import storage_trouble
+from tests.e2e.daemon_proc import wait_until
 
 STAMP = "2026-03-02T09:00:00"
 
@@ -196,6 +197,30 @@ def test_a_busy_row_is_store_trouble_that_callers_retry(pg_database: str, tmp_pa
         kv.put(db, "k", "3")
     assert store.get_kv("k") == "3"
     store.close()
+
+
+def test_write_transactions_take_turns_as_on_sqlite(pg_database: str, tmp_path: Path) -> None:
+    # A read-then-write (kv.get, then kv.put) in two stores at once: the second waits for the first's
+    # commit and then reads it, so no update is lost (SQLite's BEGIN IMMEDIATE gives the same).
+    first, second = Store(tmp_path / "state.db", url=pg_database), Store(tmp_path / "state.db", url=pg_database)
+    with first.transaction() as db:
+        kv.put(db, "n", "0")
+
+    def increment(store: Store) -> None:
+        with store.transaction() as db:
+            kv.put(db, "n", str(int(kv.get(db, "n") or "0") + 1))
+
+    with psycopg.connect(pg_database, autocommit=True) as watcher, first.transaction() as db:
+        n = int(kv.get(db, "n") or "0")
+        other = threading.Thread(target=increment, args=(second,))
+        other.start()
+        wait_until(lambda: watcher.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                           "AND NOT granted").fetchone() == (1,), what="the second writer waiting")
+        kv.put(db, "n", str(n + 1))
+    other.join()
+    assert first.get_kv("n") == "2"
+    first.close()
+    second.close()
 
 
 def test_an_unreachable_server_is_a_sentence_without_the_password(tmp_path: Path) -> None:
