@@ -1,5 +1,5 @@
-"""The everyday commands on a PostgreSQL docket (issue 16): sync --once, status, check, agenda and export read
-the docket from `[state] url` and never look for a SQLite file."""
+"""The everyday commands on a PostgreSQL docket (issue 16): sync --once, status, check, agenda, export and
+import use the docket at `[state] url` and never look for a SQLite file."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.e2e.daemon_proc import write_config
+from tests.integration.pg_server import PgServer
 from tests.reliability.helpers import HEADER, intake_row, run_cli, today
 
 
@@ -48,3 +49,25 @@ def test_an_unreachable_postgresql_is_one_sentence_naming_the_key(tmp_path: Path
     assert "Traceback" not in out.stderr
     out = run_cli(cfg, "check")
     assert out.returncode != 0 and "([state] url) cannot be reached" in out.stdout + out.stderr
+
+
+def test_export_and_import_between_postgresql_databases(tmp_path: Path, pg_server: PgServer) -> None:
+    first, second = pg_server.new_database(), pg_server.new_database()
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    cfg_a = _pg_config(a, first)
+    assert "Recomputed 3 matters" in run_cli(cfg_a, "sync", "--once").stdout
+    exported = tmp_path / "docket.json"
+    out = run_cli(cfg_a, "export", str(exported))
+    assert out.returncode == 0 and f"Exported {first} to" in out.stderr, out.stderr
+
+    cfg_b = write_config(b, f'[state]\nurl = "{second}"\n')
+    out = run_cli(cfg_b, "import", str(exported))
+    assert out.returncode == 0 and f"into {second}" in out.stdout, out.stdout + out.stderr
+    assert json.loads(run_cli(cfg_b, "export").stdout)["tables"] == json.loads(exported.read_text())["tables"]
+    out = run_cli(cfg_b, "import", str(exported))
+    assert out.returncode == 1 and "is not empty" in out.stderr
+    out = run_cli(cfg_b, "import", "--replace", str(exported))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert list((b / "var").glob("state.db.before-import-*.json"))  # the replaced docket, as an export
