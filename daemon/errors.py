@@ -43,3 +43,14 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#]+@")
 def redact_credentials(text: str) -> str:
     """`text` with the user:password@ part of every URL in it replaced by ***@ (issue 18 B14)."""
     return _USERINFO.sub(r"\1***@", text)
+
+
+_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s@?#:]*):[^/\s?#]*@")
+
+
+_PASSWORD_PARAM = re.compile(r"(?i)\b(password=)[^&\s'\"]*")
+
+
+def redact_password(text: str) -> str:
+    """`text` with the password of every URL in it (`user:***@host`, `?password=***`) replaced by ***."""
+    return _PASSWORD_PARAM.sub(r"\1***", _PASSWORD.sub(r"\1:***@", text))

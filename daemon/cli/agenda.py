@@ -45,10 +45,10 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _store(config: Config) -> Store:
-    if not config.state.exists():
+    if not config.has_state:
         raise UsageError(f"No state database at {config.state} yet; start the daemon (`docketd run`) or run "
                          "`docketd sync --once` first.")
-    return Store(config.state)
+    return Store(config.state, url=config.state_url)
 
 
 def _today(args: argparse.Namespace, config: Config) -> date:

@@ -39,5 +39,5 @@ def open_docket(config: Config):  # type: ignore[no-untyped-def]
     from daemon.engine import load_rulebook
     from daemon.state.store import Store
 
-    store = Store(config.state)
+    store = Store(config.state, url=config.state_url)
     return Docket(config, store, load_rulebook(config.rule_dirs, config.closures))

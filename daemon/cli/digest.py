@@ -98,8 +98,8 @@ def _note(text: str) -> None:
 
 
 def _open_store(config: Config, required: bool) -> Store | None:
-    if config.state.exists():
-        return Store(config.state)
+    if config.has_state:
+        return Store(config.state, url=config.state_url)
     if required:
         raise UsageError(f"No state database at {config.state} yet; start the daemon (`docketd run`) or run "
                          "`docketd sync --once` first, so there is a docket to preview.")

@@ -175,15 +175,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     from daemon.state.store import Store
     from daemon.state.trouble import disk_warnings
 
-    if not config.state.exists():
+    if not config.has_state:
         print(f"No state at {config.state} yet: docketd has not run with this config.")
         return 0
-    store = Store(config.state)
+    store = Store(config.state, url=config.state_url)
     db = store.db
     counts = status.table_counts(db)
     open_rows = flags.flag_rows(db)
     data: dict[str, Any] = {
-        "state": str(config.state),
+        "state": config.state_label,
         "matters": counts["matters"],
         "deadlines": counts["deadlines"],
         "files": counts["files"],
@@ -246,11 +246,11 @@ def cmd_auth(args: argparse.Namespace) -> int:
     code = connector_class(args.kind).sign_in(request, config.calendars[names[0]], pool.ctx, sys.stdout)
     if code is None:
         raise UsageError(f"Calendars of kind {args.kind} need no sign-in command.")
-    if code == 0 and config.state.exists():
+    if code == 0 and config.has_state:
         from daemon.state import flags, outbox
         from daemon.state.store import Store
 
-        store = Store(config.state)
+        store = Store(config.state, url=config.state_url)
         with store.transaction() as db:
             # Changes that waited for this sign-in go out on the daemon's next turn, not after backoff.
             outbox.wake(db, names[0])

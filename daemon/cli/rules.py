@@ -153,10 +153,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from daemon.state.store import Store
 
     config = find_config(args, required=False)
-    if not Path(config.state).is_file():
+    if config.state_url is None and not Path(config.state).is_file():
         raise NotFoundError(f"no state database at {config.state}; run `docketd sync --once` first, or pass "
                             f"--config.")
-    store = Store(Path(config.state))
+    store = Store(Path(config.state), url=config.state_url)
     try:
         rows = store.deadlines_for(args.matter)
     finally:

@@ -112,7 +112,8 @@ def startup_config(args: argparse.Namespace) -> Config:
     if getattr(args, "fresh_state", False) and os.path.isfile(config.state) and not os.path.getsize(config.state):
         from daemon.state.store import Store
 
-        Store(config.state, allow_empty=True).close()  # asked for: a new, empty docket in the empty file
+        # Asked for: a new, empty docket in the empty file.
+        Store(config.state, url=config.state_url, allow_empty=True).close()
         log.warning("Started a new, empty docket in the empty state database %s (--fresh-state).", config.state)
     # Calendars are probed beside the start, never before it: a slow DNS or a dead server must not
     # hold up READY or the inbox (issue 18 B6); their changes wait in the outbox either way.

@@ -27,7 +27,7 @@ def cmd_confirm_source(args: argparse.Namespace) -> int:
     if args.name not in config.sources:
         known = ", ".join(sorted(config.sources)) or "none configured"
         raise UsageError(f"There is no intake source named {args.name!r} in {config.path} (sources: {known}).")
-    store = Store(config.state)
+    store = Store(config.state, url=config.state_url)
     try:
         stamp = today_for(config).isoformat(timespec="seconds")
         with store.transaction() as db:
@@ -49,8 +49,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print("No intake sources are configured ([sources.NAME] in the config); only the inbox is watched.")
         return 0
     held: set[str] = set()
-    if config.state.exists():
-        store = Store(config.state)
+    if config.has_state:
+        store = Store(config.state, url=config.state_url)
         try:
             held = flags.open_scopes(store.db, "source-vanished")
         finally:

@@ -80,7 +80,7 @@ class Service:
             folder.mkdir(parents=True, exist_ok=True)
         if cfg.ics_dir is not None:
             cfg.ics_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store(cfg.state)
+        self.store = Store(cfg.state, url=cfg.state_url)
         self.rules = load_rulebook(cfg.rule_dirs, cfg.closures)
         self.docket = Docket(cfg, self.store, self.rules)
         self.pool = ConnectorPool(cfg)  # the main thread's own connectors (free/busy reads)
@@ -342,7 +342,8 @@ class Service:
         lines = [f"docketd is running with {cfg.path}.",
                  f"  Drop intake files (CSV, XLSX, JSON, YAML) into: {cfg.inbox}",
                  f"  Read files move to {cfg.processed_dir}; files with problems to {cfg.rejected_dir}"
-                 " (with a .errors.txt report)."]
+                 " (with a .errors.txt report).",
+                 f"  The docket is kept in: {self.store.where}"]
         if cfg.ics_dir is not None:
             lines.append(f"  Calendars (.ics, one per person, plus all.ics): {cfg.ics_dir}")
         if self.feed is not None:

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from daemon.errors import StoreError
 from daemon.settings.config import Config
-from daemon.state.store import empty_state_message
+from daemon.state.store import Store, empty_state_message
 
 OVERFLOW_GID = 65534  # 'nogroup': how an unmapped group looks inside a user namespace
 SHARED_GROUP = "docket"  # the group `docketd install` creates for the people and the service
@@ -180,6 +181,20 @@ def check_state(state: Path, fresh: bool = False) -> list[Finding]:
     return out
 
 
+def check_pg_state(config: Config) -> Finding:
+    """The PostgreSQL state database ([state] url): reachable, with docketd's tables (made if absent)."""
+    try:
+        store = Store(config.state, url=config.state_url)
+    except StoreError as exc:
+        return Finding("state", False, str(exc), True)
+    try:
+        version = store.schema_version()
+    finally:
+        store.close()
+    return Finding("state", True, f"The PostgreSQL state database {config.state_label} can be reached and holds "
+                                  f"docketd's tables (schema version {version}).")
+
+
 # -- secrets and calendars ------------------------------------------------------------------------
 def credential_names(config: Config) -> list[tuple[str, str]]:
     """(section, credential name) for every `*_credential` key and implied Google key in the config."""
@@ -269,5 +284,7 @@ def run_checks(config: Config, *, fresh: bool = False, network: bool = True) -> 
     findings.append(check_folder(config.rejected_dir, "the rejected/ folder", "rejected"))
     findings += check_state(config.state, fresh)
     if network:
+        if config.state_url is not None:
+            findings.append(check_pg_state(config))
         findings += check_calendars(config)
     return findings

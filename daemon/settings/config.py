@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from daemon.errors import ConfigError
+from daemon.errors import ConfigError, redact_password
 from daemon.settings.addresses import is_email
 from daemon.settings.kinds import calendar_problems, source_problems
 from daemon.settings.net import check_serve, check_url_credentials
 from daemon.settings.people import Person, parse_reminder
 from daemon.settings.schema import check_shape
+from daemon.settings.state_url import parse_state_url
 
 ON_EDIT_POLICIES = ("restore", "keep")
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Config:
     inbox: Path
     state: Path
     timezone: str
+    state_url: str | None = None  # a PostgreSQL address ([state] url); None: the SQLite file `state`
     ics_dir: Path | None = None
     ics_serve: tuple[str, int] | None = None
     people: dict[str, Person] = field(default_factory=dict)
@@ -64,6 +66,17 @@ class Config:
     def rejected_dir(self) -> Path:
         """Where intake files with problems are moved, with their error reports (beside the inbox)."""
         return self.inbox.parent / "rejected"
+
+    @property
+    def has_state(self) -> bool:
+        """True when there may be a docket to open: the SQLite file exists, or [state] url names PostgreSQL
+        (there, opening the store tells: it creates the tables of a new database or names why it cannot)."""
+        return self.state_url is not None or self.state.exists()
+
+    @property
+    def state_label(self) -> str:
+        """Where the docket is kept, as people see it: the file, or the address without its password."""
+        return str(self.state) if self.state_url is None else redact_password(self.state_url)
 
     @property
     def state_dir(self) -> Path:
@@ -130,6 +143,7 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
     d = raw.get("daemon", {})
     inbox = _str(d, "inbox", "daemon", c, "var/inbox") or "var/inbox"
     state = _str(d, "state", "daemon", c, "var/state.db") or "var/state.db"
+    where_state = parse_state_url(raw.get("state", {}).get("url"), _resolve(base, state), base, c.add)
     tz = _str(d, "timezone", "daemon", c, "America/Los_Angeles") or "America/Los_Angeles"
     try:
         ZoneInfo(tz)
@@ -261,7 +275,8 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
         path=path,
         base_dir=base,
         inbox=_resolve(base, inbox),
-        state=_resolve(base, state),
+        state=where_state.path,
+        state_url=where_state.url,
         timezone=tz,
         ics_dir=ics_dir,
         ics_serve=ics_serve,

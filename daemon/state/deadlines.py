@@ -39,7 +39,8 @@ def load_deadline_rows(db: Db) -> list[DeadlineRow]:
     rows = db.execute("SELECT key, matter, json_extract(payload, '$.title'), due, "
                       "json_extract(payload, '$.kind'), json_extract(payload, '$.critical') "
                       "FROM deadlines ORDER BY due, key")
-    return [DeadlineRow(k, m, t or "", date.fromisoformat(d), kind or "deadline", crit is None or bool(crit))
+    # json_extract gives SQLite's 1/0 for a JSON boolean and PostgreSQL's text 'true'/'false' (state/pg.py).
+    return [DeadlineRow(k, m, t or "", date.fromisoformat(d), kind or "deadline", crit not in (0, "false"))
             for k, m, t, d, kind, crit in rows]
 
 
@@ -52,7 +53,9 @@ def replace_matter(db: Db, matter: str, rows: Iterable[tuple[Deadline, dict[str,
     """Replace one matter's deadlines with these (deadline, payload) pairs."""
     db.execute("DELETE FROM deadlines WHERE matter=?", (matter,))
     for d, payload in rows:
-        db.execute("INSERT OR REPLACE INTO deadlines VALUES (?, ?, ?, ?, ?, ?)",
+        db.execute("INSERT INTO deadlines VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+                   "matter=excluded.matter, rule=excluded.rule, due=excluded.due, payload=excluded.payload, "
+                   "updated_at=excluded.updated_at",
                    (d.key, matter, d.rule, d.due.isoformat(), json.dumps(payload), stamp))
 
 

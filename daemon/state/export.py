@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from daemon.errors import DocketdError, redact_credentials
 from daemon.state.store import SCHEMA_VERSION, Store
 
@@ -40,16 +42,10 @@ class ImportRefused(DocketdError):
     exit_code = 1
 
 
-def _columns(db: sqlite3.Connection, table: str) -> list[str]:
-    return [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
-
-
 def export_docket(store: Store, exported_at: str) -> dict[str, Any]:
     """Every row of every state table as a JSON-ready document."""
-    db = store.db
     tables: dict[str, list[dict[str, Any]]] = {}
-    db.execute("BEGIN")  # one read snapshot, so a running daemon cannot tear the export
-    try:
+    with store.snapshot() as db:  # one read snapshot, so a running daemon cannot tear the export
         for table in TABLES:
             rows = []
             for r in db.execute(f"SELECT * FROM {table} ORDER BY {ORDER_BY[table]}"):
@@ -61,8 +57,6 @@ def export_docket(store: Store, exported_at: str) -> dict[str, Any]:
                         row[col] = redact_credentials(row[col])  # stored by an older version, maybe
                 rows.append(row)
             tables[table] = rows
-    finally:
-        db.execute("COMMIT")
     counts = {t: len(rows) for t, rows in tables.items()}
     return {"format": FORMAT, "version": FORMAT_VERSION, "schema_version": store.schema_version(),
             "exported_at": exported_at, "counts": counts, "tables": tables}
@@ -118,36 +112,41 @@ def row_counts(store: Store) -> dict[str, int]:
     return {t: int(store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in TABLES}
 
 
-def _backup(store: Store, label: str) -> Path:
-    dest = store.path.with_name(f"{store.path.name}.before-import-{label}.bak")
+def _backup(store: Store, label: str, exported_at: str) -> Path:
+    # SQLite: a copy of the database file. PostgreSQL: an export document beside the state folder.
+    suffix = ".bak" if store.backend == "sqlite" else ".json"
+    dest = store.path.with_name(f"{store.path.name}.before-import-{label}{suffix}")
     n = 1
     while dest.exists():
-        dest = store.path.with_name(f"{store.path.name}.before-import-{label}.{n}.bak")
+        dest = store.path.with_name(f"{store.path.name}.before-import-{label}.{n}{suffix}")
         n += 1
+    if store.backend != "sqlite":
+        write_export(export_docket(store, exported_at), dest)
+        return dest
     target = sqlite3.connect(str(dest))
     try:
-        store.db.backup(target)
+        store.backup_to(target)
     finally:
         target.close()
     return dest
 
 
 def import_docket(store: Store, doc: dict[str, Any], *, replace: bool = False,
-                  backup_label: str = "") -> Path | None:
+                  backup_label: str = "", what: str = "The state database") -> Path | None:
     """Load an export into the store in one transaction; returns the backup made with `replace`."""
     existing = {t: n for t, n in row_counts(store).items() if n}
     backup: Path | None = None
     if existing and not replace:
         held = ", ".join(f"{n} {t}" for t, n in existing.items())
-        raise ImportRefused(f"The state database {store.path} is not empty ({held}); import only into an "
+        raise ImportRefused(f"{what} {store.where} is not empty ({held}); import only into an "
                             "empty one, or pass --replace to replace its contents (a backup copy is kept).")
     if existing:
-        backup = _backup(store, backup_label or "replace")
+        backup = _backup(store, backup_label or "replace", str(doc.get("exported_at", "")))
     with store.transaction() as db:
         for table in TABLES:
             db.execute(f"DELETE FROM {table}")
         for table in TABLES:
-            columns = set(_columns(db, table))
+            columns = set(store.columns(table))
             for i, row in enumerate(doc["tables"].get(table, [])):
                 if not isinstance(row, dict) or not row:
                     raise ImportRefused(f"Row {i + 1} of table {table} in the export is not an object of "
@@ -162,9 +161,11 @@ def import_docket(store: Store, doc: dict[str, Any], *, replace: bool = False,
                 try:
                     db.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES "
                                f"({', '.join('?' * len(names))})", values)
-                except (sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:
+                except (sqlite3.IntegrityError, sqlite3.InterfaceError, psycopg.IntegrityError,
+                        psycopg.DataError, psycopg.ProgrammingError) as exc:
                     raise ImportRefused(f"Row {i + 1} of table {table} cannot be stored ({exc}); the export "
                                         "is damaged or was edited by hand. Nothing was imported.") from None
         # An export from before schema 3 has no change times: the last write is the nearest (as migrating).
         db.execute("UPDATE sync SET changed_at = last_sync WHERE changed_at = ''")
+        store.after_copy(db)
     return backup

@@ -58,10 +58,11 @@ class StoredFlag:
         return Flag(self.kind, self.severity, self.message, self.action)
 
 
-# One statement for every way a flag is raised. On a (scope, kind) already stored:
+# One statement for every way a flag is raised. The modes are Python bools: SQLite binds them as 1/0 and
+# PostgreSQL needs a boolean after WHEN and WHERE. On a (scope, kind) already stored:
 # - reraise: the flag is raised again (acknowledgement cleared): the situation is new or still there;
 # - restamp: created_at moves to now (a new fact, e.g. a rule change that moved a deadline again);
-# - overwrite=0: the stored flag is kept as it is (insert only when absent).
+# - overwrite=False: the stored flag is kept as it is (insert only when absent).
 _UPSERT = (
     "INSERT INTO flags (scope, kind, severity, message, action, matter, created_at) "
     "VALUES (:scope, :kind, :severity, :message, :action, :matter, :stamp) "
@@ -77,16 +78,16 @@ def upsert(db: Db, *, scope: str, kind: str, severity: str, message: str, action
            matter: str | None, stamp: str, reraise: bool = True, restamp: bool = False) -> None:
     """Raise a flag, or refresh the stored one of the same scope and kind (raised again unless reraise=False)."""
     db.execute(_UPSERT, {"scope": scope, "kind": kind, "severity": severity, "message": message,
-                         "action": action, "matter": matter, "stamp": stamp, "reraise": int(reraise),
-                         "restamp": int(restamp), "overwrite": 1})
+                         "action": action, "matter": matter, "stamp": stamp, "reraise": reraise,
+                         "restamp": restamp, "overwrite": True})
 
 
 def add(db: Db, *, scope: str, kind: str, severity: str, message: str, action: str,
         matter: str | None, stamp: str) -> None:
     """Raise a flag only if none of this scope and kind is stored (a stored one, acknowledged or not, stays)."""
     db.execute(_UPSERT, {"scope": scope, "kind": kind, "severity": severity, "message": message,
-                         "action": action, "matter": matter, "stamp": stamp, "reraise": 0,
-                         "restamp": 0, "overwrite": 0})
+                         "action": action, "matter": matter, "stamp": stamp, "reraise": False,
+                         "restamp": False, "overwrite": False})
 
 
 def delete_kind(db: Db, scope: str, kind: str) -> None:

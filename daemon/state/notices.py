@@ -16,8 +16,10 @@ def seen(db: Db, identity: str) -> bool:
 def record(db: Db, *, identity: str, message_id: str, source: str, stamp: str, status: str,
            matters: list[str], notice: dict[str, Any]) -> None:
     """Record what became of a notice (a notice read afresh replaces its earlier record)."""
-    db.execute("INSERT OR REPLACE INTO notices (identity, message_id, source, received_at, status, matters, "
-               "payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    db.execute("INSERT INTO notices (identity, message_id, source, received_at, status, matters, payload) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(identity) DO UPDATE SET message_id=excluded.message_id, "
+               "source=excluded.source, received_at=excluded.received_at, status=excluded.status, "
+               "matters=excluded.matters, payload=excluded.payload",
                (identity, message_id, source, stamp, status, json.dumps(matters), json.dumps(notice)))
 
 

@@ -6,12 +6,11 @@ An op leaves the outbox only in the transaction that records its result in the s
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from daemon.models import OutboxRow
-from daemon.state.handle import Db
+from daemon.state.handle import Db, Row
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ def waiting_ops(db: Db, key_like: str | None) -> list[WaitingOp]:
     return [WaitingOp(t, k, op, a, e, bool(d)) for t, k, op, a, e, d in rows]
 
 
-def _outbox_row(r: sqlite3.Row) -> OutboxRow:
+def _outbox_row(r: Row) -> OutboxRow:
     return OutboxRow(r["id"], r["target"], r["uid"], r["key"], r["op"], json.loads(r["entry"]) if r["entry"] else None,
                      bool(r["force"]), r["attempts"], r["next_at"], r["last_error"], bool(r["dead"]))
 

@@ -26,9 +26,11 @@ class ReviewRow:
 def open_item(db: Db, *, notice: str, matter: str | None, reason: str, payload: dict[str, Any],
               stamp: str) -> int:
     """Queue an item for the notice with this identity; returns its id."""
-    cur = db.execute("INSERT INTO reviews (notice, matter, reason, proposal, status, created_at) "
-                     "VALUES (?, ?, ?, ?, 'open', ?)", (notice, matter, reason, json.dumps(payload), stamp))
-    return int(cur.lastrowid or 0)
+    # RETURNING rather than lastrowid: the same statement on SQLite (3.35+) and PostgreSQL.
+    row = db.execute("INSERT INTO reviews (notice, matter, reason, proposal, status, created_at) "
+                     "VALUES (?, ?, ?, ?, 'open', ?) RETURNING id",
+                     (notice, matter, reason, json.dumps(payload), stamp)).fetchone()
+    return int(row[0])
 
 
 def items(db: Db, *, status: str | None = "open", item: int | None = None) -> list[ReviewRow]:

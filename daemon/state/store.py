@@ -1,7 +1,8 @@
-"""The SQLite state store: triggers with provenance, deadlines, sync state, the outbox and flags.
+"""The state store: triggers with provenance, deadlines, sync state, the outbox and flags.
 
-One file, WAL mode, a schema version with explicit migrations (a backup copy is kept before any
-migration). Every change that causes calendar work writes its outbox rows in the same transaction.
+SQLite by default: one file, WAL mode, a schema version with explicit migrations (a backup copy is kept
+before any migration). Or PostgreSQL (`[state] url`, daemon/state/pg.py): the same tables and the same
+state functions. Every change that causes calendar work writes its outbox rows in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from daemon.errors import StoreError
+import psycopg
+
+from daemon.errors import StoreError, redact_password
 from daemon.models import OutboxRow, SyncRow
-from daemon.state import deadlines, kv, matters, outbox, sync_state
+from daemon.state import deadlines, kv, matters, outbox, pg, sync_state
 from daemon.state.handle import Db
 
 __all__ = ["SCHEMA_VERSION", "Db", "Store", "empty_state_message", "read_only"]
@@ -122,7 +125,7 @@ def _create_whole(path: Path) -> None:
 
 
 @contextmanager
-def read_only(path: Path) -> Iterator[Db]:
+def read_only(path: Path) -> Iterator[sqlite3.Connection]:
     """A read-only connection of its own to the state database (a consistent committed WAL snapshot)."""
     db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=10)
     try:
@@ -132,10 +135,22 @@ def read_only(path: Path) -> Iterator[Db]:
 
 
 class Store:
-    """A connection to the state database; use `transaction()` for every write."""
+    """A connection to the state database; use `transaction()` for every write.
 
-    def __init__(self, path: Path, *, allow_empty: bool = False, _new: bool = False) -> None:
+    `path` is the SQLite file; with `url` (a postgresql:// address) the docket lives in PostgreSQL instead,
+    and `path` only names where backups beside the state go.
+    """
+
+    db: Db
+
+    def __init__(self, path: Path, *, url: str | None = None, allow_empty: bool = False,
+                 _new: bool = False) -> None:
         self.path = path
+        self.url = url
+        self._pg: pg.PgDb | None = None
+        if url is not None:
+            self._open_pg(url)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         # SQLite would take a 0-byte file as a new database: every matter forgotten without a word,
         # while their entries stay in the calendars, unmanaged. Only `import` and --fresh-state may.
@@ -144,8 +159,9 @@ class Store:
         if not _new and not os.path.lexists(path):
             _create_whole(path)
         try:
-            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-            self.db.row_factory = sqlite3.Row
+            self._sqlite = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+            self.db = self._sqlite
+            self._sqlite.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
@@ -156,25 +172,101 @@ class Store:
                 "restore the latest backup or re-import an export (`docketd import`)."
             ) from None
 
+    def _open_pg(self, url: str) -> None:
+        self._pg = pg.PgDb(url)
+        self.db = self._pg
+        try:
+            pg.migrate(self._pg, SCHEMA_VERSION, self.where)
+        except psycopg.Error as exc:
+            self._pg.close()
+            raise StoreError(f"The PostgreSQL state database {self.where} cannot be prepared "
+                             f"({redact_password(str(exc).strip())}). Fix: give docketd's role the right to create "
+                             "tables in it, or restore it from an export (`docketd import`).") from None
+
+    @property
+    def backend(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return "sqlite" if self._pg is None else "postgresql"
+
+    @property
+    def where(self) -> str:
+        """The state database as people see it: the file, or the address with its password hidden."""
+        return str(self.path) if self.url is None else redact_password(self.url)
+
     def close(self) -> None:
         """Close the connection."""
-        self.db.close()
+        if self._pg is not None:
+            self._pg.close()
+        else:
+            self._sqlite.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Db]:
         """An immediate (write-locking) transaction; rolls back on any exception."""
+        if self._pg is not None:
+            with self._pg_transaction(self._pg) as db:
+                yield db
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
         except BaseException:
-            if self.db.in_transaction:  # SQLite has already rolled back after e.g. SQLITE_FULL
+            if self._sqlite.in_transaction:  # SQLite has already rolled back after e.g. SQLITE_FULL
                 self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
+    @contextmanager
+    def _pg_transaction(self, db: pg.PgDb) -> Iterator[Db]:
+        db.execute("BEGIN")
+        try:
+            pg.lock_writes(db)
+            yield db
+        except BaseException:
+            if db.in_transaction and not db.conn.closed:
+                db.conn.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Db]:
+        """One consistent read of the whole docket (export, migrate's comparison)."""
+        self.db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if self._pg is not None else "BEGIN")
+        try:
+            yield self.db
+        finally:
+            self.db.execute("COMMIT")
+
+    @contextmanager
+    def reader(self) -> Iterator[Db]:
+        """A read-only connection of its own (another thread's consistent committed snapshot)."""
+        if self.url is not None:
+            with pg.read_only(self.url) as db:
+                yield db
+        else:
+            with read_only(self.path) as sdb:
+                yield sdb
+
+    def backup_to(self, target: sqlite3.Connection) -> None:
+        """Copy the SQLite database into another connection (SQLite only)."""
+        self._sqlite.backup(target)
+
+    def columns(self, table: str) -> list[str]:
+        """The column names of one state table, in order."""
+        if self._pg is not None:
+            return pg.columns(self._pg, table)
+        return [r[1] for r in self.db.execute(f"PRAGMA table_info({table})")]
+
+    def after_copy(self, db: Db) -> None:
+        """After rows were copied in with their own ids (import, migrate): new ids follow the highest."""
+        if self._pg is not None:
+            pg.follow_identities(self._pg)
+
     # -- schema ---------------------------------------------------------------------------------
     def schema_version(self) -> int:
         """The schema version of the open database (0 = empty)."""
+        if self._pg is not None:
+            return pg.schema_version(self._pg)
         row = self.db.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
         if row is None:
@@ -192,7 +284,7 @@ class Store:
             return
         if version == 0:
             # executescript commits on its own, so the script carries its own transaction.
-            self.db.executescript("BEGIN IMMEDIATE;" + _SCHEMA_V1
+            self._sqlite.executescript("BEGIN IMMEDIATE;" + _SCHEMA_V1
                                   + "INSERT INTO meta VALUES ('schema_version', '1'); COMMIT;")
             version = 1
         else:

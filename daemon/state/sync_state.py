@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from daemon.models import OutboxRow, RemoteRef, SyncRow
-from daemon.state.handle import Db
+from daemon.state.handle import Db, Row
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def synced_entries(db: Db, key_like: str | None) -> list[SyncedEntry]:
     return [SyncedEntry(*tuple(r)) for r in rows]
 
 
-def _sync_row(r: sqlite3.Row) -> SyncRow:
+def _sync_row(r: Row) -> SyncRow:
     return SyncRow(r["target"], r["uid"], r["key"], r["remote_id"], r["etag"], r["hash"], r["state"],
                    r["last_sync"], json.loads(r["entry"]), r["changed_at"])
 

@@ -12,6 +12,10 @@ import os
 import sqlite3
 from pathlib import Path
 
+import psycopg
+
+from daemon.errors import redact_password
+
 FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 HANDLE_ERRNOS = (errno.EMFILE, errno.ENFILE)
 LOW_SPACE_BYTES = 1 << 20  # below this, `docketd status` calls a disk full
@@ -28,6 +32,11 @@ def storage_trouble(exc: BaseException) -> str | None:
             return (f"docketd cannot write its state database ({text}); run `docketd check` as the service "
                     "user for the fix")
         return None
+    if isinstance(exc, psycopg.OperationalError):
+        # PostgreSQL: unreachable, a failover, a deadlock or serialization failure, or the server's disk full.
+        text = redact_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        return (f"the PostgreSQL state database cannot be written just now ({text}); docketd retries on its own, "
+                "and `docketd check` tells whether the server can be reached")
     if isinstance(exc, OSError):
         if exc.errno in FULL_ERRNOS:
             where = f" ({exc.filename})" if exc.filename else ""

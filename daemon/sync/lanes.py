@@ -53,7 +53,7 @@ class Lane(threading.Thread):
 
     def run(self) -> None:
         """Loop until stopped: send what is due, check for hand edits when due, sleep until the next due op."""
-        store = Store(self.state)
+        store = Store(self.state, url=self.config.state_url)
         pool = ConnectorPool(self.config)
         dispatcher = Dispatcher(self.config, store, pool, self.stamp, random.Random())
         trouble: str | None = None

@@ -17,7 +17,7 @@ from daemon.planning.planner import FIRM_DOCKET, route
 from daemon.state.deadlines import load_deadlines
 from daemon.state.flags import FlagRow, flag_rows
 from daemon.state.matters import all_facts as load_facts
-from daemon.state.store import Db, read_only
+from daemon.state.store import Db
 
 if TYPE_CHECKING:
     from daemon.settings.config import Config
@@ -139,7 +139,7 @@ def render_page(store: Store, config: Config, now: datetime) -> bytes:
 
     # The page is served from the feed server's thread: read through a connection of its own, read-only,
     # so it sees a consistent committed snapshot (WAL) and never shares the main loop's transaction.
-    with read_only(store.path) as db:
+    with store.reader() as db:
         agenda = load_agenda(db, config)
         pictures = load_pictures(db, config)
     days = int(config.digest.get("days", 14))

@@ -8,8 +8,6 @@ fact with a new time (docs/flags.md, rule-change); a court-mail flag is raised o
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from daemon.state import flags
 from daemon.state.handle import Db
 from daemon.state.store import Store
@@ -28,8 +26,8 @@ def _only(store: Store) -> flags.FlagRow:
     return rows[0]
 
 
-def test_upsert_raises_again_and_keeps_created_at(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_upsert_raises_again_and_keeps_created_at(state_store: Store) -> None:
+    store = state_store
     with store.transaction() as db:
         _raise(db)
         flags.ack_flags(db, [_only(store).id], "pat", "2026-03-02T10:00:00")
@@ -40,8 +38,8 @@ def test_upsert_raises_again_and_keeps_created_at(tmp_path: Path) -> None:
     assert row.created_at == "2026-03-02T09:00:00"
 
 
-def test_upsert_without_reraise_keeps_the_acknowledgement(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_upsert_without_reraise_keeps_the_acknowledgement(state_store: Store) -> None:
+    store = state_store
     with store.transaction() as db:
         _raise(db)
         flags.ack_flags(db, [_only(store).id], "pat", "2026-03-02T10:00:00")
@@ -51,16 +49,16 @@ def test_upsert_without_reraise_keeps_the_acknowledgement(tmp_path: Path) -> Non
     assert (row.acked_at, row.acked_by) == ("2026-03-02T10:00:00", "pat")
 
 
-def test_restamp_moves_created_at(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_restamp_moves_created_at(state_store: Store) -> None:
+    store = state_store
     with store.transaction() as db:
         _raise(db, kind="rule-change")
         _raise(db, kind="rule-change", stamp="2026-04-01T09:00:00", restamp=True)
     assert _only(store).created_at == "2026-04-01T09:00:00"
 
 
-def test_add_never_touches_a_stored_flag(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_add_never_touches_a_stored_flag(state_store: Store) -> None:
+    store = state_store
     with store.transaction() as db:
         flags.add(db, scope="review:1", kind="notice-review", severity="warning", message="first", action="a",
                   matter=None, stamp="2026-03-02T09:00:00")
@@ -71,8 +69,8 @@ def test_add_never_touches_a_stored_flag(tmp_path: Path) -> None:
     assert (row.severity, row.message, row.acked_by) == ("warning", "first", "pat")
 
 
-def test_delete_kind_drops_only_that_flag(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_delete_kind_drops_only_that_flag(state_store: Store) -> None:
+    store = state_store
     with store.transaction() as db:
         _raise(db)
         _raise(db, kind="missed")

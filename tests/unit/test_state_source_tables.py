@@ -1,4 +1,5 @@
-"""The state functions sources/ calls keep the semantics the inbox and the notice reader rely on (issue 14).
+"""The state functions sources/ calls keep the semantics the inbox and the notice reader rely on (issue 14),
+on SQLite and on PostgreSQL (issue 16: the `state_store` fixture of tests/unit/conftest.py).
 
 Source of each behaviour: the module docstrings of daemon/sources/inbox.py (a file's checksum row is
 replaced when the file is read again, its move recorded after the commit) and daemon/sources/notices/
@@ -7,15 +8,13 @@ review.py (resolving an item acknowledges its flag).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from daemon.state import files, flags, notices, reviews
 from daemon.state.mirrored import source_confirmed
 from daemon.state.store import Store
 
 
-def test_a_file_read_again_replaces_its_record_and_forgets_the_old_move(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_a_file_read_again_replaces_its_record_and_forgets_the_old_move(state_store: Store) -> None:
+    store = state_store
     with store.transaction() as db:
         files.record(db, checksum="c1", name="a.csv", stamp="2026-01-05T09:00:00", status="partial", rows=3,
                      errors=1)
@@ -29,8 +28,8 @@ def test_a_file_read_again_replaces_its_record_and_forgets_the_old_move(tmp_path
     assert files.status(store.db, "unknown") is None
 
 
-def test_an_unreadable_file_again_keeps_its_first_name_and_takes_the_new_place(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_an_unreadable_file_again_keeps_its_first_name_and_takes_the_new_place(state_store: Store) -> None:
+    store = state_store
     with store.transaction() as db:
         files.record_unreadable(db, checksum="unreadable:x", name="a.xlsx", stamp="s1", moved_to="/r/a.xlsx")
         files.record_unreadable(db, checksum="unreadable:x", name="b.xlsx", stamp="s2", moved_to="/r/a.1.xlsx")
@@ -38,8 +37,8 @@ def test_an_unreadable_file_again_keeps_its_first_name_and_takes_the_new_place(t
     assert tuple(row) == ("a.xlsx", "s2", "rejected", "/r/a.1.xlsx")
 
 
-def test_resolving_a_review_acknowledges_its_flag_and_settles_its_notice(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_resolving_a_review_acknowledges_its_flag_and_settles_its_notice(state_store: Store) -> None:
+    store = state_store
     with store.transaction() as db:
         notices.record(db, identity="n1", message_id="m@x", source="inbox", stamp="s", status="review",
                        matters=[], notice={"court": "cand"})
@@ -59,8 +58,8 @@ def test_resolving_a_review_acknowledges_its_flag_and_settles_its_notice(tmp_pat
     assert tuple(row) == ("docketed", '["2024-0001"]')
 
 
-def test_a_source_counts_as_confirmed_only_once_its_vanished_flag_is_acknowledged(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_a_source_counts_as_confirmed_only_once_its_vanished_flag_is_acknowledged(state_store: Store) -> None:
+    store = state_store
     with store.transaction() as db:
         flags.upsert(db, scope="sheet", kind="source-vanished", severity="critical", message="m", action="a",
                      matter=None, stamp="s")

@@ -1,0 +1,69 @@
+"""The leadership lease in the state layer (issue 16, design: docs/several-instances-design.md), on PostgreSQL.
+
+Only the state functions: the daemon does not use them yet (no standby mode, no fenced dispatcher).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import psycopg
+
+from daemon.state import kv, leadership
+from daemon.state.store import Store
+from tests.e2e.daemon_proc import wait_until
+
+
+def _stores(dsn: str, tmp: Path, n: int) -> list[Store]:
+    return [Store(tmp / "state.db", url=dsn) for _ in range(n)]
+
+
+def test_one_leader_at_a_time_and_each_change_a_new_term(pg_database: str, tmp_path: Path) -> None:
+    a, b = _stores(pg_database, tmp_path, 2)
+    assert leadership.current(a.db).holder == "" and leadership.current(a.db).expired
+    assert leadership.acquire(a.db, "a") == 1
+    assert leadership.acquire(b.db, "b") is None  # a's lease is live
+    assert leadership.renew(a.db, "a", 1) and not leadership.renew(b.db, "b", 1)
+    lease = leadership.current(b.db)
+    assert (lease.term, lease.holder, lease.expired) == (1, "a", False)
+    leadership.release(a.db, "a", 1)
+    assert leadership.acquire(b.db, "b") == 2
+    assert not leadership.renew(a.db, "a", 1)  # the old leader learns it lost the lease
+    with a.transaction() as db:
+        assert not leadership.confirm(db, "a", 1)
+    with b.transaction() as db:
+        assert leadership.confirm(db, "b", 2)
+    for s in (a, b):
+        s.close()
+
+
+def test_a_lease_not_renewed_runs_out_on_the_database_clock(pg_database: str, tmp_path: Path) -> None:
+    a, b = _stores(pg_database, tmp_path, 2)
+    assert leadership.acquire(a.db, "a", seconds=0.2) == 1
+    wait_until(lambda: leadership.current(b.db).expired, what="the lease to run out")
+    assert leadership.acquire(b.db, "b") == 2
+    for s in (a, b):
+        s.close()
+
+
+def test_a_takeover_waits_for_the_old_leaders_fenced_transaction(pg_database: str, tmp_path: Path) -> None:
+    old, new = _stores(pg_database, tmp_path, 2)
+    assert leadership.acquire(old.db, "old", seconds=0.2) == 1
+    taken: list[int | None] = []
+    with psycopg.connect(pg_database, autocommit=True) as watcher, old.transaction() as db:
+        assert leadership.confirm(db, "old", 1)  # the row is now locked FOR SHARE until this commits
+        wait_until(lambda: leadership.current(new.db).expired, what="the lease to run out")
+        thread = threading.Thread(target=lambda: taken.append(leadership.acquire(new.db, "new")))
+        thread.start()
+        wait_until(lambda: watcher.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                           "AND datname = current_database()").fetchone() == (1,),
+                   what="the takeover waiting on the old leader's transaction")
+        kv.put(db, "result", "recorded in term 1")  # the old term's result commits before term 2 begins
+    thread.join()
+    assert taken == [2]
+    assert old.get_kv("result") == "recorded in term 1"
+    with old.transaction() as db:
+        assert not leadership.confirm(db, "old", 1)
+    for s in (old, new):
+        s.close()
