@@ -84,9 +84,11 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 ## test: ruff, mypy, the whole pytest suite, then the date-sensitive tests on each hard day
-## (pytest exit 5, "no tests", counts as failure-free)
+## (pytest exit 5, "no tests", counts as failure-free). Two pytest workers, each taking whole test
+## files (--dist loadfile keeps a file's servers and fixtures in one process): serial, the suite had
+## grown past CI's 15-minute budget.
 test: $(VENV)/.installed-test system-deps lint typecheck
-	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 	$(MAKE) --no-print-directory test-days
 
 ## test-days: the tests that depend on the day (marker pinned_day), pinned in turn to each of the
