@@ -17,6 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from daemon.cli.common import find_config, open_docket, today_for
 from daemon.errors import DocketdError, UsageError
 
@@ -112,10 +114,11 @@ def cmd_preview(args: argparse.Namespace) -> int:
     """Compute deadlines for intake files without touching the store or any calendar."""
     deadlines, errors = _preview(args)
     if args.json:
-        # One line for scripts: indent=2 runs json's pure-Python encoder, which took longer than computing
-        # the deadlines (issue 17); DESIGN.md's contract fixes the content, not the layout. A person at a
-        # terminal gets it indented.
-        print(json.dumps({"deadlines": deadlines, "errors": errors}, indent=2 if sys.stdout.isatty() else None))
+        # One line for scripts, indented for a person at a terminal: DESIGN.md's contract fixes the
+        # content, not the layout. orjson writes the 20 MB of a 10,000-row preview about eight times
+        # faster than json's encoder, which had taken a fifth of the command (issue 17).
+        option = orjson.OPT_INDENT_2 if sys.stdout.isatty() else 0
+        write_json(orjson.dumps({"deadlines": deadlines, "errors": errors}, option=option))
     else:
         for d in sorted(deadlines, key=lambda d: (str(d["matter"]), str(d["due"]))):
             print(f"{d['due']}  [{d['matter']}] {d['title']} ({d['citation']})  rule {d['rule']}")
@@ -126,6 +129,17 @@ def cmd_preview(args: argparse.Namespace) -> int:
         _print_errors(errors)
         print(f"{len(deadlines)} deadlines, {len(errors)} problems.")
     return 1 if errors else 0
+
+
+def write_json(data: bytes) -> None:
+    """JSON to standard output as UTF-8 bytes (RFC 8259), whatever the terminal's locale."""
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # a text-only stream (an embedding program's): it takes str
+        print(data.decode("utf-8"))
+        return
+    sys.stdout.flush()
+    out.write(data + b"\n")
+    out.flush()
 
 
 def _print_errors(errors: Sequence[dict[str, object]]) -> None:
