@@ -2,7 +2,7 @@
 
 Several `docketd run` on one PostgreSQL docket: one leads (sends calendar work, polls sheets and mailboxes,
 sends the digest, recomputes at the day change), the others stand by and only ingest files. A thread of its
-own renews or takes the lease row every RENEW_SECONDS on a connection of its own, so a slow file or a busy
+own renews or takes the lease row every third of the lease (5 s) on a connection of its own, so a slow file or a busy
 write lock on the main loop never costs the lease. The leader stops leader work at its own deadline
 (renewal start + lease - SAFETY_SECONDS, on its monotonic clock) even when it cannot reach the database to
 learn that it lost; every calendar-work transaction also confirms the term (`fence`), so a deposed leader
@@ -27,8 +27,10 @@ from daemon.state.store import Store
 
 log = logging.getLogger("docketd.leadership")
 
-RENEW_SECONDS = 5.0  # the leader renews, a standby tries to take over, every instance beats this often
-SAFETY_SECONDS = 3.0  # the leader's own deadline comes this long before the database could give the lease away
+# The leader renews, a standby tries to take over, every instance beats every third of the lease (5 s of
+# 15 s: three renewals may fail before it runs out); `[state] lease_seconds` sets the lease.
+SAFETY_SHARE = 0.2  # the leader's own deadline comes this share of the lease before the database could
+                    # give the lease away (3 s of 15 s)
 FORGET_SECONDS = 24 * 3600.0  # heartbeats silent this long are dropped (a killed instance's id never returns)
 
 
@@ -47,13 +49,12 @@ def instance_id() -> str:
 class Leadership:
     """This instance's view of the lease: leading in which term, or standby under whom, or cut off."""
 
-    def __init__(self, state: Path, url: str | None, lease_seconds: float = leadership.LEASE_SECONDS,
-                 renew_seconds: float = RENEW_SECONDS) -> None:
+    def __init__(self, state: Path, url: str | None, lease_seconds: float = leadership.LEASE_SECONDS) -> None:
         self.state = state
         self.url = url
         self.me = instance_id()
         self.lease_seconds = lease_seconds
-        self.renew_seconds = renew_seconds
+        self.renew_seconds = lease_seconds / 3
         self._lock = threading.Lock()
         self._term: int | None = 0 if url is None else None
         self._deadline = float("inf") if url is None else 0.0
@@ -157,7 +158,7 @@ class Leadership:
     def _lead(self, term: int, renewal_start: float) -> None:
         with self._lock:
             self._term = term
-            self._deadline = renewal_start + self.lease_seconds - SAFETY_SECONDS
+            self._deadline = renewal_start + self.lease_seconds * (1 - SAFETY_SHARE)
 
     def _step_down(self, why: str) -> None:
         with self._lock:

@@ -33,6 +33,7 @@ from daemon.sources.inbox import CROSS_DIRTY, FileReport, ingest_file
 from daemon.sources.notices import imap_ticker
 from daemon.sources.watcher import InboxWatcher, is_candidate
 from daemon.state import outbox
+from daemon.state.leadership import LEASE_SECONDS
 from daemon.state.store import Store
 from daemon.state.trouble import storage_trouble
 from daemon.sync.dispatcher import ConnectorPool
@@ -83,7 +84,8 @@ class Service:
             cfg.ics_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(cfg.state, url=cfg.state_url)
         # Several instances on one PostgreSQL docket: only the leader does calendar work (issue 16).
-        self.leadership = Leadership(cfg.state, cfg.state_url)
+        self.leadership = Leadership(cfg.state, cfg.state_url,
+                                     float(cfg.raw.get("state", {}).get("lease_seconds", LEASE_SECONDS)))
         self.rules = load_rulebook(cfg.rule_dirs, cfg.closures)
         self.docket = Docket(cfg, self.store, self.rules)
         self.pool = ConnectorPool(cfg)  # the main thread's own connectors (free/busy reads)
