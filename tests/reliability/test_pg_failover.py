@@ -5,8 +5,8 @@ watch; a standby takes over each time and finishes the dead leader's calendar wo
 fake's calendar holds exactly what one uninterrupted `sync --once` of the same files (SQLite) produces in a
 second calendar: same ids, same content, each once; the outbox is empty and every file was committed once.
 
-Scaled to run in about a minute (the issue asks 10 kills and 1,000 deadlines): KILLS leader kills, FILES x
-MATTERS deadlines, and a 3 s lease (`[state] lease_seconds`) instead of 15 s so each takeover takes seconds.
+Scaled to run in about a minute and a half (the issue asks 10 kills and 1,000 deadlines): 10 leader kills,
+10 x 25 = 250 deadlines plus 5 corrections, and a 3 s lease (`[state] lease_seconds`) instead of 15 s so each takeover takes seconds.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ SHARED_CAL = "shared-docket@group.calendar.google.com"
 REFERENCE_CAL = "reference-one@group.calendar.google.com"
 FAST_SYNC = "batch_size = 5\nmax_backoff_seconds = 1\n"
 LEASE = 3
-FILES = 6
+FILES = 10
 MATTERS = 25
-KILLS = 5
+KILLS = 10
 
 
 def _files() -> list[tuple[str, str]]:
@@ -60,7 +60,10 @@ def _sql(dsn: str, sql: str) -> list[tuple[object, ...]]:
 
 
 def _leader_pid(dsn: str) -> int | None:
-    rows = _sql(dsn, "SELECT holder FROM leadership WHERE id = 1 AND expires > now()")
+    try:
+        rows = _sql(dsn, "SELECT holder FROM leadership WHERE id = 1 AND expires > now()")
+    except psycopg.errors.UndefinedTable:  # no instance has made the schema yet
+        return None
     if not rows or not rows[0][0]:
         return None
     return int(str(rows[0][0]).split(":")[-2])
@@ -104,13 +107,14 @@ def test_kill_9_the_leader_again_and_again_nothing_lost_or_duplicated(tmp_path: 
                 wait_until(lambda: len(live_events(fake, SHARED_CAL)) > before, timeout=60,  # noqa: B023
                            interval=0.002, what="a batch applied")
                 pid = _leader_pid(pg_database)
+                killed_at = time.monotonic()
                 leader = next((p for p in procs if p.proc is not None and p.proc.pid == pid), None)
                 assert leader is not None, (pid, [p.proc.pid for p in procs if p.proc])
                 leader.kill()
                 outbox = _sql(pg_database, "SELECT COUNT(*) FROM outbox")[0][0]
-                kills.append({"killed": pid, "outbox": outbox})
                 wait_until(lambda: _leader_pid(pg_database) not in (None, pid), timeout=60,  # noqa: B023
                            interval=0.1, what="a standby taking over")
+                kills.append({"killed": pid, "outbox": outbox, "takeover_s": round(time.monotonic() - killed_at, 1)})
                 procs.append(_instance(cfg, len(procs)))  # the machine comes back: a new instance, a standby
                 spawn(procs[-1])
             wait_until(lambda: _sql(pg_database, "SELECT COUNT(*) FROM outbox")[0][0] == 0
@@ -147,6 +151,7 @@ def test_kill_9_the_leader_again_and_again_nothing_lost_or_duplicated(tmp_path: 
         assert logs.count(f"{name}: processed,") <= 1, name
     assert _sql(pg_database, "SELECT COUNT(*) FROM triggers") == [(FILES * MATTERS,)]
     assert "Traceback" not in logs, logs[-6000:]
+    print({"kills": kills, "events": len(got)})
 
 
 def test_a_file_in_the_shared_inbox_is_committed_once_whoever_sees_it(tmp_path: Path, pg_database: str) -> None:
