@@ -6,7 +6,8 @@ fake's calendar holds exactly what one uninterrupted `sync --once` of the same f
 second calendar: same ids, same content, each once; the outbox is empty and every file was committed once.
 
 Scaled to run in about a minute and a half (the issue asks 10 kills and 1,000 deadlines): 10 leader kills,
-10 x 25 = 250 deadlines plus 5 corrections, and a 3 s lease (`[state] lease_seconds`) instead of 15 s so each takeover takes seconds.
+10 x 25 = 250 deadlines plus 5 corrections, and a 3 s lease (`[state] lease_seconds`) instead of 15 s, so
+each takeover takes seconds.
 """
 
 from __future__ import annotations
