@@ -258,8 +258,8 @@ def _leadership_lines(data: Any) -> list[str]:
         where = f" (host {me['host']}, pid {me['pid']})" if me else ""
         lines.append(f"Leader: {data['leader']}{where}, leading since {data['since']} UTC, term {data['term']}.")
     elif data["last_holder"]:
-        lines.append(f"Leader: none at the moment (the lease of {data['last_holder']}, term {data['term']}, ran "
-                     "out); a running standby takes over within a few seconds.")
+        lines.append(f"Leader: none at the moment ({data['last_holder']} led in term {data['term']}; its lease ran "
+                     "out or it stopped); a running standby takes over within seconds.")
     else:
         lines.append("Leader: none yet; the first `docketd run` on this docket takes the lead.")
     for i in data["instances"]:
