@@ -1,6 +1,6 @@
 """The leadership lease in the state layer (issue 16, design: docs/several-instances-design.md), on PostgreSQL.
 
-Only the state functions: the daemon does not use them yet (no standby mode, no fenced dispatcher).
+The state functions; the daemon's use of them is tested in tests/reliability/test_pg_failover.py.
 """
 
 from __future__ import annotations
