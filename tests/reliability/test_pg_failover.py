@@ -363,3 +363,51 @@ def test_the_leader_cut_off_from_postgresql_stands_down_and_another_takes_over(t
             b.close()
     assert "This instance" in a.log and "no longer leads" in a.log, a.log[-4000:]
     assert os.path.exists(tmp_path / "var" / "processed" / "intake.csv")
+
+
+def test_a_paused_leader_resumes_as_a_zombie_and_changes_nothing(tmp_path: Path, pg_database: str) -> None:
+    """SIGSTOP the leader with a batch in flight (a frozen VM), a standby takes over and drains, SIGCONT: the
+    old leader learns it lost the lease, stands by, and the calendar equals a one-instance reference."""
+    shared, ref = tmp_path / "shared", tmp_path / "reference"
+    shared.mkdir()
+    ref.mkdir()
+    files = _files()[:3]
+    with FakeGoogle(rate_limit_per_minute=10**9, latency_ms=5, answer_latency_ms=25) as fake:
+        cfg = _shared_config(shared, fake, SHARED_CAL, pg_database)
+        inbox = shared / "var" / "inbox"
+        a, b = _instance(cfg, 0), _instance(cfg, 1)
+        try:
+            a.start()
+            wait_until(lambda: _leader_pid(pg_database) == (a.proc.pid if a.proc else 0), what="a leading")
+            b.start()
+            _drop(inbox, *files[0], 0)
+            wait_until(lambda: len(live_events(fake, SHARED_CAL)) > 0, interval=0.002, what="a batch applied")
+            assert a.proc is not None and b.proc is not None
+            a.proc.send_signal(signal.SIGSTOP)
+            wait_until(lambda: _leader_pid(pg_database) == b.proc.pid if b.proc else False, timeout=60,  # noqa: B023
+                       what="b taking over")
+            _drop(inbox, *files[1], 1)
+            wait_until(lambda: _sql(pg_database, "SELECT COUNT(*) FROM outbox")[0][0] == 0
+                       and not list(inbox.glob("*.csv")), timeout=60, what="b draining")
+            a.proc.send_signal(signal.SIGCONT)
+            wait_until(lambda: "no longer leads" in a.log, timeout=60, what="the zombie standing down")
+            a.wait_notify("standby (leader:", timeout=60)
+            _drop(inbox, *files[2], 2)
+            wait_until(lambda: _sql(pg_database, "SELECT COUNT(*) FROM outbox")[0][0] == 0
+                       and not list(inbox.glob("*.csv")), timeout=60, what="the last file sent")
+            assert _leader_pid(pg_database) == b.proc.pid
+            for p in (a, b):
+                clean_stop(p)
+        finally:
+            a.close()
+            b.close()
+        ref_cfg = _shared_config(ref, fake, REFERENCE_CAL, None)
+        for k, (name, text) in enumerate(files):
+            _drop(ref / "var" / "inbox", name, text, k)
+        _sync_until_done(ref_cfg, ref / "var" / "state.db")
+        got, want = live_events(fake, SHARED_CAL), live_events(fake, REFERENCE_CAL)
+    assert set(got) == set(want) and {i: shape(e) for i, e in got.items()} == {i: shape(e) for i, e in want.items()}
+    keys = [docketd_key(e) for e in got.values()]
+    assert len(keys) == len(set(keys))
+    assert {r[0] for r in _sql(pg_database, "SELECT uid FROM sync")} == set(got)
+    assert "Traceback" not in a.log + b.log, (a.log + b.log)[-6000:]
