@@ -17,6 +17,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -61,6 +62,7 @@ class Leadership:
         self.leader: leadership.Lease | None = None  # the lease as last read while standing by
         self.problem: str | None = None  # "cannot reach the database since ..." while cut off
         self._store: Store | None = None
+        self.trouble: Callable[[], str | None] = lambda: None  # the instance's own problem, for its heartbeat
         self._stop = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -146,7 +148,7 @@ class Leadership:
             if self.problem is not None:
                 log.info("The PostgreSQL state database can be reached again; %s.", self.status())
             self.problem = None
-            leadership.heartbeat(db, self.me, socket.gethostname(), os.getpid(), _version(), None)
+            leadership.heartbeat(db, self.me, socket.gethostname(), os.getpid(), _version(), self.trouble())
             leadership.forget_silent(db, FORGET_SECONDS)
         except Exception as exc:  # noqa: BLE001 - any failure to reach the database: retried next tick
             self._lost_database(exc)

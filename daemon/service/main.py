@@ -86,6 +86,7 @@ class Service:
         # Several instances on one PostgreSQL docket: only the leader does calendar work (issue 16).
         self.leadership = Leadership(cfg.state, cfg.state_url,
                                      float(cfg.raw.get("state", {}).get("lease_seconds", LEASE_SECONDS)))
+        self.leadership.trouble = lambda: self.storage_problem or self.unhealthy
         self.rules = load_rulebook(cfg.rule_dirs, cfg.closures)
         self.docket = Docket(cfg, self.store, self.rules)
         self.pool = ConnectorPool(cfg)  # the main thread's own connectors (free/busy reads)
@@ -191,7 +192,11 @@ class Service:
             return False
         if path is not None:
             self.held.add(path)
-        if self.storage_problem != trouble:
+        if self.storage_problem != trouble and "PostgreSQL" in trouble:
+            log.error("docketd cannot record its work: %s. Dropped files wait in the inbox (nothing is moved "
+                      "or rejected) and are read again once the database answers. docketd retries every "
+                      "%.0f s.", trouble, STORAGE_RETRY_SECONDS)
+        elif self.storage_problem != trouble:
             log.error("docketd cannot record its work: %s. Dropped files wait in the inbox (nothing is moved "
                       "or rejected) and are read again once there is room; free some space. docketd retries "
                       "every %.0f s.", trouble, STORAGE_RETRY_SECONDS)
