@@ -15,12 +15,15 @@ import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from daemon.cli.common import find_config, open_docket, today_for
 from daemon.errors import DocketdError, UsageError
+
+if TYPE_CHECKING:
+    from daemon.state.handle import Db
 
 log = logging.getLogger("docketd")
 
@@ -208,12 +211,16 @@ def cmd_status(args: argparse.Namespace) -> int:
                   for f in open_rows[:20]],
         "storage": disk_warnings({"state database": config.state, "inbox": config.inbox}),
     }
+    if store.backend == "postgresql":
+        data["leadership"] = _leadership(db, float(config.raw.get("state", {}).get("lease_seconds", 15.0)))
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
     print(f"State: {data['state']}")
     for warning in data["storage"]:
         print(f"PROBLEM: {warning}")
+    for line in _leadership_lines(data.get("leadership")):
+        print(line)
     print(f"{data['matters']} matters, {data['deadlines']} deadlines, {data['files']} intake files read.")
     outbox = data["outbox"]
     assert isinstance(outbox, dict)
@@ -232,6 +239,51 @@ def cmd_status(args: argparse.Namespace) -> int:
     for f, ids in group_flags(open_rows)[:20]:
         print(f"  {', '.join(f'#{i}' for i in ids)} {f.severity}: {f.message} {f.action}")
     return 0
+
+
+def _leadership(db: Db, lease_seconds: float) -> dict[str, Any]:
+    """Who leads and who stands by (several instances on one PostgreSQL docket), for `status`.
+
+    An instance is alive while its last heartbeat is younger than one lease (three missed beats).
+    """
+    from dataclasses import asdict
+
+    from daemon.state import leadership
+
+    lease = leadership.current(db)
+    rows = leadership.instances(db)
+    return {"leader": lease.holder if lease.holder and not lease.expired else None, "term": lease.term,
+            "since": lease.since, "last_holder": lease.holder,
+            "instances": [{**asdict(i), "alive": i.seen_seconds_ago <= lease_seconds,
+                           "leading": i.instance == lease.holder and not lease.expired} for i in rows]}
+
+
+def _ago(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+def _leadership_lines(data: Any) -> list[str]:
+    if not isinstance(data, dict):
+        return []
+    lines = []
+    by_id = {i["instance"]: i for i in data["instances"]}
+    if data["leader"] is not None:
+        me = by_id.get(data["leader"])
+        where = f" (host {me['host']}, pid {me['pid']})" if me else ""
+        lines.append(f"Leader: {data['leader']}{where}, leading since {data['since']} UTC, term {data['term']}.")
+    elif data["last_holder"]:
+        lines.append(f"Leader: none at the moment ({data['last_holder']} led in term {data['term']}; its lease ran "
+                     "out or it stopped); a running standby takes over within seconds.")
+    else:
+        lines.append("Leader: none yet; the first `docketd run` on this docket takes the lead.")
+    for i in data["instances"]:
+        if i["leading"]:
+            continue
+        seen = f"seen {_ago(i['seen_seconds_ago'])} ago" if i["alive"] else \
+            f"not seen for {_ago(i['seen_seconds_ago'])}"
+        problem = f": {i['problem']} (its last report)" if i["problem"] else ""
+        lines.append(f"Standby: {i['instance']} ({i['host']}, pid {i['pid']}), {seen}{problem}.")
+    return lines
 
 
 def cmd_auth(args: argparse.Namespace) -> int:

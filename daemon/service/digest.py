@@ -29,6 +29,8 @@ from daemon.errors import ConfigError, DocketdError
 from daemon.planning.planner import FIRM_DOCKET
 from daemon.service.smtp import SmtpStepError, open_smtp
 from daemon.settings.config import Config
+from daemon.state import kv
+from daemon.state.handle import Db
 from daemon.state.store import Store
 from daemon.views.agenda import Agenda, load_agenda
 from daemon.views.digest import Digest, compose
@@ -125,6 +127,21 @@ def _mark(store: Store, day: str, person: str, value: str | None,
             store.set_kv(db, f"digest:snapshot:{person}", json.dumps(snapshot, sort_keys=True))
 
 
+def _claim(store: Store, day: str, person: str, fence: Callable[[Db], bool]) -> bool:
+    """Mark `person`'s digest as sending, only if this instance still leads and nobody marked it meanwhile."""
+    with store.transaction() as db:
+        # Several instances on one PostgreSQL docket: a deposed leader's term check fails here, and the
+        # re-read under the write lock keeps two senders from both starting (at most once, even then).
+        if not fence(db) or kv.get(db, f"digest:{day}:{person}") is not None:
+            return False
+        store.set_kv(db, f"digest:{day}:{person}", "sending")
+    return True
+
+
+def _leads(db: Db) -> bool:
+    return True
+
+
 def recipients(config: Config, s: DigestSettings) -> list[str]:
     """Who gets a digest: [digest] people if given, else everyone in [people] and [routing] default."""
     if s.people:
@@ -170,8 +187,12 @@ def next_send_day(today: date, handled_today: bool) -> date:
     return today + timedelta(days=1) if handled_today else today
 
 
-def send_due(store: Store, config: Config, s: DigestSettings, now: datetime) -> list[str]:
-    """Send today's digest to everyone who has not had it; returns who was sent one now."""
+def send_due(store: Store, config: Config, s: DigestSettings, now: datetime,
+             fence: Callable[[Db], bool] = _leads) -> list[str]:
+    """Send today's digest to everyone who has not had it; returns who was sent one now.
+
+    `fence`: on a shared PostgreSQL docket, the leader's term check (daemon/service/leadership.py).
+    """
     day = now.date().isoformat()
     todo = []
     for person, address in _views(config, s):
@@ -190,7 +211,8 @@ def send_due(store: Store, config: Config, s: DigestSettings, now: datetime) -> 
     try:
         for person, address in todo:
             d = compose_for(store, config, s, person, now.date(), agenda)
-            _mark(store, day, person, "sending")
+            if not _claim(store, day, person, fence):
+                continue
             try:
                 smtp.send_message(build_message(d, s.sender, now, to=address))
             except smtplib.SMTPRecipientsRefused as exc:
@@ -220,7 +242,8 @@ class DigestTicker:
     __name__ = "digest"
 
     def __init__(self, store_of: Callable[[], Store], config_of: Callable[[], Config],
-                 settings: DigestSettings) -> None:
+                 settings: DigestSettings, fence: Callable[[Db], bool] = _leads) -> None:
+        self.fence = fence
         self.store_of = store_of
         self.config_of = config_of
         self.settings = settings
@@ -235,7 +258,7 @@ class DigestTicker:
         if self.retry_at is not None and now < self.retry_at:
             return []
         try:
-            sent = send_due(self.store_of(), self.config_of(), self.settings, now)
+            sent = send_due(self.store_of(), self.config_of(), self.settings, now, self.fence)
         except SmtpStepError as exc:  # already names the step that failed and the fix
             self.retry_at = now + timedelta(minutes=self.settings.retry_minutes)
             log.error("Could not send the daily digest via %s:%d: %s Retrying at %s.", self.settings.smtp_host,
@@ -285,7 +308,8 @@ def make_ticker(service: Service) -> Callable[[datetime], object] | None:
     if settings is not None:
         log.info("Daily digest at %s via %s:%d to %d people", settings.at.strftime("%H:%M"),
                  settings.smtp_host, settings.smtp_port, len(recipients(service.config, settings)))
-        tickers.append(DigestTicker(lambda: service.store, lambda: service.config, settings))
+        tickers.append(DigestTicker(lambda: service.store, lambda: service.config, settings,
+                                    service.leadership.fence))
     minutes = float(service.config.flags.get("busy_refresh_minutes", 30))
     if minutes > 0 and any(p.calendars for p in service.config.people.values()):
         tickers.append(BusyTicker(service, minutes))

@@ -23,6 +23,7 @@ from daemon.engine import load_rulebook
 from daemon.errors import ConfigError, DocketdError
 from daemon.service import digest
 from daemon.service.feed_server import FeedServer
+from daemon.service.leadership import Leadership
 from daemon.service.rules_stamp import KV_KEY as RULES_KV
 from daemon.service.rules_stamp import rules_fingerprint
 from daemon.service.sdnotify import Notifier
@@ -32,6 +33,7 @@ from daemon.sources.inbox import CROSS_DIRTY, FileReport, ingest_file
 from daemon.sources.notices import imap_ticker
 from daemon.sources.watcher import InboxWatcher, is_candidate
 from daemon.state import outbox
+from daemon.state.leadership import LEASE_SECONDS
 from daemon.state.store import Store
 from daemon.state.trouble import storage_trouble
 from daemon.sync.dispatcher import ConnectorPool
@@ -81,6 +83,10 @@ class Service:
         if cfg.ics_dir is not None:
             cfg.ics_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(cfg.state, url=cfg.state_url)
+        # Several instances on one PostgreSQL docket: only the leader does calendar work (issue 16).
+        self.leadership = Leadership(cfg.state, cfg.state_url,
+                                     float(cfg.raw.get("state", {}).get("lease_seconds", LEASE_SECONDS)))
+        self.leadership.trouble = lambda: self.storage_problem or self.unhealthy
         self.rules = load_rulebook(cfg.rule_dirs, cfg.closures)
         self.docket = Docket(cfg, self.store, self.rules)
         self.pool = ConnectorPool(cfg)  # the main thread's own connectors (free/busy reads)
@@ -186,7 +192,11 @@ class Service:
             return False
         if path is not None:
             self.held.add(path)
-        if self.storage_problem != trouble:
+        if self.storage_problem != trouble and "PostgreSQL" in trouble:
+            log.error("docketd cannot record its work: %s. Dropped files wait in the inbox (nothing is moved "
+                      "or rejected) and are read again once the database answers. docketd retries every "
+                      "%.0f s.", trouble, STORAGE_RETRY_SECONDS)
+        elif self.storage_problem != trouble:
             log.error("docketd cannot record its work: %s. Dropped files wait in the inbox (nothing is moved "
                       "or rejected) and are read again once there is room; free some space. docketd retries "
                       "every %.0f s.", trouble, STORAGE_RETRY_SECONDS)
@@ -257,6 +267,9 @@ class Service:
         the whole docket; the day counts as done (kv last_recompute_day) only after the last chunk,
         so a crash part-way starts the day's recompute again.
         """
+        if not self.leadership.leading():
+            self.last_day = None  # on taking over, the new leader checks the day again
+            return
         today = self.now().date()
         if self.last_day != today:
             self.last_day = today
@@ -292,7 +305,7 @@ class Service:
             self.store.set_kv(db, CROSS_DIRTY, "0")
 
     def _start_lanes(self) -> None:
-        self.lanes = Lanes(self.config, lambda: now_iso(self.now()))
+        self.lanes = Lanes(self.config, lambda: now_iso(self.now()), self.leadership)
         self.lanes.start()
 
     def health_problem(self) -> str | None:
@@ -304,15 +317,24 @@ class Service:
             dead.append("the calendar feed server")
         if self.lanes is not None:
             dead += self.lanes.dead()
+        if self.leadership.thread is not None and not self.leadership.thread.is_alive():
+            dead.append("the leadership thread")
         return f"{', '.join(dead)} stopped" if dead else None
 
     def status_line(self) -> str:
         """The STATUS= line for systemd."""
-        counts = self.store.outbox_counts()
+        try:
+            counts = self.store.outbox_counts()
+        except Exception as exc:
+            if storage_trouble(exc) is None:
+                raise
+            counts = {}
         pending = sum(c["pending"] for c in counts.values())
         failed = sum(c["failed"] for c in counts.values())
         line = f"Watching {self.config.inbox}; {self.processed} files processed; {pending} calendar " \
                f"changes pending; {failed} failed"
+        if self.leadership.shared:
+            line = f"{self.leadership.status()}; {line}"
         if self.storage_problem is not None:
             line = f"STORAGE PROBLEM: {self.storage_problem}; {len(self.held)} dropped files wait in the " \
                    f"inbox; retrying. " + line
@@ -327,7 +349,9 @@ class Service:
                 self.tickers.append(ticker)
 
     def run_tickers(self) -> None:
-        """Periodic work from optional modules (sheet sources, digests)."""
+        """Periodic work from optional modules (sheet sources, digests, mailboxes): the leader's alone."""
+        if not self.leadership.leading():
+            return
         now = self.now()
         for tick in self.tickers:
             try:
@@ -376,6 +400,7 @@ class Service:
                     f"({exc.strerror or exc}); the port is in use by another program (another docketd?) or "
                     "the address is not this machine's. Pick a free port or stop the other program.") from None
             self.feed.start()
+        self.leadership.start()
         self.watcher = InboxWatcher(cfg.inbox, self.files.put, polling=bool(cfg.raw.get("daemon", {})
                                                                              .get("polling", False)))
         self.watcher.start()
@@ -443,6 +468,7 @@ class Service:
         self.drain_files()
         if self.lanes is not None:
             self.lanes.stop(DRAIN_SECONDS)
+        self.leadership.stop()  # after the last outbox pass: hand over at once
         if self.feed is not None:
             self.feed.stop()
         self.pool.close()

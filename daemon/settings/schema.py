@@ -81,7 +81,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
                "retry_minutes": Key(NUM, 0, "5"), "people": Key(STRS), "docket": Key(STR)},
     "intake": {"headers": Key(TABLE, example='{"matter #" = "matter"}')},
     "rules": {"dirs": Key(STRS, example='["/etc/docketd/rules"]')},
-    "state": {"url": Key(STR, example='"postgresql://docketd@db.firm.com/docketd"')},
+    "state": {"url": Key(STR, example='"postgresql://docketd@db.firm.com/docketd"'),
+              "lease_seconds": Key(NUM, 2, "15")},
 }
 PERSON = {"name": Key(STR, example='"Jane Doe"'), "calendars": Key(STRS, example='["jdoe-google"]'),
           "reminders": Key(STRS, example='["14d", "7d"]'), "out_of_office": Key(DAYS)}

@@ -198,27 +198,36 @@ def ingest_file(docket: Docket, path: Path, now: datetime, *, cross: bool = True
             return FileReport(display_name(path), "waiting", note=str(exc))
         except NotIntake as exc:
             return FileReport(display_name(path), "skipped", note=str(exc))
-        prior = files.status(store.db, snap.checksum)
-        if prior == "processed":
+        claim = files.seen(store.db, snap.checksum)
+        if claim is not None and claim[0] == "processed":
             # Fully applied before (a crash before the move, or the same file dropped again): move only, so
             # an old file dropped again cannot undo a later correction. A file that had problems is read
             # again: the user may have fixed the config (a court, a header alias) and re-dropped it; its
             # good rows are the same facts and change nothing.
             report = FileReport(display_name(path), "duplicate")
-            if move_done(docket, path, report, snap):
+            if _move_duplicate(docket, path, report, snap):
                 return report
             continue
         result = parse_intake(snap.data, path.name, size=snap.size if snap.too_large else None,
                               header_aliases=docket.config.header_aliases, check_event=event_checker(docket))
         if not still_there(snap):
             continue  # replaced or rewritten while parsed: read what is there now
-        return _commit(docket, path, snap, result, now, cross)
+        return _commit(docket, path, snap, result, now, cross, claim)
     return FileReport(display_name(path), "waiting", note=f"{display_name(path)} kept changing while it was read; "
                       "it is read again once it stays unchanged.")
 
 
+def _move_duplicate(docket: Docket, path: Path, report: FileReport, snap: Snapshot) -> bool:
+    """Move a file already handled; False when the path holds another file now. Gone = moved by another
+    instance of the same docket (a shared inbox): done."""
+    try:
+        return move_done(docket, path, report, snap) or not os.path.lexists(path)
+    except FileNotFoundError:
+        return True
+
+
 def _commit(docket: Docket, path: Path, snap: Snapshot, result: IntakeResult, now: datetime,
-            cross: bool) -> FileReport:
+            cross: bool, claim: tuple[str, str] | None) -> FileReport:
     store = docket.store
     checksum = snap.checksum
     good, late_errors = resolve_rows(docket, result, now.date())
@@ -229,13 +238,27 @@ def _commit(docket: Docket, path: Path, snap: Snapshot, result: IntakeResult, no
         report.status = "partial" if good else "rejected"
     stamp = now_iso(now)
     with store.transaction() as db:
+        if files.seen(db, checksum) != claim:
+            # Another instance on the same docket committed this very file since it was read here: it is
+            # done (exactly once); only the move is left, which that instance has probably made already.
+            handled = FileReport(display_name(path), "duplicate", note=f"{display_name(path)} was read by "
+                                 "another docketd instance of this docket.")
+            return handled if _move_duplicate(docket, path, handled, snap) else FileReport(
+                display_name(path), "waiting", note=f"{display_name(path)} was replaced; it is read again.")
         matters = docket.store_triggers(db, good, stamp)
         report.recompute = docket.recompute(db, matters, now.date(), stamp, cross=cross)
         if not cross:
             docket.store.set_kv(db, CROSS_DIRTY, "1")
         files.record(db, checksum=checksum, name=display_name(path), stamp=stamp, status=report.status,
                      rows=result.rows, errors=len(errors))
-    if not move_done(docket, path, report, snap):
+    try:
+        moved = move_done(docket, path, report, snap)
+    except FileNotFoundError:
+        moved = False
+    if not moved and not os.path.lexists(path):
+        report.note = f"{display_name(path)} was moved by another docketd instance of this docket."
+        return report
+    if not moved:
         # The rows read are committed under the checksum of the bytes read; what is at the path now is
         # another file (or the same one rewritten), left in the inbox to be read as the file it is.
         report.note = f"{display_name(path)} was replaced after it was read; the new file is read next."

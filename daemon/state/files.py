@@ -11,6 +11,17 @@ def status(db: Db, checksum: str) -> str | None:
     return row[0] if row else None
 
 
+def seen(db: Db, checksum: str) -> tuple[str, str] | None:
+    """A file's last outcome and when it was read, or None: its claim mark.
+
+    Several instances on one docket read the same inbox. An instance reads this before it parses a file and
+    again first thing in the transaction that would commit its rows; that transaction holds the write lock,
+    so a change in between means another instance handled the file meanwhile, and this one only moves it.
+    """
+    row = db.execute("SELECT status, received_at FROM files WHERE checksum=?", (checksum,)).fetchone()
+    return (str(row[0]), str(row[1])) if row else None
+
+
 def record(db: Db, *, checksum: str, name: str, stamp: str, status: str, rows: int, errors: int) -> None:
     """Record a file as read (or read again): its outcome replaces the old one, not yet moved."""
     db.execute("INSERT INTO files (checksum, name, received_at, status, rows, errors) VALUES (?, ?, ?, ?, ?, ?) "

@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 
 from daemon.errors import redact_password
+from daemon.state.pg import StoreUnreachable
 
 FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 HANDLE_ERRNOS = (errno.EMFILE, errno.ENFILE)
@@ -32,6 +33,9 @@ def storage_trouble(exc: BaseException) -> str | None:
             return (f"docketd cannot write its state database ({text}); run `docketd check` as the service "
                     "user for the fix")
         return None
+    if isinstance(exc, StoreUnreachable):
+        return ("the PostgreSQL state database cannot be reached just now; docketd retries on its own, and "
+                "`docketd check` tells whether the server can be reached")
     if isinstance(exc, psycopg.OperationalError):
         # PostgreSQL: unreachable, a failover, a deadlock or serialization failure, or the server's disk full.
         text = redact_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)

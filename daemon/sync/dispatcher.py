@@ -41,6 +41,19 @@ AUTH_RETRY_SECONDS = 300.0
 MAX_BACKOFF_SECONDS = 600.0
 
 
+class NotLeading(Exception):  # noqa: N818 - a state, not a failure
+    """This instance no longer leads: its calendar work stops, and nothing of it was committed."""
+
+
+# Leader checks (daemon/service/leadership.py): before each batch's calendar call, and first thing in each
+# transaction that records calendar results. Without them (one instance, `sync --once`) every call proceeds.
+Check = Callable[[Db], bool]
+
+
+def _always(db: Db) -> bool:
+    return True
+
+
 @dataclass
 class DispatchReport:
     """Counts from one pass over the outbox."""
@@ -126,12 +139,15 @@ class Dispatcher:
     """Runs outbox ops against connectors and records results."""
 
     def __init__(self, config: Config, store: Store, pool: ConnectorPool,
-                 stamp: Callable[[], str], rng: random.Random | None = None) -> None:
+                 stamp: Callable[[], str], rng: random.Random | None = None, *,
+                 may_call: Check = _always, fence: Check = _always) -> None:
         self.config = config
         self.store = store
         self.pool = pool
         self.stamp = stamp
         self.rng = rng or random.Random()
+        self.may_call = may_call
+        self.fence = fence
 
     def policy(self, target: str) -> str:
         """restore or keep: what to do when a person edited docketd's entry."""
@@ -154,6 +170,8 @@ class Dispatcher:
                     break
                 for r in rows:
                     seen[r.id] = seen.get(r.id, 0) + 1
+                if not self.may_call(self.store.db):
+                    raise NotLeading
                 self._run_batch(t, rows, now, report)
                 batches += 1
                 if max_batches is not None and batches >= max_batches:
@@ -191,6 +209,9 @@ class Dispatcher:
                        for op in self._ops(target, rows)]
         by_uid = {r.uid: r for r in rows}
         with self.store.transaction() as db:
+            if not self.fence(db):
+                # Deposed meanwhile: record nothing; the new leader sends these ops again (idempotent).
+                raise NotLeading
             for res in results:
                 row = by_uid[res.op.uid]
                 self._record(db, target, row, res, now, report)
@@ -266,6 +287,8 @@ class Dispatcher:
         drifted = 0
         stamp = self.stamp()
         with self.store.transaction() as db:
+            if not self.fence(db):
+                raise NotLeading
             # Read under the write lock: intake on another thread may queue a change meanwhile.
             synced = self.store.sync_rows(target)
             pending = {p.uid for p in self.store.pending(target, include_dead=True)}

@@ -15,17 +15,32 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from daemon.settings.config import Config
+from daemon.state.handle import Db
 from daemon.state.store import Store
 from daemon.state.trouble import storage_trouble
-from daemon.sync.dispatcher import ConnectorPool, Dispatcher, DispatchReport
+from daemon.sync.dispatcher import ConnectorPool, Dispatcher, DispatchReport, NotLeading
 
 log = logging.getLogger("docketd.dispatch")
 
 ICS_LANE = "ics"
 IDLE_WAKE_SECONDS = 1.0
 STORAGE_RETRY_SECONDS = 5.0
+
+
+class Leader(Protocol):
+    """Whether this instance leads (daemon/service/leadership.py): only the leader sends calendar work."""
+
+    def leading(self) -> bool:
+        """True while this instance may do leader work."""
+
+    def may_call(self, db: Db) -> bool:
+        """Before a calendar call: still leading, in the database too."""
+
+    def fence(self, db: Db) -> bool:
+        """First in a result transaction: still leading in this term (locks the lease row)."""
 
 
 def lane_of(target: str) -> str:
@@ -36,9 +51,11 @@ def lane_of(target: str) -> str:
 class Lane(threading.Thread):
     """Drains one calendar's outbox (or every .ics file's) and checks it for hand edits."""
 
-    def __init__(self, name: str, config: Config, state: Path, stamp: Callable[[], str]) -> None:
+    def __init__(self, name: str, config: Config, state: Path, stamp: Callable[[], str],
+                 leader: Leader | None = None) -> None:
         super().__init__(name=f"docketd-sync-{name}", daemon=True)
         self.lane = name
+        self.leader = leader
         self.config = config
         self.state = state
         self.stamp = stamp
@@ -56,6 +73,8 @@ class Lane(threading.Thread):
         store = Store(self.state, url=self.config.state_url)
         pool = ConnectorPool(self.config)
         dispatcher = Dispatcher(self.config, store, pool, self.stamp, random.Random())
+        if self.leader is not None:
+            dispatcher.may_call, dispatcher.fence = self.leader.may_call, self.leader.fence
         trouble: str | None = None
         try:
             while not self.stopping.is_set():
@@ -63,6 +82,10 @@ class Lane(threading.Thread):
                 try:
                     wait = self._turn(store, dispatcher)
                     trouble = None
+                except NotLeading:
+                    log.info("Calendar sync (%s) stopped: this instance no longer leads.", self.lane)
+                    self.idle.set()
+                    wait = IDLE_WAKE_SECONDS
                 except Exception as exc:  # noqa: BLE001 - a locked or full database is retried on the next turn
                     wait = STORAGE_RETRY_SECONDS
                     if storage_trouble(exc) is None:
@@ -76,6 +99,9 @@ class Lane(threading.Thread):
             store.close()
 
     def _turn(self, store: Store, dispatcher: Dispatcher) -> float:
+        if self.leader is not None and not self.leader.leading():
+            self.idle.set()  # a standby sends nothing: the leader drains the outbox
+            return IDLE_WAKE_SECONDS
         now = time.time()
         due = {t: at for t, at in store.next_due_by_target().items() if self.owns(t)}
         total = DispatchReport()
@@ -113,11 +139,11 @@ class Lane(threading.Thread):
 class Lanes:
     """Every lane of one config; started, woken, drained and stopped together."""
 
-    def __init__(self, config: Config, stamp: Callable[[], str]) -> None:
+    def __init__(self, config: Config, stamp: Callable[[], str], leader: Leader | None = None) -> None:
         names = [*sorted(config.calendars)]
         if config.ics_dir is not None:
             names.append(ICS_LANE)
-        self.lanes = [Lane(n, config, config.state, stamp) for n in names]
+        self.lanes = [Lane(n, config, config.state, stamp, leader) for n in names]
 
     def start(self) -> None:
         """Start every lane's thread."""

@@ -54,3 +54,48 @@ def test_the_daemon_keeps_its_docket_in_postgresql(tmp_path: Path, pg_database: 
     synced = _rows(pg_database, "SELECT COUNT(*) FROM sync WHERE key LIKE '%|frcp.answer|%'")[0][0]
     assert isinstance(synced, int) and synced >= 2
     assert not (var / "state.db").exists()  # the docket is in PostgreSQL only
+
+
+def _status(cfg: Path, *args: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(cfg), "status", *args],
+                         cwd=cfg.parent, env={**os.environ, **pinned_env()}, capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def test_two_instances_one_leads_and_status_shows_the_leader_and_the_standby(tmp_path: Path,
+                                                                              pg_database: str) -> None:
+    import json
+
+    cfg = write_config(tmp_path, f'[state]\nurl = "{pg_database}"\n')
+    first, second = DaemonProcess(cfg, tmp_path, env=pinned_env()), DaemonProcess(cfg, tmp_path, env=pinned_env())
+    second.log_path = tmp_path / "daemon-2.log"
+    try:
+        first.start()
+        first.wait_notify("leading (term 1)")
+        second.start()
+        second.wait_notify("standby (leader: ")
+        assert first.proc is not None and second.proc is not None
+        text = _status(cfg)
+        assert f":{first.proc.pid}:" in text.split("Leader: ")[1].splitlines()[0], text
+        assert "leading since" in text and "term 1." in text
+        standby = text.split("Standby: ")[1].splitlines()[0]
+        assert f"pid {second.proc.pid}" in standby and "seen" in standby and "not seen" not in standby, text
+        data = json.loads(_status(cfg, "--json"))["leadership"]
+        assert data["term"] == 1 and f":{first.proc.pid}:" in data["leader"]
+        assert sorted((i["pid"], i["leading"], i["alive"]) for i in data["instances"]) == sorted(
+            [(first.proc.pid, True, True), (second.proc.pid, False, True)])
+        # A clean stop hands the lease over at once: the standby leads in term 2.
+        assert first.stop(signal.SIGTERM) == 0, first.log[-4000:]
+        second.wait_notify("leading (term 2)")
+        assert f":{second.proc.pid}:" in _status(cfg).split("Leader: ")[1].splitlines()[0]
+        assert second.stop(signal.SIGTERM) == 0, second.log[-4000:]
+        assert "Leader: none at the moment" in _status(cfg)
+    finally:
+        first.close()
+        second.close()

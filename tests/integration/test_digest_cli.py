@@ -360,3 +360,35 @@ def test_server_replies_are_printed_as_one_safe_line() -> None:
 
     assert said(550, b"5.1.1 \x1b[2Jgone\r\n550 really") == "550 5.1.1 [2Jgone 550 really"
     assert len(said(250, "x" * 500)) == 200
+
+
+def test_a_deposed_leader_sends_no_digest_on_a_shared_postgresql_docket(
+        tmp_path: Path, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch, pg_database: str) -> None:
+    """Several instances (issue 16): the 'sending' mark is written only in a transaction that confirms the term."""
+    import psycopg
+
+    from daemon.service.leadership import Leadership
+
+    monkeypatch.chdir(tmp_path)
+    path = _config(tmp_path, smtp.port, smtp.cert)
+    path.write_text(path.read_text(encoding="utf-8") + f'\n[state]\nurl = "{pg_database}"\n', encoding="utf-8")
+    _docket(tmp_path, path)
+    config = load_config(path, tmp_path)
+    settings = settings_from(config)
+    assert settings is not None
+    zombie, leader = Leadership(config.state, pg_database, 60.0), Leadership(config.state, pg_database, 60.0)
+    zombie.tick()
+    with psycopg.connect(pg_database, autocommit=True) as conn:  # the zombie was paused past its lease
+        conn.execute("UPDATE leadership SET expires = now() - interval '1 s'")
+    leader.tick()
+    assert (zombie.term(), leader.term()) == (1, 2)
+    store = Store(config.state, url=pg_database)
+    try:
+        assert send_due(store, config, settings, DAY1 + timedelta(minutes=1), zombie.fence) == []
+        assert smtp.inbox.messages == [] and store.get_kv("digest:2026-03-02:jdoe@firm.com") is None
+        assert sorted(send_due(store, config, settings, DAY1 + timedelta(minutes=1), leader.fence)) == EVERYONE
+        assert len(smtp.inbox.messages) == len(EVERYONE)
+    finally:
+        store.close()
+        zombie.stop()
+        leader.stop()

@@ -1,6 +1,6 @@
 """The leadership lease in the state layer (issue 16, design: docs/several-instances-design.md), on PostgreSQL.
 
-Only the state functions: the daemon does not use them yet (no standby mode, no fenced dispatcher).
+The state functions; the daemon's use of them is tested in tests/reliability/test_pg_failover.py.
 """
 
 from __future__ import annotations
@@ -66,4 +66,23 @@ def test_a_takeover_waits_for_the_old_leaders_fenced_transaction(pg_database: st
     with old.transaction() as db:
         assert not leadership.confirm(db, "old", 1)
     for s in (old, new):
+        s.close()
+
+
+def test_heartbeats_list_each_instance_once_and_a_clean_stop_leaves(pg_database: str, tmp_path: Path) -> None:
+    a, b = _stores(pg_database, tmp_path, 2)
+    leadership.heartbeat(a.db, "h1:10:aa", "h1", 10, "1.0", None)
+    leadership.heartbeat(b.db, "h2:20:bb", "h2", 20, "1.0", "the disk is full")
+    leadership.heartbeat(a.db, "h1:10:aa", "h1", 10, "1.0", None)  # a second beat updates, never adds
+    seen = {i.instance: i for i in leadership.instances(b.db)}
+    assert sorted(seen) == ["h1:10:aa", "h2:20:bb"]
+    assert (seen["h2:20:bb"].host, seen["h2:20:bb"].pid, seen["h2:20:bb"].problem) == ("h2", 20, "the disk is full")
+    assert all(0 <= i.seen_seconds_ago < 60 for i in seen.values())
+    leadership.forget_silent(a.db, 3600.0)  # both beat just now: kept
+    assert len(leadership.instances(a.db)) == 2
+    leadership.leave(a.db, "h1:10:aa")
+    assert [i.instance for i in leadership.instances(b.db)] == ["h2:20:bb"]
+    assert leadership.acquire(b.db, "h2:20:bb") == 1
+    assert leadership.holds(a.db, "h2:20:bb", 1) and not leadership.holds(a.db, "h1:10:aa", 1)
+    for s in (a, b):
         s.close()
