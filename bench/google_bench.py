@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bench.state import settled
+from bench.state import settled, settled_pg
 from bench.workload import PER_MATTER, csv_text, people, rows_for, write_csv
 from tests.e2e.daemon_proc import DaemonProcess, write_config
 from tests.fakes.google_calendar import FakeGoogle, _HttpHandler
@@ -63,7 +63,7 @@ class CountingFake(FakeGoogle):
             return Counter(self.http), self.write_count
 
 
-def google_config(folder: Path, fake: FakeGoogle, persons: list[str]) -> Path:
+def google_config(folder: Path, fake: FakeGoogle, persons: list[str], state_url: str | None = None) -> Path:
     """A daemon config routing each person to their own Google calendar on the fake (no .ics)."""
     key = folder / "sa.json"
     fake.add_service_account(SA_EMAIL, make_service_account_key(key, fake.token_uri, SA_EMAIL))
@@ -72,17 +72,19 @@ def google_config(folder: Path, fake: FakeGoogle, persons: list[str]) -> Path:
         extra.append(f'[people."{person}"]\ncalendars = ["g{i}"]\n\n[calendars.g{i}]\nkind = "google"\n'
                      f'auth = "service-account"\ncredentials = "{key}"\nsubject = "{person}"\n'
                      f'calendar_id = "primary"\napi_endpoint = "{fake.url}"\n')
+    if state_url:
+        extra.append(f'[state]\nurl = "{state_url}"\n')
     cfg = write_config(folder, "\n".join(extra))
     text = cfg.read_text(encoding="utf-8").replace('[ics]\ndir = "var/calendars"\n', "")
     cfg.write_text(text, encoding="utf-8")
     return cfg
 
 
-def _settled(folder: Path, name: str) -> bool:
+def _settled(folder: Path, name: str, state_url: str | None = None) -> bool:
     """The file was processed and everything it caused was written."""
     if not (folder / "var" / "processed" / name).exists():
         return False
-    return settled(folder / "var" / "state.db")
+    return settled_pg(state_url) if state_url else settled(folder / "var" / "state.db")
 
 
 def _wait(daemon: DaemonProcess, done: Any, timeout: float, what: str, interval: float = 0.005) -> float:
@@ -117,15 +119,18 @@ def _events_of(fake: FakeGoogle, persons: list[str], needle: str) -> int:
                if needle in str(e.get("summary", "")) and e.get("status") != "cancelled")
 
 
-def run(today: date, scale: int = 1, drops: int = 0) -> LoadResult:
-    """Initial load of 1,000*scale deadlines for 10 people; then `drops` single-matter drops; then resync."""
+def run(today: date, scale: int = 1, drops: int = 0, state_url: str | None = None) -> LoadResult:
+    """Initial load of 1,000*scale deadlines for 10 people; then `drops` single-matter drops; then resync.
+
+    `state_url` keeps the docket on PostgreSQL instead of the SQLite file (issue 16's comparison).
+    """
     persons = people(10)
     matters = 100 * scale
     with tempfile.TemporaryDirectory(prefix="docketd-bench-google-") as tmp_name, \
             CountingFake(latency_ms=LATENCY_MS) as fake:
         tmp = Path(tmp_name)
         assert isinstance(fake, CountingFake)
-        cfg = google_config(tmp, fake, persons)
+        cfg = google_config(tmp, fake, persons, state_url)
         daemon = DaemonProcess(cfg, tmp)
         latencies: list[float] = []
         try:
@@ -133,7 +138,7 @@ def run(today: date, scale: int = 1, drops: int = 0) -> LoadResult:
             before, _ = fake.snapshot()
             write_csv(tmp / "var" / "inbox" / "load.csv", rows_for(matters, today, persons))
             t0 = time.perf_counter()
-            t1 = _wait(daemon, lambda: _settled(tmp, "load.csv"), 1800, "the initial load", interval=0.02)
+            t1 = _wait(daemon, lambda: _settled(tmp, "load.csv", state_url), 1800, "the initial load", interval=0.02)
             after, _ = fake.snapshot()
             events = sum(len(fake.events(p)) for p in persons)
             for i in range(drops):
@@ -145,7 +150,7 @@ def run(today: date, scale: int = 1, drops: int = 0) -> LoadResult:
                 d1 = _wait(daemon, lambda n=needle: _events_of(fake, persons[:1], n) >= PER_MATTER,
                            60, f"{needle} in the fake")
                 latencies.append(d1 - d0)
-                _wait(daemon, lambda n=f"g-{i:03d}.csv": _settled(tmp, n), 60, "the drop to settle")
+                _wait(daemon, lambda n=f"g-{i:03d}.csv": _settled(tmp, n, state_url), 60, "the drop to settle")
                 time.sleep(0.6)  # a person drops the next file later (see docs/benchmarks.md)
             assert daemon.stop() == 0, daemon.log
         finally:

@@ -19,3 +19,13 @@ def settled(state: Path) -> bool:
     """Nothing left to do: no pending cross-matter flag refresh and an empty outbox."""
     return count(state, "SELECT COUNT(*) FROM kv WHERE key='cross_dirty' AND value='1'") == 0 and \
         count(state, "SELECT COUNT(*) FROM outbox WHERE dead=0") == 0
+
+
+def settled_pg(dsn: str) -> bool:
+    """`settled` for a docket kept on PostgreSQL (`[state] url`)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        dirty = conn.execute("SELECT COUNT(*) FROM kv WHERE key='cross_dirty' AND value='1'").fetchone()
+        waiting = conn.execute("SELECT COUNT(*) FROM outbox WHERE dead=0").fetchone()
+    return dirty is not None and waiting is not None and dirty[0] == 0 and waiting[0] == 0

@@ -165,7 +165,21 @@ def google(settings: Settings, today: date) -> list[Metric]:
     noop.notes = (f"`docketd sync --once` after the daemon stopped (it also checks each calendar for hand "
                   f"edits): HTTP requests by kind {dict(sorted(ones[0].resync_http.items()))}; successful "
                   f"writes counted by the fake.")
-    return [drop, reqs, wall, noop]
+    on_pg = _google_on_postgresql(today, settings.repeats)
+    pg = Metric("initial load on PostgreSQL (`[state] url`): wall time", median([r.seconds for r in on_pg]), "s",
+                "<= 10", notes=(f"As the row above, the docket kept on a local PostgreSQL (loopback, a throwaway "
+                                f"server; tests/integration/pg_server.py) instead of the SQLite file; median of "
+                                f"{len(on_pg)} runs at 1x: {', '.join(f'{r.seconds:.2f}' for r in on_pg)} s, "
+                                f"against {median([r.seconds for r in ones]):.2f} s on SQLite. HTTP requests "
+                                f"{on_pg[0].requests}, no-op resync writes {on_pg[0].resync_writes}."))
+    return [drop, reqs, wall, pg, noop]
+
+
+def _google_on_postgresql(today: date, repeats: int) -> list[google_bench.LoadResult]:
+    from tests.integration.pg_server import running_postgres
+
+    with running_postgres() as server:
+        return [google_bench.run(today, 1, state_url=server.new_database(f"gload{i}")) for i in range(repeats)]
 
 
 # -- footprint ---------------------------------------------------------------------------------------
