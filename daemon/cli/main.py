@@ -35,6 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     """Process the inbox once, recompute, and push every pending change now."""
+    from daemon.cross_flags import clear_dirty
     from daemon.docket import now_iso
     from daemon.sources.inbox import ingest_file
     from daemon.sources.watcher import InboxWatcher
@@ -54,7 +55,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     with docket.store.transaction() as db:
         rc = docket.recompute(db, docket.all_matters(), now.date(), now_iso(now), force=args.force)
         docket.store.set_kv(db, "last_recompute_day", now.date().isoformat())
-        docket.store.set_kv(db, "cross_dirty", "0")
+        clear_dirty(db)
     if args.retry_failed:
         from daemon.state import outbox
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
 
+from daemon.cross_flags import CROSS_DIRTY, clear_dirty, pending_scope
 from daemon.docket import Docket, now_iso
 from daemon.engine import load_rulebook
 from daemon.errors import ConfigError, DocketdError
@@ -28,7 +29,7 @@ from daemon.service.rules_stamp import rules_fingerprint
 from daemon.service.sdnotify import Notifier
 from daemon.settings.config import Config, load_config
 from daemon.sources import living as sources
-from daemon.sources.inbox import CROSS_DIRTY, FileReport, ingest_file
+from daemon.sources.inbox import FileReport, ingest_file
 from daemon.sources.notices import imap_ticker
 from daemon.sources.watcher import InboxWatcher, is_candidate
 from daemon.state import outbox
@@ -288,8 +289,9 @@ class Service:
             return
         self.last_cross = time.monotonic()
         with self.store.transaction() as db:
-            self.docket.recompute(db, [], self.now().date(), now_iso(self.now()))
-            self.store.set_kv(db, CROSS_DIRTY, "0")
+            # Only the (person, day) groups and matters intake touched, unless a full refresh is due.
+            self.docket.refresh_cross(db, self.now().date(), now_iso(self.now()), pending_scope(db))
+            clear_dirty(db)
 
     def _start_lanes(self) -> None:
         self.lanes = Lanes(self.config, lambda: now_iso(self.now()))

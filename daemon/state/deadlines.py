@@ -43,6 +43,36 @@ def load_deadline_rows(db: Db) -> list[DeadlineRow]:
             for k, m, t, d, kind, crit in rows]
 
 
+_ROW_SELECT = ("SELECT key, matter, json_extract(payload, '$.title'), due, json_extract(payload, '$.kind'), "
+               "json_extract(payload, '$.critical') FROM deadlines ")
+
+
+def _rows(found: Iterable[Any]) -> list[DeadlineRow]:
+    return [DeadlineRow(k, m, t or "", date.fromisoformat(d), kind or "deadline", crit is None or bool(crit))
+            for k, m, t, d, kind, crit in found]
+
+
+def rows_on_days(db: Db, days: Iterable[date]) -> list[DeadlineRow]:
+    """Stored deadlines due on these days, lightly (an incremental cross-flag refresh reads only these)."""
+    wanted = sorted({d.isoformat() for d in days})
+    out: list[DeadlineRow] = []
+    for start in range(0, len(wanted), 500):  # stay far below SQLite's limit on bound variables
+        chunk = wanted[start:start + 500]
+        out += _rows(db.execute(_ROW_SELECT + f"WHERE due IN ({','.join('?' * len(chunk))})", chunk))
+    return sorted(out, key=lambda r: (r.due, r.key))
+
+
+def due_days_of(db: Db, matters: Iterable[str]) -> set[date]:
+    """The days on which these matters have stored deadlines."""
+    wanted = sorted(set(matters))
+    out: set[date] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        out |= {date.fromisoformat(r[0]) for r in db.execute(
+            f"SELECT DISTINCT due FROM deadlines WHERE matter IN ({','.join('?' * len(chunk))})", chunk)}
+    return out
+
+
 def payloads(db: Db, matter: str) -> list[dict[str, Any]]:
     """One matter's stored deadline payloads, in table order (what a rule change is measured against)."""
     return [json.loads(r[0]) for r in db.execute("SELECT payload FROM deadlines WHERE matter=?", (matter,))]
