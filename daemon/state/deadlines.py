@@ -80,10 +80,15 @@ def payloads(db: Db, matter: str) -> list[dict[str, Any]]:
 
 def replace_matter(db: Db, matter: str, rows: Iterable[tuple[Deadline, dict[str, Any]]], stamp: str) -> None:
     """Replace one matter's deadlines with these (deadline, payload) pairs."""
+    values = [(d.key, matter, d.rule, d.due.isoformat(), json.dumps(payload), stamp) for d, payload in rows]
+    stored = db.execute("SELECT key, rule, due, payload FROM deadlines WHERE matter=?", (matter,)).fetchall()
+    if [tuple(r) for r in stored] == [(k, rule, due, text) for k, _m, rule, due, text, _s in values]:
+        # The same rows in the same order (most matters on a new day): only the stamp moves. Rewriting
+        # every row was the largest share of the new-day pass (make bench: 6.5 of 18 CPU s at 1x).
+        db.execute("UPDATE deadlines SET updated_at=? WHERE matter=?", (stamp, matter))
+        return
     db.execute("DELETE FROM deadlines WHERE matter=?", (matter,))
-    for d, payload in rows:
-        db.execute("INSERT OR REPLACE INTO deadlines VALUES (?, ?, ?, ?, ?, ?)",
-                   (d.key, matter, d.rule, d.due.isoformat(), json.dumps(payload), stamp))
+    db.executemany("INSERT OR REPLACE INTO deadlines VALUES (?, ?, ?, ?, ?, ?)", values)
 
 
 def payloads_by_due(db: Db, matter: str | None) -> list[dict[str, Any]]:
