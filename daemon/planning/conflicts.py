@@ -170,10 +170,14 @@ def absence_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterF
 
 
 def matter_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
-                 default_people: Sequence[str],
-                 known_courts: Iterable[str] | None = None) -> list[ScopedFlag]:
-    """Matter-wide flags for open matters: no attorney, no (known) court, nothing upcoming."""
-    upcoming: set[str] = {d.matter for d in deadlines if d.due >= today}
+                 default_people: Sequence[str], known_courts: Iterable[str] | None = None,
+                 upcoming: Iterable[str] | None = None) -> list[ScopedFlag]:
+    """Matter-wide flags for open matters: no attorney, no (known) court, nothing upcoming.
+
+    `upcoming`, when given, names the matters with a deadline on or after today (else read off `deadlines`).
+    """
+    has_next: set[str] = (set(upcoming) if upcoming is not None
+                          else {d.matter for d in deadlines if d.due >= today})
     courts = set(known_courts) if known_courts is not None else None
     out = []
     for matter, f in sorted(facts.items()):
@@ -193,7 +197,7 @@ def matter_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFa
                 f"Matter {matter} {what}, so no rules could be applied to it.",
                 f"Drop an intake row for matter {matter} with the court column filled in "
                 "(e.g. federal, cand).")))
-        if matter not in upcoming:
+        if matter not in has_next:
             out.append(ScopedFlag(matter, matter, Flag(
                 "no-upcoming", "info",
                 f"Open matter {matter}" + (f" ({f.title})" if f.title else "")

@@ -414,6 +414,10 @@ class Service:
                 path = self.files.get(timeout=wait)
                 self.handle_file(path)
                 self.drain_files()
+                if self.lanes is not None:
+                    # The drop's entries are in the outbox: send them now, not after the cross-flag refresh
+                    # below (whose own re-renders follow on the next wake).
+                    self.lanes.wake()
             except queue.Empty:
                 pass
             if self.stop_event.is_set():

@@ -62,6 +62,17 @@ def rows_on_days(db: Db, days: Iterable[date]) -> list[DeadlineRow]:
     return sorted(out, key=lambda r: (r.due, r.key))
 
 
+def day_counts(db: Db) -> list[tuple[date, int]]:
+    """Every day with stored deadlines and how many, in date order."""
+    return [(date.fromisoformat(d), int(n))
+            for d, n in db.execute("SELECT due, COUNT(*) FROM deadlines GROUP BY due ORDER BY due")]
+
+
+def matters_due_from(db: Db, day: date) -> set[str]:
+    """Matters with a stored deadline on or after `day`."""
+    return {r[0] for r in db.execute("SELECT DISTINCT matter FROM deadlines WHERE due >= ?", (day.isoformat(),))}
+
+
 def due_days_of(db: Db, matters: Iterable[str]) -> set[date]:
     """The days on which these matters have stored deadlines."""
     wanted = sorted(set(matters))

@@ -149,6 +149,14 @@ def of_kinds_in(db: Db, kinds: Iterable[str], *, scopes: Iterable[str],
     return [found[i] for i in sorted(found)]
 
 
+def orphans(db: Db, kinds: Iterable[str]) -> list[StoredFlag]:
+    """Stored flags of these (per-deadline) kinds whose deadline is no longer stored, oldest first."""
+    kinds = sorted(kinds)
+    marks = ",".join("?" * len(kinds))
+    return _stored(db.execute(_STORED + f"WHERE kind IN ({marks}) AND scope NOT IN (SELECT key FROM deadlines) "
+                              "ORDER BY id", kinds))
+
+
 def open_count(db: Db) -> int:
     """How many flags nobody acknowledged yet."""
     return int(db.execute("SELECT COUNT(*) FROM flags WHERE acked_at IS NULL").fetchone()[0])
