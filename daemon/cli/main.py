@@ -37,6 +37,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     """Process the inbox once, recompute, and push every pending change now."""
     from daemon.cross_flags import clear_dirty
     from daemon.docket import now_iso
+    from daemon.service.rules_stamp import KV_KEY as RULES_KV
+    from daemon.service.rules_stamp import rules_fingerprint
     from daemon.sources.inbox import ingest_file
     from daemon.sources.watcher import InboxWatcher
     from daemon.sync.dispatcher import ConnectorPool, Dispatcher
@@ -56,6 +58,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         rc = docket.recompute(db, docket.all_matters(), now.date(), now_iso(now), force=args.force)
         docket.store.set_kv(db, "last_recompute_day", now.date().isoformat())
         clear_dirty(db)
+        # Every matter was just computed under the current rules: the daemon's first start need not do it again.
+        docket.store.set_kv(db, RULES_KV, rules_fingerprint(config.rule_dirs, config.closures))
     if args.retry_failed:
         from daemon.state import outbox
 

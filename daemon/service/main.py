@@ -43,6 +43,7 @@ log = logging.getLogger("docketd")
 
 DRAIN_SECONDS = 10.0
 DAY_CHUNK = 250  # matters recomputed per loop turn on a new day
+CROSS_MAX_WAIT = 3.0  # seconds a pending cross-flag refresh waits at most for calendar lanes to settle
 MAX_FILE_ATTEMPTS = 3
 STORAGE_RETRY_SECONDS = 5.0  # how often files held back by our own storage trouble are tried again
 
@@ -287,6 +288,9 @@ class Service:
         """Refresh cross-matter flags (conflicts, out of office...) after intake changed, at most once a second."""
         if time.monotonic() - self.last_cross < min_interval or self.store.get_kv(CROSS_DIRTY) != "1":
             return
+        if min_interval > 0 and self.lanes is not None and self.lanes.sending() and \
+                time.monotonic() - self.last_cross < CROSS_MAX_WAIT:
+            return  # a drop's entries are being written: the refresh would only slow them (one GIL)
         self.last_cross = time.monotonic()
         with self.store.transaction() as db:
             # Only the (person, day) groups and matters intake touched, unless a full refresh is due.

@@ -177,6 +177,11 @@ class Lanes:
             lane.idle.clear()
             lane.wake.set()
 
+    def sending(self) -> bool:
+        """True while a calendar lane (all.ics aside, which waits on purpose) still has due work."""
+        return any(not lane.idle.is_set() for lane in self.lanes
+                   if not isinstance(lane, AllIcsLane) and lane.is_alive())
+
     def dead(self) -> list[str]:
         """Names of lanes whose thread died (a bug: the daemon must then restart)."""
         return [lane.name for lane in self.lanes if not lane.is_alive() and not lane.stopping.is_set()]
