@@ -9,7 +9,7 @@ re-renders a changed conflict or absence flag causes).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -18,7 +18,14 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from daemon.cross_flags import CROSS_BASIS, CROSS_DIRTY, clear_dirty, pending_scope, refresh_cross_flags
+from daemon.cross_flags import (
+    CROSS_BASIS,
+    CROSS_DIRTY,
+    CrossScope,
+    clear_dirty,
+    pending_scope,
+    refresh_cross_flags,
+)
 from daemon.docket import Docket, now_iso
 from daemon.engine import load_rulebook
 from daemon.planning.conflicts import CROSS_FLAG_KINDS, cross_flags
@@ -151,3 +158,22 @@ def test_incremental_refresh_equals_full_refresh(first: list[Any], steps: list[A
         assert full.cross() == full.reference()
         inc.store.close()
         full.store.close()
+
+
+def test_a_scoped_refresh_on_another_day_is_a_full_one(tmp_path: Path) -> None:
+    side = Side(tmp_path)
+    rows = [("2026-0001", "summons_served", "2026-01-05", "", A, "", "open"),
+            ("2026-0002", "summons_served", "2026-01-05", "", A, "", "open")]
+    side.drop([_csv(r) for r in rows], incremental=True)
+    assert any(f[1] == "conflict" for f in side.cross())
+    later = date(2026, 1, 27)  # the day after both answers were due: no conflict is left
+    with side.store.transaction() as db:
+        refresh_cross_flags(side.docket, db, later, now_iso(NOW), CrossScope(set(), set()))
+    db = side.store.db
+    wanted = cross_flags(load_deadline_rows(db), all_facts(db), today=later, people=side.config.people,
+                         default_people=side.config.routing_default, busy=busy_days(db),
+                         known_courts=RULES.court_ids())
+    assert side.cross() == sorted((s.scope, s.flag.kind, s.flag.severity, s.flag.message, s.flag.action, s.matter)
+                                  for s in wanted)
+    assert not any(f[1] == "conflict" for f in side.cross())
+    side.store.close()
