@@ -2,8 +2,8 @@
 
 Each drop is one new matter (4-5 rows, 10 deadlines) for one of ten attorneys in turn, written with
 open/write/close straight into the inbox. The clock starts right after close() and stops when that
-attorney's .ics file (written after all.ics) holds the matter: the file is replaced atomically, so a
-changed inode means a new version.
+attorney's .ics file holds the matter (all.ics follows in its own lane, coalesced): the file is
+replaced atomically, so a changed inode means a new version.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from connectors.base import Capabilities
 from connectors.registry import connector_class
-from daemon.cross_flags import refresh_cross_flags, with_cross_flags
+from daemon.cross_flags import CrossScope, refresh_cross_flags, with_cross_flags
 from daemon.engine.court_index import CourtCalendar
 from daemon.engine.errors import NotComputed
 from daemon.models import CalendarEntry, Deadline, Flag, MatterFacts, OutboxRow, SyncRow, TriggerEvent
@@ -103,6 +103,8 @@ class RecomputeReport:
     deadlines: int = 0
     queued: int = 0
     refused_deletes: dict[str, int] = field(default_factory=dict)
+    # The matters recomputed and every day they had or have deadlines on: what cross flags to refresh.
+    scope: CrossScope = field(default_factory=CrossScope)
 
 
 def now_iso(clock: datetime) -> str:
@@ -201,18 +203,27 @@ class Docket:
             seen = self._read(db, matter)
             out = self._compute(matter, seen, today, soon)
             report.deadlines += len(out.deadlines)
+            report.scope.matters.add(matter)
+            report.scope.days.update(date.fromisoformat(p["due"]) for p in seen.stored_deadlines)
+            report.scope.days.update(d.due for d, _payload in out.deadlines)
             _merge_plans(plans, seen, out.desired)
             self._write(db, out, stamp)
         report.queued, report.refused_deletes = self._queue(db, plans, stamp, force)
         if cross:
             # Cross-matter flags (conflicts, out of office, what's next) need every deadline: refresh them
             # in this transaction and re-render the matters whose calendar-visible flags changed.
-            again = refresh_cross_flags(self, db, today, stamp)
-            if again:
-                more = self.recompute(db, again, today, stamp, force, cross=False)
-                report.queued += more.queued
-                report.refused_deletes.update(more.refused_deletes)
+            more = self.refresh_cross(db, today, stamp, None, force)
+            report.queued += more.queued
+            report.refused_deletes.update(more.refused_deletes)
         return report
+
+    def refresh_cross(self, db: Db, today: date, stamp: str, scope: CrossScope | None,
+                      force: bool = False) -> RecomputeReport:
+        """Refresh cross-matter flags (all, or those `scope` covers) and re-render the matters they change."""
+        again = refresh_cross_flags(self, db, today, stamp, scope)
+        if not again:
+            return RecomputeReport()
+        return self.recompute(db, again, today, stamp, force, cross=False)
 
     def _read(self, db: Db, matter: str) -> MatterRead:
         """Everything one matter's recompute needs from the store."""

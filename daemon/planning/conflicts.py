@@ -82,6 +82,9 @@ CONFLICT_ON_ENTRY = ("Conflict: someone responsible for this deadline has other 
                      "same day; the agenda, the daily digest and `docketd flags` list them.")
 
 
+CONFLICT_ACTION = "Plan that day now: share the work out, or ask for an extension of one deadline in advance."
+
+
 def _day(d: date) -> str:
     return f"{d.isoformat()} ({d:%a})"
 
@@ -91,10 +94,14 @@ def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Matter
                    threshold: int = 2) -> list[ScopedFlag]:
     """Several critical deadlines for one person on one day: each of them gets a flag naming the others."""
     by_day: dict[tuple[str, date], list[DeadlineLike]] = {}
+    routes: dict[str, Sequence[str]] = {}
     for d in deadlines:
         if d.kind != "deadline" or not d.critical or d.due < today:
             continue
-        for person in route(facts.get(d.matter) or MatterFacts(d.matter), default_people):
+        who = routes.get(d.matter)
+        if who is None:
+            who = routes[d.matter] = route(facts.get(d.matter) or MatterFacts(d.matter), default_people)
+        for person in who:
             by_day.setdefault((person, d.due), []).append(d)
     found: dict[str, list[str]] = {}
     for (person, day), items in sorted(by_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
@@ -107,16 +114,15 @@ def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Matter
         names = "; ".join(f"[{d.matter}] {d.title}" for d in ordered[:MAX_NAMED])
         if len(ordered) > MAX_NAMED:
             names += f"; and {len(ordered) - MAX_NAMED} more"
+        # One sentence per (person, day), shared by every deadline of the group (built once, not per key).
+        sentence = f"{person_name(person, people)} has {len(unique)} critical deadlines on {_day(day)}: {names}."
         for key in unique:
-            who = person_name(person, people)
-            found.setdefault(key, []).append(
-                f"{who} has {len(unique)} critical deadlines on {_day(day)}: {names}.")
+            found.setdefault(key, []).append(sentence)
     out = []
-    by_key = {d.key: d for d in deadlines}
+    matter_of = {d.key: d.matter for d in deadlines}
     for key, sentences in sorted(found.items()):
-        out.append(ScopedFlag(key, by_key[key].matter, Flag(
-            "conflict", "warning", " ".join(sentences),
-            "Plan that day now: share the work out, or ask for an extension of one deadline in advance.")))
+        out.append(ScopedFlag(key, matter_of[key], Flag(
+            "conflict", "warning", " ".join(sentences), CONFLICT_ACTION)))
     return out
 
 
@@ -164,10 +170,14 @@ def absence_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterF
 
 
 def matter_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
-                 default_people: Sequence[str],
-                 known_courts: Iterable[str] | None = None) -> list[ScopedFlag]:
-    """Matter-wide flags for open matters: no attorney, no (known) court, nothing upcoming."""
-    upcoming: set[str] = {d.matter for d in deadlines if d.due >= today}
+                 default_people: Sequence[str], known_courts: Iterable[str] | None = None,
+                 upcoming: Iterable[str] | None = None) -> list[ScopedFlag]:
+    """Matter-wide flags for open matters: no attorney, no (known) court, nothing upcoming.
+
+    `upcoming`, when given, names the matters with a deadline on or after today (else read off `deadlines`).
+    """
+    has_next: set[str] = (set(upcoming) if upcoming is not None
+                          else {d.matter for d in deadlines if d.due >= today})
     courts = set(known_courts) if known_courts is not None else None
     out = []
     for matter, f in sorted(facts.items()):
@@ -187,7 +197,7 @@ def matter_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFa
                 f"Matter {matter} {what}, so no rules could be applied to it.",
                 f"Drop an intake row for matter {matter} with the court column filled in "
                 "(e.g. federal, cand).")))
-        if matter not in upcoming:
+        if matter not in has_next:
             out.append(ScopedFlag(matter, matter, Flag(
                 "no-upcoming", "info",
                 f"Open matter {matter}" + (f" ({f.title})" if f.title else "")

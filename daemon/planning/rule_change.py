@@ -20,9 +20,10 @@ ACTION = "Confirm the new date against the rule, then `docketd ack ID`."
 PROVENANCE_FIELDS = ("source", "row", "checksum", "received")
 
 
-def same_trigger(stored: Mapping[str, Any], t: TriggerEvent) -> bool:
-    """True when a stored trigger payload says exactly what `t` says (provenance aside)."""
-    new = trigger_to_dict(t)
+def same_trigger(stored: Mapping[str, Any], t: TriggerEvent, new: Mapping[str, Any] | None = None) -> bool:
+    """True when a stored trigger payload says exactly what `t` says (provenance aside; `new`: t's dict)."""
+    if new is None:
+        new = trigger_to_dict(t)
     keys = (set(stored) | set(new)) - set(PROVENANCE_FIELDS)
     # A field an upgrade added (absent from the stored payload) is the same fact when it is still empty.
     return all(stored.get(k) == new.get(k) or (not stored.get(k) and not new.get(k)) for k in keys)
@@ -62,6 +63,13 @@ def rule_change_flags(stored: Iterable[Mapping[str, Any]], deadlines: Sequence[D
     deadlines = [d for d in deadlines if d.kind == "deadline"]
     out: dict[str, Flag] = {}
     new_keys = {d.key for d in deadlines}
+    as_dict: dict[int, dict[str, Any]] = {}  # trigger_to_dict once per trigger, not once per deadline
+
+    def same(stored: Mapping[str, Any], t: TriggerEvent) -> bool:
+        new = as_dict.get(id(t))
+        if new is None:
+            new = as_dict[id(t)] = trigger_to_dict(t)
+        return same_trigger(stored, t, new)
     by_instance: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
     for p in old.values():
         t = p.get("trigger_full") or {}
@@ -71,14 +79,14 @@ def rule_change_flags(stored: Iterable[Mapping[str, Any]], deadlines: Sequence[D
         if was is None:
             # New for an unchanged trigger that had deadlines stored before: a rule now computes it.
             earlier = by_instance.get(d.trigger.instance, [])
-            if earlier and all(same_trigger(p["trigger_full"], d.trigger) for p in earlier):
+            if earlier and all(same(p["trigger_full"], d.trigger) for p in earlier):
                 text = (f"{_intro(d.matter, d.title)} is newly computed, due {_day(d.due.isoformat())}, because "
                         f"the court rules docketd applies changed: rule {d.rule} ({d.citation}) now applies to "
                         f"this row. Check it against the rule before relying on it.")
                 out[d.key] = Flag(RULE_CHANGE, "critical", text,
                                   "Calendar the new deadline if it is right, then `docketd ack ID`.")
             continue
-        if not same_trigger(was["trigger_full"], d.trigger):
+        if not same(was["trigger_full"], d.trigger):
             continue  # a corrected intake row moved it: that is the row's doing, not the rules'
         t_old, t_new = was.get("time"), (d.time.strftime("%H:%M") if d.time else None)
         if was["due"] == d.due.isoformat() and t_old == t_new:
@@ -94,7 +102,7 @@ def rule_change_flags(stored: Iterable[Mapping[str, Any]], deadlines: Sequence[D
             continue
         t_was = was.get("trigger_full") or {}
         now = current.get((t_was.get("matter", ""), t_was.get("event", ""), t_was.get("ref") or ""))
-        if now is None or not same_trigger(t_was, now):
+        if now is None or not same(t_was, now):
             continue  # the row was withdrawn or corrected
         out[key] = Flag(RULE_CHANGE, "critical",
                         f"{_intro(was['matter'], was['title'])}, due {_day(was['due'], was.get('time'))}, is no "

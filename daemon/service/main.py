@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
 
+from daemon.cross_flags import CROSS_DIRTY, clear_dirty, pending_scope
 from daemon.docket import Docket, now_iso
 from daemon.engine import load_rulebook
 from daemon.errors import ConfigError, DocketdError
@@ -29,7 +30,7 @@ from daemon.service.rules_stamp import rules_fingerprint
 from daemon.service.sdnotify import Notifier
 from daemon.settings.config import Config, load_config
 from daemon.sources import living as sources
-from daemon.sources.inbox import CROSS_DIRTY, FileReport, ingest_file
+from daemon.sources.inbox import FileReport, ingest_file
 from daemon.sources.notices import imap_ticker
 from daemon.sources.watcher import InboxWatcher, is_candidate
 from daemon.state import outbox
@@ -44,6 +45,7 @@ log = logging.getLogger("docketd")
 
 DRAIN_SECONDS = 10.0
 DAY_CHUNK = 250  # matters recomputed per loop turn on a new day
+CROSS_MAX_WAIT = 3.0  # seconds a pending cross-flag refresh waits at most for calendar lanes to settle
 MAX_FILE_ATTEMPTS = 3
 STORAGE_RETRY_SECONDS = 5.0  # how often files held back by our own storage trouble are tried again
 
@@ -299,10 +301,14 @@ class Service:
         """Refresh cross-matter flags (conflicts, out of office...) after intake changed, at most once a second."""
         if time.monotonic() - self.last_cross < min_interval or self.store.get_kv(CROSS_DIRTY) != "1":
             return
+        if min_interval > 0 and self.lanes is not None and self.lanes.sending() and \
+                time.monotonic() - self.last_cross < CROSS_MAX_WAIT:
+            return  # a drop's entries are being written: the refresh would only slow them (one GIL)
         self.last_cross = time.monotonic()
         with self.store.transaction() as db:
-            self.docket.recompute(db, [], self.now().date(), now_iso(self.now()))
-            self.store.set_kv(db, CROSS_DIRTY, "0")
+            # Only the (person, day) groups and matters intake touched, unless a full refresh is due.
+            self.docket.refresh_cross(db, self.now().date(), now_iso(self.now()), pending_scope(db))
+            clear_dirty(db)
 
     def _start_lanes(self) -> None:
         self.lanes = Lanes(self.config, lambda: now_iso(self.now()), self.leadership)
@@ -438,6 +444,10 @@ class Service:
                 path = self.files.get(timeout=wait)
                 self.handle_file(path)
                 self.drain_files()
+                if self.lanes is not None:
+                    # The drop's entries are in the outbox: send them now, not after the cross-flag refresh
+                    # below (whose own re-renders follow on the next wake).
+                    self.lanes.wake()
             except queue.Empty:
                 pass
             if self.stop_event.is_set():

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from daemon.cross_flags import mark_dirty
 from daemon.docket import Docket, RecomputeReport, now_iso
 from daemon.intake import IntakeResult, RowError, parse_intake, read_intake
 from daemon.models import Deadline, Provenance, TriggerEvent
@@ -24,7 +25,6 @@ from daemon.sources.dropped_file import NotIntake, NotReady, Snapshot, move_chec
 from daemon.state import files, flags
 
 MAX_CHECKSUM_BYTES = 512 * 1024 * 1024
-CROSS_DIRTY = "cross_dirty"  # kv key: set when cross-matter flags need a refresh
 REPORT_MODE = 0o640  # .errors.txt beside a rejected file: the docket group reads it, the world does not
 MAX_REPORT_LINE = 400  # a report quotes the cell it is about, never pages of a file
 
@@ -248,7 +248,7 @@ def _commit(docket: Docket, path: Path, snap: Snapshot, result: IntakeResult, no
         matters = docket.store_triggers(db, good, stamp)
         report.recompute = docket.recompute(db, matters, now.date(), stamp, cross=cross)
         if not cross:
-            docket.store.set_kv(db, CROSS_DIRTY, "1")
+            mark_dirty(db, report.recompute.scope)
         files.record(db, checksum=checksum, name=display_name(path), stamp=stamp, status=report.status,
                      rows=result.rows, errors=len(errors))
     try:
@@ -422,7 +422,7 @@ def ingest_mirror(docket: Docket, source: str, result: IntakeResult, now: dateti
         if matters:
             report.recompute = docket.recompute(db, matters, now.date(), stamp, cross=cross)
             if not cross:
-                docket.store.set_kv(db, CROSS_DIRTY, "1")
+                mark_dirty(db, report.recompute.scope)
     return report
 
 

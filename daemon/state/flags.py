@@ -136,6 +136,28 @@ def of_kinds(db: Db, kinds: Iterable[str]) -> list[StoredFlag]:
     return _stored(db.execute(_STORED + f"WHERE kind IN ({marks}) ORDER BY id", kinds))
 
 
+def of_kinds_in(db: Db, kinds: Iterable[str], *, scopes: Iterable[str],
+                matters: Iterable[str]) -> list[StoredFlag]:
+    """Stored flags of these kinds whose scope is one of `scopes` or whose matter is one of `matters`, oldest first."""
+    kinds = sorted(kinds)
+    kind_marks = ",".join("?" * len(kinds))
+    found: dict[int, StoredFlag] = {}
+    for column, values in (("scope", sorted(set(scopes))), ("matter", sorted(set(matters)))):
+        for start in range(0, len(values), 500):  # stay far below SQLite's limit on bound variables
+            chunk = values[start:start + 500]
+            sql = _STORED + f"WHERE kind IN ({kind_marks}) AND {column} IN ({','.join('?' * len(chunk))})"
+            found.update((f.id, f) for f in _stored(db.execute(sql, [*kinds, *chunk])))
+    return [found[i] for i in sorted(found)]
+
+
+def orphans(db: Db, kinds: Iterable[str]) -> list[StoredFlag]:
+    """Stored flags of these (per-deadline) kinds whose deadline is no longer stored, oldest first."""
+    kinds = sorted(kinds)
+    marks = ",".join("?" * len(kinds))
+    return _stored(db.execute(_STORED + f"WHERE kind IN ({marks}) AND scope NOT IN (SELECT key FROM deadlines) "
+                              "ORDER BY id", kinds))
+
+
 def open_count(db: Db) -> int:
     """How many flags nobody acknowledged yet."""
     return int(db.execute("SELECT COUNT(*) FROM flags WHERE acked_at IS NULL").fetchone()[0])

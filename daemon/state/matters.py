@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from daemon.models import MatterFacts
@@ -19,6 +20,17 @@ def facts(db: Db, matter: str) -> MatterFacts | None:
 def all_facts(db: Db) -> dict[str, MatterFacts]:
     """Every matter's stored facts."""
     return {m: facts_from_dict(json.loads(p)) for m, p in db.execute("SELECT matter, payload FROM matters")}
+
+
+def facts_of(db: Db, matters: Iterable[str]) -> dict[str, MatterFacts]:
+    """These matters' stored facts (unknown matters left out)."""
+    wanted = sorted(set(matters))
+    out: dict[str, MatterFacts] = {}
+    for start in range(0, len(wanted), 500):  # stay far below SQLite's limit on bound variables
+        chunk = wanted[start:start + 500]
+        sql = f"SELECT matter, payload FROM matters WHERE matter IN ({','.join('?' * len(chunk))})"
+        out.update((m, facts_from_dict(json.loads(p))) for m, p in db.execute(sql, chunk))
+    return out
 
 
 def write(db: Db, f: MatterFacts, stamp: str) -> None:

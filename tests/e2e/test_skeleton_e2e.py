@@ -77,7 +77,9 @@ def test_drop_correct_close_restart(daemon: DaemonProcess, tmp_path: Path) -> No
     assert (var / "processed" / "intake.csv").exists()
     uids = [str(e["UID"]) for e in _events(jdoe)]
     assert len(uids) == len(set(uids))
-    assert any(str(e["UID"]) == uid for e in _events(var / "calendars" / "all.ics"))
+    # all.ics is written in its own lane after the people's files (issue 17): it follows shortly.
+    wait_until(lambda: any(str(e["UID"]) == uid for e in _events(var / "calendars" / "all.ics")),
+               what="the answer deadline in all.ics")
 
     # A corrected row (same matter and event, new date): the entry moves, no duplicate appears.
     # Two service dates can roll to one due date (the 21st day on a weekend or holiday), so the
