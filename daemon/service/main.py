@@ -445,9 +445,14 @@ class Service:
                 self.handle_file(path)
                 self.drain_files()
                 if self.lanes is not None:
-                    # The drop's entries are in the outbox: send them now, not after the cross-flag refresh
-                    # below (whose own re-renders follow on the next wake).
+                    # The drop's entries are in the outbox: the .ics files go now, not after the cross-flag
+                    # refresh (whose own re-renders follow on the next wake)...
                     self.lanes.wake()
+                    if self.config.calendars:
+                        # ...while [calendars] hold the drop's work until its conflicts are marked (one
+                        # write per entry, daemon/sync/lanes.py): mark them at once, then let them send.
+                        self._guarded(lambda: self.refresh_cross_if_dirty(min_interval=0.0))
+                        self.lanes.wake()
             except queue.Empty:
                 pass
             if self.stop_event.is_set():
@@ -476,6 +481,8 @@ class Service:
         # Finish what was already handed to us, then give the outbox a bounded last chance.
         self.stop_event.clear()
         self.drain_files()
+        # Calendars outside this machine hold a drop's work until its conflicts are marked (daemon/sync/lanes.py).
+        self._guarded(lambda: self.refresh_cross_if_dirty(min_interval=0.0))
         if self.lanes is not None:
             self.lanes.stop(DRAIN_SECONDS)
         self.leadership.stop()  # after the last outbox pass: hand over at once
