@@ -16,9 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from daemon.errors import DocketdError, redact_credentials
+from daemon.state.handle import pg_module
 from daemon.state.store import SCHEMA_VERSION, Store
 
 FORMAT = "docketd-export"
@@ -34,6 +33,15 @@ REDACTED_COLUMNS = {("outbox", "last_error"), ("flags", "message")}
 ORDER_BY = {"files": "checksum", "matters": "matter", "triggers": "matter, event, ref", "deadlines": "key",
             "sync": "target, uid", "outbox": "id", "flags": "id", "kv": "key",
             "case_links": "case_number, matter", "notices": "identity", "reviews": "id"}
+
+
+def _bad_row_errors() -> tuple[type[Exception], ...]:
+    """What a damaged row raises on insert, on either backend."""
+    found: tuple[type[Exception], ...] = (sqlite3.IntegrityError, sqlite3.InterfaceError)
+    psycopg = pg_module()
+    if psycopg is not None:
+        found += (psycopg.IntegrityError, psycopg.DataError, psycopg.ProgrammingError)
+    return found
 
 
 class ImportRefused(DocketdError):
@@ -161,8 +169,7 @@ def import_docket(store: Store, doc: dict[str, Any], *, replace: bool = False,
                 try:
                     db.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES "
                                f"({', '.join('?' * len(names))})", values)
-                except (sqlite3.IntegrityError, sqlite3.InterfaceError, psycopg.IntegrityError,
-                        psycopg.DataError, psycopg.ProgrammingError) as exc:
+                except _bad_row_errors() as exc:
                     raise ImportRefused(f"Row {i + 1} of table {table} cannot be stored ({exc}); the export "
                                         "is damaged or was edited by hand. Nothing was imported.") from None
         # An export from before schema 3 has no change times: the last write is the nearest (as migrating).

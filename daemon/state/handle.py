@@ -8,10 +8,11 @@ Code outside daemon/state/ names the type through this alias and never imports s
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
-import psycopg
+from daemon.errors import StoreError
 
 # A row: by index, by column name, `tuple(row)` and `dict(row)` (sqlite3.Row, or pg.PgRow).
 Row = Any
@@ -44,6 +45,19 @@ class Db(Protocol):
         """Run one statement for each parameter set."""
 
 
-# What the store raises when it is busy, locked, unreachable or cannot write (a full disk): docketd's trouble,
-# not the input's. PostgreSQL's serialization failures and deadlocks are OperationalErrors in psycopg too.
-StoreOperationalError = (sqlite3.OperationalError, psycopg.OperationalError)
+class StoreUnreachable(StoreError):
+    """The PostgreSQL server cannot be reached (at start: the sentence; while running: retried)."""
+
+
+def pg_module() -> Any:
+    """psycopg if this process has loaded it, else None: it is imported only for a PostgreSQL docket, so a
+    SQLite install never pays its import (a quarter second on every command), and no psycopg error can be
+    raised without it."""
+    return sys.modules.get("psycopg")
+
+
+def store_operational_errors() -> tuple[type[Exception], ...]:
+    """What the store raises when busy, locked, unreachable or unable to write (a full disk): docketd's trouble,
+    not the input's. PostgreSQL's serialization failures and deadlocks are OperationalErrors in psycopg too."""
+    psycopg = pg_module()
+    return (sqlite3.OperationalError,) if psycopg is None else (sqlite3.OperationalError, psycopg.OperationalError)

@@ -24,12 +24,12 @@ from psycopg import pq
 from psycopg.rows import RowMaker
 
 from daemon.errors import StoreError, redact_password
-from daemon.state.handle import Cursor
+from daemon.state.handle import Cursor, StoreUnreachable
 
 # Any constants work: each lock is held by one transaction at a time and ends with it.
 MIGRATION_LOCK = 0x646F636B  # "dock": creating or migrating the schema
 WRITE_LOCK = 0x646F6377  # "docw": every Store.transaction(), one writer at a time as SQLite's BEGIN IMMEDIATE
-WRITE_LOCK_WAIT = "30s"  # then "busy" (StoreOperationalError), as SQLite's 30 s busy timeout
+WRITE_LOCK_WAIT = "30s"  # then "busy" (store_operational_errors()), as SQLite's 30 s busy timeout
 CONNECT_TIMEOUT_SECONDS = 10
 TCP_USER_TIMEOUT_MS = 10_000  # unacknowledged data for this long: the connection is dead
 
@@ -195,10 +195,6 @@ class PgDb:
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
-
-
-class StoreUnreachable(StoreError):
-    """The PostgreSQL server cannot be reached (at start: the sentence; while running: retried)."""
 
 
 def connect(url: str) -> psycopg.Connection[PgRow]:

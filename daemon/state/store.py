@@ -13,14 +13,15 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import psycopg
+from typing import TYPE_CHECKING, Any
 
 from daemon.errors import StoreError, redact_password
 from daemon.models import OutboxRow, SyncRow
-from daemon.state import deadlines, kv, matters, outbox, pg, sync_state
+from daemon.state import deadlines, kv, matters, outbox, sync_state
 from daemon.state.handle import Db
+
+if TYPE_CHECKING:
+    from daemon.state import pg
 
 __all__ = ["SCHEMA_VERSION", "Db", "Store", "empty_state_message", "read_only"]
 
@@ -134,6 +135,13 @@ def read_only(path: Path) -> Iterator[sqlite3.Connection]:
         db.close()
 
 
+
+def _pg() -> Any:
+    """daemon/state/pg.py, imported with psycopg only when a docket is kept on PostgreSQL."""
+    from daemon.state import pg
+
+    return pg
+
 class Store:
     """A connection to the state database; use `transaction()` for every write.
 
@@ -173,11 +181,11 @@ class Store:
             ) from None
 
     def _open_pg(self, url: str) -> None:
-        self._pg = pg.PgDb(url)
+        self._pg = _pg().PgDb(url)
         self.db = self._pg
         try:
-            pg.migrate(self._pg, SCHEMA_VERSION, self.where)
-        except psycopg.Error as exc:
+            _pg().migrate(self._pg, SCHEMA_VERSION, self.where)
+        except _pg().psycopg.Error as exc:
             self._pg.close()
             raise StoreError(f"The PostgreSQL state database {self.where} cannot be prepared "
                              f"({redact_password(str(exc).strip())}). Fix: give docketd's role the right to create "
@@ -220,7 +228,7 @@ class Store:
     def _pg_transaction(self, db: pg.PgDb) -> Iterator[Db]:
         db.execute("BEGIN")
         try:
-            pg.lock_writes(db)
+            _pg().lock_writes(db)
             yield db
         except BaseException:
             if db.in_transaction and not db.conn.closed:
@@ -241,7 +249,7 @@ class Store:
     def reader(self) -> Iterator[Db]:
         """A read-only connection of its own (another thread's consistent committed snapshot)."""
         if self.url is not None:
-            with pg.read_only(self.url) as db:
+            with _pg().read_only(self.url) as db:
                 yield db
         else:
             with read_only(self.path) as sdb:
@@ -254,19 +262,19 @@ class Store:
     def columns(self, table: str) -> list[str]:
         """The column names of one state table, in order."""
         if self._pg is not None:
-            return pg.columns(self._pg, table)
+            return _pg().columns(self._pg, table)
         return [r[1] for r in self.db.execute(f"PRAGMA table_info({table})")]
 
     def after_copy(self, db: Db) -> None:
         """After rows were copied in with their own ids (import, migrate): new ids follow the highest."""
         if self._pg is not None:
-            pg.follow_identities(self._pg)
+            _pg().follow_identities(self._pg)
 
     # -- schema ---------------------------------------------------------------------------------
     def schema_version(self) -> int:
         """The schema version of the open database (0 = empty)."""
         if self._pg is not None:
-            return pg.schema_version(self._pg)
+            return _pg().schema_version(self._pg)
         row = self.db.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
         if row is None:

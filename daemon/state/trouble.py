@@ -12,10 +12,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-import psycopg
-
 from daemon.errors import redact_password
-from daemon.state.pg import StoreUnreachable
+from daemon.state.handle import StoreUnreachable, pg_module
 
 FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 HANDLE_ERRNOS = (errno.EMFILE, errno.ENFILE)
@@ -36,7 +34,8 @@ def storage_trouble(exc: BaseException) -> str | None:
     if isinstance(exc, StoreUnreachable):
         return ("the PostgreSQL state database cannot be reached just now; docketd retries on its own, and "
                 "`docketd check` tells whether the server can be reached")
-    if isinstance(exc, psycopg.OperationalError):
+    psycopg = pg_module()
+    if psycopg is not None and isinstance(exc, psycopg.OperationalError):
         # PostgreSQL: unreachable, a failover, a deadlock or serialization failure, or the server's disk full.
         text = redact_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
         return (f"the PostgreSQL state database cannot be written just now ({text}); docketd retries on its own, "

@@ -1,5 +1,5 @@
 """A PostgreSQL state store outlives its server's restart and crash (issue 16): the unit of work the
-outage hit fails as store trouble (StoreOperationalError, retried by its caller), nothing of it is
+outage hit fails as store trouble (store_operational_errors(), retried by its caller), nothing of it is
 committed, and the next one runs on a new connection. On a private server: this test stops and kills it."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from daemon.state import kv
-from daemon.state.handle import StoreOperationalError
+from daemon.state.handle import store_operational_errors
 from daemon.state.store import Store
 from daemon.state.trouble import storage_trouble
 from tests.integration.pg_server import running_postgres
@@ -26,7 +26,7 @@ def test_the_store_reconnects_after_the_server_comes_back(tmp_path: Path, outage
         else:
             pg.kill()
         pg.start()
-        with pytest.raises(StoreOperationalError) as err, store.transaction() as db:
+        with pytest.raises(store_operational_errors()) as err, store.transaction() as db:
             kv.put(db, "during", "1")
         assert storage_trouble(err.value) is not None
         with store.transaction() as db:  # the next unit of work: a new connection

@@ -2,7 +2,7 @@
 inbox rely on from daemon/state, run on SQLite and on PostgreSQL by the `state_store` fixture.
 
 Plus what only PostgreSQL needs: two instances creating the schema at once both come up (the advisory lock
-of daemon/state/pg.py), and a busy row surfaces as StoreOperationalError, which callers retry.
+of daemon/state/pg.py), and a busy row surfaces as one of store_operational_errors(), which callers retry.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from daemon.models import Deadline, RemoteRef, TriggerEvent
 from daemon.serial import deadline_to_dict
 from daemon.state import deadlines, files, flags, kv, outbox, sync_state, triggers
-from daemon.state.handle import StoreOperationalError
+from daemon.state.handle import store_operational_errors
 from daemon.state.pg import translate
 from daemon.state.store import SCHEMA_VERSION, Store
 from daemon.state.trouble import storage_trouble
@@ -188,7 +188,7 @@ def test_a_busy_row_is_store_trouble_that_callers_retry(pg_database: str, tmp_pa
         kv.put(db, "k", "1")
     with psycopg.connect(pg_database, autocommit=True) as other, other.transaction():
         other.execute("SELECT * FROM kv WHERE key='k' FOR UPDATE")
-        with pytest.raises(StoreOperationalError) as err, store.transaction() as db:
+        with pytest.raises(store_operational_errors()) as err, store.transaction() as db:
             db.execute("SET LOCAL lock_timeout = '200ms'")
             kv.put(db, "k", "2")
     trouble = storage_trouble(err.value)

@@ -33,7 +33,7 @@ from daemon.settings.secrets import read_secret
 from daemon.sources.notices.ingest import ingest_notice
 from daemon.sources.notices.mail import MAX_MAIL_BYTES, NoticeError
 from daemon.state import flags
-from daemon.state.handle import StoreOperationalError
+from daemon.state.handle import store_operational_errors
 
 log = logging.getLogger("docketd.imap")
 
@@ -176,7 +176,7 @@ class ImapSource:
         except NoticeError as exc:
             self._set_aside(where, str(exc), now, save)
             return
-        except StoreOperationalError as exc:  # the state is busy or the disk full: try this UID again
+        except store_operational_errors() as exc:  # the state is busy or the disk full: try this UID again
             raise TransientError(f"[sources.{self.name}] {where} could not be stored ({exc}); retrying.") from None
         except Exception as exc:  # noqa: BLE001 - one unreadable message must not block every later notice
             log.exception("%s could not be read", where)
