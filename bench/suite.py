@@ -414,6 +414,17 @@ FINDINGS: list[str] = [
     "before its once-a-second cross-flag refresh had run (the refresh is kept across restarts, so the resync "
     "did real pending work); the bench now waits for that refresh. The 16x store first came out empty: one "
     "intake file over the 100,000-row limit is refused whole; the bench now splits files and checks counts.",
+    "Found by the first full run after merging issues 16 and 17 (2026-12-03), both fixed the same day: "
+    "(1) the Google initial load took 40 HTTP requests instead of 21 (445 instead of 182 at 16x). Calendar "
+    "lanes were woken as soon as a drop was stored and the cross-flag refresh waited while they sent, so "
+    "every entry in conflict went to Google twice, created and then rewritten with its conflict mark. "
+    "[calendars] lanes now hold a drop's work until its conflicts are marked, and the main loop marks them "
+    "at once when such calendars exist (the .ics files still go first): 20 requests, drop -> Google p50 "
+    "0.17 s (tests/reliability/test_google_writes_once.py). (2) start-up to READY went from 0.50 to 0.65 s: "
+    "the state layer imported psycopg for one exception tuple, a quarter second for every command on "
+    "SQLite; psycopg now loads only for a PostgreSQL docket (tests/unit/test_startup_imports.py). Also "
+    "that day: the rule packs are read with libyaml (CSafeLoader), halving every command's start-up, and "
+    "preview --json writes with orjson.",
     "Noise: the machine is shared with other engineers' test runs; wall-clock rows (engine rate, drop "
     "latency, load time) moved by up to 40% between runs. The engine's CPU-time rate (in its notes) is "
     "the steadier number.",
