@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import glob
 import os
-from datetime import date
+import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,18 @@ LIBFAKETIME = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
 def pinned_day() -> date:
     """The day every date-sensitive test runs on: $DOCKETD_TEST_DAY, else DEFAULT_DAY."""
     return date.fromisoformat(os.environ.get("DOCKETD_TEST_DAY") or DEFAULT_DAY)
+
+
+_STARTED = time.monotonic()
+
+
+def pinned_now() -> datetime:
+    """Now (UTC) on the pinned day: 20:00 UTC, as pinned_env gives a subprocess, ticking on at the real rate.
+
+    The fake Google and Microsoft services stamp their events' change times with it, so a fake server's
+    clock agrees with the pinned daemon's whatever day the suite runs."""
+    start = datetime.combine(pinned_day(), datetime.min.time(), UTC) + timedelta(hours=20)
+    return start + timedelta(seconds=time.monotonic() - _STARTED)
 
 
 def pinned_env(day: date | None = None) -> dict[str, str]:

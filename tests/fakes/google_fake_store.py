@@ -7,9 +7,10 @@ import itertools
 import random
 import re
 import threading
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tests.clock import pinned_now
 
 # https://developers.google.com/calendar/api/v3/reference/events/insert: "characters allowed in the ID are
 # those used in base32hex encoding, i.e. lowercase letters a-v and digits 0-9 ... length 5 to 1024".
@@ -35,7 +36,7 @@ def error_body(code: int, reason: str, message: str, domain: str = "global") -> 
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return pinned_now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 class CalendarStore:

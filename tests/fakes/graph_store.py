@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tests.clock import pinned_now
+
 WINDOWS_ZONES = {
     "Pacific Standard Time": "America/Los_Angeles",
     "Eastern Standard Time": "America/New_York",
@@ -124,7 +126,7 @@ class Store:
     def _stamp(self, event: dict[str, Any]) -> None:
         n = next(self.ids)
         event["changeKey"] = f"CK{n:06d}"
-        event["lastModifiedDateTime"] = datetime.now(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+        event["lastModifiedDateTime"] = pinned_now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _validate(self, event: dict[str, Any]) -> None:
         if "start" not in event or "end" not in event:

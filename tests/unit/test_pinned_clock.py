@@ -13,8 +13,9 @@ from tests.clock import HARD_DAYS, pinned_day, pinned_env
 
 @pytest.mark.parametrize("day", [pinned_day(), *(date.fromisoformat(d) for d in HARD_DAYS)])
 def test_a_subprocess_under_pinned_env_lives_on_the_pinned_day(day: date) -> None:
-    code = ("from datetime import datetime; from zoneinfo import ZoneInfo; "
-            "print(datetime.now(ZoneInfo('America/Los_Angeles')).date().isoformat())")
+    # The CLI's own clock edge (daemon/cli/common.py today_for), in the firm's zone.
+    code = ("from types import SimpleNamespace; from daemon.cli.common import today_for; "
+            "print(today_for(SimpleNamespace(timezone='America/Los_Angeles')).date().isoformat())")
     out = subprocess.run([sys.executable, "-c", code], env=pinned_env(day), capture_output=True,
                          text=True, check=True, timeout=60)
     assert out.stdout.strip() == day.isoformat()
