@@ -34,7 +34,6 @@ from daemon.sources.inbox import FileReport, ingest_file
 from daemon.sources.notices import imap_ticker
 from daemon.sources.watcher import InboxWatcher, is_candidate
 from daemon.state import outbox
-from daemon.state.leadership import LEASE_SECONDS
 from daemon.state.store import Store
 from daemon.state.trouble import storage_trouble
 from daemon.sync.dispatcher import ConnectorPool
@@ -86,8 +85,7 @@ class Service:
             cfg.ics_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(cfg.state, url=cfg.state_url)
         # Several instances on one PostgreSQL docket: only the leader does calendar work (issue 16).
-        self.leadership = Leadership(cfg.state, cfg.state_url,
-                                     float(cfg.raw.get("state", {}).get("lease_seconds", LEASE_SECONDS)))
+        self.leadership = Leadership(cfg.state, cfg.state_url, cfg.lease_seconds)
         self.leadership.trouble = lambda: self.storage_problem or self.unhealthy
         self.rules = load_rulebook(cfg.rule_dirs, cfg.closures)
         self.docket = Docket(cfg, self.store, self.rules)
@@ -194,7 +192,7 @@ class Service:
             return False
         if path is not None:
             self.held.add(path)
-        if self.storage_problem != trouble and "PostgreSQL" in trouble:
+        if self.storage_problem != trouble and self.config.state_url is not None:
             log.error("docketd cannot record its work: %s. Dropped files wait in the inbox (nothing is moved "
                       "or rejected) and are read again once the database answers. docketd retries every "
                       "%.0f s.", trouble, STORAGE_RETRY_SECONDS)

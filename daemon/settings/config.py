@@ -42,6 +42,7 @@ class Config:
     state: Path
     timezone: str
     state_url: str | None = None  # a PostgreSQL address ([state] url); None: the SQLite file `state`
+    lease_seconds: float = 15.0  # [state] lease_seconds (PostgreSQL only); = daemon/state/leadership.py LEASE_SECONDS
     ics_dir: Path | None = None
     ics_serve: tuple[str, int] | None = None
     people: dict[str, Person] = field(default_factory=dict)
@@ -277,6 +278,7 @@ def parse_config(raw: dict[str, Any], path: Path, base: Path) -> Config:
         inbox=_resolve(base, inbox),
         state=where_state.path,
         state_url=where_state.url,
+        lease_seconds=float(raw.get("state", {}).get("lease_seconds", Config.lease_seconds)),
         timezone=tz,
         ics_dir=ics_dir,
         ics_serve=ics_serve,

@@ -5,12 +5,6 @@ from __future__ import annotations
 from daemon.state.handle import Db
 
 
-def status(db: Db, checksum: str) -> str | None:
-    """How a file with this checksum was handled before, if at all."""
-    row = db.execute("SELECT status FROM files WHERE checksum=?", (checksum,)).fetchone()
-    return row[0] if row else None
-
-
 def seen(db: Db, checksum: str) -> tuple[str, str] | None:
     """A file's last outcome and when it was read, or None: its claim mark.
 

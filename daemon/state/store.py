@@ -181,11 +181,12 @@ class Store:
             ) from None
 
     def _open_pg(self, url: str) -> None:
-        self._pg = _pg().PgDb(url)
+        pg = _pg()
+        self._pg = pg.PgDb(url)
         self.db = self._pg
         try:
-            _pg().migrate(self._pg, SCHEMA_VERSION, self.where)
-        except _pg().psycopg.Error as exc:
+            pg.migrate(self._pg, SCHEMA_VERSION, self.where)
+        except pg.psycopg.Error as exc:
             self._pg.close()
             raise StoreError(f"The PostgreSQL state database {self.where} cannot be prepared "
                              f"({redact_password(str(exc).strip())}). Fix: give docketd's role the right to create "

@@ -1,4 +1,5 @@
-"""A loopback TCP proxy that can cut a connection after relaying N bytes from the server (a drop mid-fetch)."""
+"""A loopback TCP proxy that can cut a connection after relaying N bytes from the server (a drop mid-fetch),
+or cut the network altogether: every open connection closed and new ones refused until it is back."""
 
 from __future__ import annotations
 
@@ -18,6 +19,19 @@ class CutProxy:
     cut_after: int | None = None
     cuts: int = 0
     relayed: list[int] = field(default_factory=list)  # server bytes relayed per connection
+    up: bool = True  # False: new connections are refused (closed at once)
+    sockets: list[socket.socket] = field(default_factory=list)
+
+    def cut_all(self) -> None:
+        """A network cut: close every relayed connection and refuse new ones until `up` is set again."""
+        self.up = False
+        for s in self.sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+        self.sockets.clear()
 
 
 def _pipe(src: socket.socket, dst: socket.socket, proxy: CutProxy | None, limit: int | None, n: int) -> None:
@@ -68,7 +82,11 @@ def cut_proxy(upstream_port: int) -> Iterator[CutProxy]:
                 continue
             except OSError:
                 return
+            if not proxy.up:
+                client.close()
+                continue
             server = socket.create_connection(("127.0.0.1", proxy.upstream))
+            proxy.sockets += [client, server]
             limit, proxy.cut_after = proxy.cut_after, None
             proxy.relayed.append(0)
             n = len(proxy.relayed) - 1

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from tests.fakes.google_calendar import FakeGoogle, _HttpHandler
 from tests.fakes.google_keys import make_service_account_key
-from tests.reliability.helpers import plain_config
+from tests.reliability.helpers import count, plain_config, run_cli
 
 SA_EMAIL = "docketd@firm-docket.iam.gserviceaccount.com"
 
@@ -69,3 +71,40 @@ def shape(event: dict[str, Any]) -> tuple[str, str, str]:
     start = event.get("start", {})
     return (str(event.get("summary")), str(start.get("date") or start.get("dateTime")),
             str(event.get("description")))
+
+
+def drop_file(inbox: Path, name: str, text: str, order: int) -> None:
+    """Drop an intake file whole (written aside, renamed in), its mtime giving its place in drop order."""
+    tmp = inbox / f".{name}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    stamp = time.time() - 10_000 + order  # distinct, increasing mtimes: the start-up scan's order
+    os.utime(tmp, (stamp, stamp))
+    os.replace(tmp, inbox / name)
+
+
+def sync_until_done(cfg: Path, state: Path) -> None:
+    """The uninterrupted reference: `sync --once` again while changes wait to be retried.
+
+    `sync --once` makes one pass and leaves an op that ran out of its retry budget (1 s here) queued
+    with exit 0, so on a slow machine one pass need not give the complete calendar the killed run is
+    compared with.
+    """
+    for passes in range(1, 31):
+        out = run_cli(cfg, "sync", "--once", timeout=300)
+        assert out.returncode == 0, out.stdout + out.stderr
+        if count(state, "outbox") == 0:
+            print(f"reference complete after {passes} sync --once pass(es)")
+            return
+        time.sleep(1.0)  # the retry backoff: at most max_backoff_seconds (1 s)
+    raise AssertionError(f"the reference run still has {count(state, 'outbox')} changes queued after 30 passes")
+
+
+def reference_events(folder: Path, fake: FakeGoogle, calendar_id: str, files: list[tuple[str, str]],
+                     sync: str = "") -> dict[str, dict[str, Any]]:
+    """One uninterrupted `sync --once` (SQLite) of the same files into a second calendar: the run a
+    faulted one must end equal to."""
+    cfg = google_config(folder, fake, calendar_id, sync=sync)
+    for order, (name, text) in enumerate(files):
+        drop_file(folder / "var" / "inbox", name, text, order)
+    sync_until_done(cfg, folder / "var" / "state.db")
+    return live_events(fake, calendar_id)

@@ -15,7 +15,6 @@ content, each once; the outbox must be empty and every intake row stored.
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from datetime import timedelta
@@ -25,7 +24,7 @@ import pytest
 
 from tests.e2e.daemon_proc import wait_until
 from tests.fakes.google_calendar import FakeGoogle
-from tests.reliability.google_env import docketd_key, google_config, live_events, shape
+from tests.reliability.google_env import docketd_key, drop_file, google_config, live_events, shape, sync_until_done
 from tests.reliability.helpers import (
     HEADER,
     clean_stop,
@@ -33,7 +32,6 @@ from tests.reliability.helpers import (
     daemon,
     db_rows,
     intake_row,
-    run_cli,
     spawn,
     spread_day,
 )
@@ -121,31 +119,6 @@ calendars = ["kim-google"]
     return google_config(tmp, fake, jdoe_cal, sync=FAST_SYNC, extra=kim)
 
 
-def _drop(inbox: Path, name: str, text: str, order: int) -> None:
-    tmp = inbox / f".{name}.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    stamp = time.time() - 10_000 + order  # distinct, increasing mtimes: the start-up scan's order
-    os.utime(tmp, (stamp, stamp))
-    os.replace(tmp, inbox / name)
-
-
-def _sync_until_done(cfg: Path, state: Path) -> None:
-    """The uninterrupted reference: `sync --once` again while changes wait to be retried.
-
-    `sync --once` makes one pass and leaves an op that ran out of its retry budget (1 s here) queued
-    with exit 0, so on a slow machine one pass need not give the complete calendar the killed run is
-    compared with.
-    """
-    for passes in range(1, 31):
-        out = run_cli(cfg, "sync", "--once", timeout=300)
-        assert out.returncode == 0, out.stdout + out.stderr
-        if count(state, "outbox") == 0:
-            print(f"reference complete after {passes} sync --once pass(es)")
-            return
-        time.sleep(1.0)  # the retry backoff: at most max_backoff_seconds (1 s)
-    raise AssertionError(f"the reference run still has {count(state, 'outbox')} changes queued after 30 passes")
-
-
 def _explain(killed: dict[str, dict[str, object]], reference: dict[str, dict[str, object]],
              reference_kim: dict[str, dict[str, object]], state: Path, unrecorded: list[int],
              kills: list[dict[str, int]]) -> str:
@@ -182,7 +155,7 @@ def test_kill_9_twenty_times_during_google_sync(tmp_path: Path) -> None:
             for k in range(ROUNDS):
                 for order, (when, name, text) in enumerate(files):
                     if when == k:
-                        _drop(var / "inbox", name, text, order)
+                        drop_file(var / "inbox", name, text, order)
                 spawn(d)
                 if k + 1 in REASSIGN_ROUNDS:
                     # Kill just after the fake applied a batch and before the daemon recorded it (the fake
@@ -209,8 +182,8 @@ def test_kill_9_twenty_times_during_google_sync(tmp_path: Path) -> None:
 
         ref_cfg = _config(ref_dir, fake, REFERENCE_CAL, REFERENCE_KIM)
         for order, (_, name, text) in enumerate(files):
-            _drop(ref_dir / "var" / "inbox", name, text, order)
-        _sync_until_done(ref_cfg, ref_dir / "var" / "state.db")
+            drop_file(ref_dir / "var" / "inbox", name, text, order)
+        sync_until_done(ref_cfg, ref_dir / "var" / "state.db")
 
         killed, reference = live_events(fake, KILLED_CAL), live_events(fake, REFERENCE_CAL)
         killed_kim, reference_kim = live_events(fake, KILLED_KIM), live_events(fake, REFERENCE_KIM)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -29,9 +27,9 @@ from daemon.sync.dispatcher import ConnectorPool, Dispatcher, NotLeading
 from tests.clock import pinned_day
 from tests.e2e.daemon_proc import DaemonProcess, wait_until
 from tests.fakes.google_calendar import FakeGoogle
-from tests.reliability.google_env import docketd_key, google_config, live_events, shape
+from tests.integration.tcp_cut_proxy import cut_proxy
+from tests.reliability.google_env import docketd_key, drop_file, google_config, live_events, reference_events, shape
 from tests.reliability.helpers import HEADER, clean_stop, daemon, intake_row, spawn, spread_day
-from tests.reliability.test_google_kill9 import _drop, _sync_until_done
 
 SHARED_CAL = "shared-docket@group.calendar.google.com"
 REFERENCE_CAL = "reference-one@group.calendar.google.com"
@@ -99,7 +97,7 @@ def test_kill_9_the_leader_again_and_again_nothing_lost_or_duplicated(tmp_path: 
                 spawn(procs[-1])
             wait_until(lambda: _leader_pid(pg_database) is not None, timeout=60, what="a leader")
             for k, (name, text) in enumerate(files):
-                _drop(inbox, name, text, k)
+                drop_file(inbox, name, text, k)
                 if k >= KILLS:
                     continue
                 # Aim: kill the leader just after the fake applied a batch, before it recorded the results.
@@ -129,11 +127,7 @@ def test_kill_9_the_leader_again_and_again_nothing_lost_or_duplicated(tmp_path: 
             for p in procs:
                 p.close()
 
-        ref_cfg = _shared_config(ref, fake, REFERENCE_CAL, None)
-        for k, (name, text) in enumerate(files):
-            _drop(ref / "var" / "inbox", name, text, k)
-        _sync_until_done(ref_cfg, ref / "var" / "state.db")
-        got, want = live_events(fake, SHARED_CAL), live_events(fake, REFERENCE_CAL)
+        got, want = live_events(fake, SHARED_CAL), reference_events(ref, fake, REFERENCE_CAL, files, FAST_SYNC)
 
     assert len(kills) == KILLS and any(k["outbox"] for k in kills), kills  # kills landed with work in flight
     assert len(want) >= FILES * MATTERS
@@ -262,79 +256,11 @@ def test_a_deposed_leaders_late_calendar_write_is_refused_and_harmless(tmp_path:
         new.stop()
 
 
-@contextmanager
-def _switch(upstream: int) -> Iterator[dict[str, object]]:
-    """A loopback TCP relay to PostgreSQL that can be cut (every connection closed, new ones refused)."""
-    import socket
-    import threading
-
-    state: dict[str, object] = {"up": True, "conns": []}
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.2)
-    state["port"] = listener.getsockname()[1]
-    stop = threading.Event()
-
-    def pipe(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if not state["up"]:
-                client.close()
-                continue
-            server = socket.create_connection(("127.0.0.1", upstream))
-            conns = state["conns"]
-            assert isinstance(conns, list)
-            conns += [client, server]
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield state
-    finally:
-        stop.set()
-        listener.close()
-
-
-def _cut(state: dict[str, object]) -> None:
-    import socket
-
-    state["up"] = False
-    conns = state["conns"]
-    assert isinstance(conns, list)
-    for s in conns:
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        s.close()
-    conns.clear()
-
-
 def test_the_leader_cut_off_from_postgresql_stands_down_and_another_takes_over(tmp_path: Path,
                                                                               pg_database: str) -> None:
     port = int(str(pg_database).split("@127.0.0.1:")[1].split("/")[0])
-    with FakeGoogle(rate_limit_per_minute=10**9) as fake, _switch(port) as relay:
-        via_relay = pg_database.replace(f"127.0.0.1:{port}/", f"127.0.0.1:{relay['port']}/")
+    with FakeGoogle(rate_limit_per_minute=10**9) as fake, cut_proxy(port) as relay:
+        via_relay = pg_database.replace(f"127.0.0.1:{port}/", f"127.0.0.1:{relay.port}/")
         cfg_a = _shared_config(tmp_path, fake, SHARED_CAL, via_relay, "a.toml")
         cfg_b = _shared_config(tmp_path, fake, SHARED_CAL, pg_database, "b.toml")
         a, b = _instance(cfg_a, 0), _instance(cfg_b, 1)
@@ -343,16 +269,16 @@ def test_the_leader_cut_off_from_postgresql_stands_down_and_another_takes_over(t
             wait_until(lambda: _leader_pid(pg_database) == a.proc.pid if a.proc else False, what="a leading")
             b.start()
             b.wait_notify("standby (leader:")
-            _cut(relay)
+            relay.cut_all()
             wait_until(lambda: b.proc is not None and _leader_pid(pg_database) == b.proc.pid, timeout=60,
                        what="b taking over")
             a.wait_notify("cannot reach the database", timeout=60)
-            _drop(tmp_path / "var" / "inbox", "intake.csv", HEADER + "".join(
+            drop_file(tmp_path / "var" / "inbox", "intake.csv", HEADER + "".join(
                 intake_row(f"2026-{n:04d}", spread_day(n)) for n in range(3)), 0)
             wait_until(lambda: len(live_events(fake, SHARED_CAL)) >= 3 and not _sql(
                 pg_database, "SELECT 1 FROM outbox"), timeout=60, what="b sending the new file's entries")
             assert "a.toml" not in b.log
-            relay["up"] = True  # the network is back: a rejoins as a standby
+            relay.up = True  # the network is back: a rejoins as a standby
             a.wait_notify("standby (leader:", timeout=60)
             assert _leader_pid(pg_database) == (b.proc.pid if b.proc else None)
             for p in (a, b):
@@ -379,19 +305,19 @@ def test_a_paused_leader_resumes_as_a_zombie_and_changes_nothing(tmp_path: Path,
             a.start()
             wait_until(lambda: _leader_pid(pg_database) == (a.proc.pid if a.proc else 0), what="a leading")
             b.start()
-            _drop(inbox, *files[0], 0)
+            drop_file(inbox, *files[0], 0)
             wait_until(lambda: len(live_events(fake, SHARED_CAL)) > 0, interval=0.002, what="a batch applied")
             assert a.proc is not None and b.proc is not None
             a.proc.send_signal(signal.SIGSTOP)
             wait_until(lambda: _leader_pid(pg_database) == b.proc.pid if b.proc else False, timeout=60,  # noqa: B023
                        what="b taking over")
-            _drop(inbox, *files[1], 1)
+            drop_file(inbox, *files[1], 1)
             wait_until(lambda: _sql(pg_database, "SELECT COUNT(*) FROM outbox")[0][0] == 0
                        and not list(inbox.glob("*.csv")), timeout=60, what="b draining")
             a.proc.send_signal(signal.SIGCONT)
             wait_until(lambda: "no longer leads" in a.log, timeout=60, what="the zombie standing down")
             a.wait_notify("standby (leader:", timeout=60)
-            _drop(inbox, *files[2], 2)
+            drop_file(inbox, *files[2], 2)
             wait_until(lambda: _sql(pg_database, "SELECT COUNT(*) FROM outbox")[0][0] == 0
                        and not list(inbox.glob("*.csv")), timeout=60, what="the last file sent")
             assert _leader_pid(pg_database) == b.proc.pid
@@ -400,11 +326,7 @@ def test_a_paused_leader_resumes_as_a_zombie_and_changes_nothing(tmp_path: Path,
         finally:
             a.close()
             b.close()
-        ref_cfg = _shared_config(ref, fake, REFERENCE_CAL, None)
-        for k, (name, text) in enumerate(files):
-            _drop(ref / "var" / "inbox", name, text, k)
-        _sync_until_done(ref_cfg, ref / "var" / "state.db")
-        got, want = live_events(fake, SHARED_CAL), live_events(fake, REFERENCE_CAL)
+        got, want = live_events(fake, SHARED_CAL), reference_events(ref, fake, REFERENCE_CAL, files, FAST_SYNC)
     assert set(got) == set(want) and {i: shape(e) for i, e in got.items()} == {i: shape(e) for i, e in want.items()}
     keys = [docketd_key(e) for e in got.values()]
     assert len(keys) == len(set(keys))

@@ -19,10 +19,9 @@ import pytest
 from tests.e2e.daemon_proc import wait_until
 from tests.fakes.google_calendar import FakeGoogle
 from tests.integration.pg_server import running_postgres
-from tests.reliability.google_env import docketd_key, live_events, shape
+from tests.reliability.google_env import docketd_key, drop_file, live_events, reference_events, shape
 from tests.reliability.helpers import HEADER, clean_stop, intake_row, spawn, spread_day
-from tests.reliability.test_google_kill9 import _drop, _sync_until_done
-from tests.reliability.test_pg_failover import _instance, _shared_config
+from tests.reliability.test_pg_failover import FAST_SYNC, _instance, _shared_config
 
 SHARED_CAL = "pg-restart@group.calendar.google.com"
 REFERENCE_CAL = "pg-restart-reference@group.calendar.google.com"
@@ -58,7 +57,7 @@ def test_the_database_goes_away_mid_sync_and_the_daemon_finishes_the_work(tmp_pa
         try:
             spawn(d)
             for k, (name, text) in enumerate(files):
-                _drop(shared / "var" / "inbox", name, text, k)
+                drop_file(shared / "var" / "inbox", name, text, k)
             # The outage comes while calendar work is in flight: after the first batch, well before the last.
             wait_until(lambda: len(live_events(fake, SHARED_CAL)) > 0, timeout=60, interval=0.002,
                        what="a batch applied")
@@ -75,11 +74,7 @@ def test_the_database_goes_away_mid_sync_and_the_daemon_finishes_the_work(tmp_pa
             clean_stop(d)
         finally:
             d.close()
-        ref_cfg = _shared_config(ref, fake, REFERENCE_CAL, None)
-        for k, (name, text) in enumerate(files):
-            _drop(ref / "var" / "inbox", name, text, k)
-        _sync_until_done(ref_cfg, ref / "var" / "state.db")
-        got, want = live_events(fake, SHARED_CAL), live_events(fake, REFERENCE_CAL)
+        got, want = live_events(fake, SHARED_CAL), reference_events(ref, fake, REFERENCE_CAL, files, FAST_SYNC)
         with psycopg.connect(dsn, autocommit=True) as conn:
             processed = conn.execute("SELECT COUNT(*), COUNT(DISTINCT checksum) FROM files "
                                      "WHERE status = 'processed'").fetchall()
