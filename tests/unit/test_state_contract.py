@@ -119,7 +119,7 @@ def test_files_by_checksum_and_kv(state_store: Store) -> None:
         kv.put(db, "last_digest", "2026-03-03")
         kv.put(db, "100%", "literal % survives")
         kv.save_busy_days(db, "jdoe@firm.com", [date(2026, 3, 4)], STAMP)
-    assert files.status(store.db, "sha-1") == "processed" and files.status(store.db, "sha-2") is None
+    assert files.seen(store.db, "sha-1") == ("processed", STAMP) and files.seen(store.db, "sha-2") is None
     assert store.get_kv("last_digest") == "2026-03-03" and store.get_kv("100%") == "literal % survives"
     assert kv.busy_days(store.db) == {"jdoe@firm.com": {date(2026, 3, 4)}}
     with store.transaction() as db:

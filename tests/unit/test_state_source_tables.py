@@ -19,13 +19,13 @@ def test_a_file_read_again_replaces_its_record_and_forgets_the_old_move(state_st
         files.record(db, checksum="c1", name="a.csv", stamp="2026-01-05T09:00:00", status="partial", rows=3,
                      errors=1)
         files.set_moved_to(db, "c1", "/rejected/a.csv")
-    assert files.status(store.db, "c1") == "partial"
+    assert files.seen(store.db, "c1") == ("partial", "2026-01-05T09:00:00")
     with store.transaction() as db:
         files.record(db, checksum="c1", name="a.csv", stamp="2026-01-06T09:00:00", status="processed", rows=3,
                      errors=0)
     row = store.db.execute("SELECT status, errors, moved_to FROM files WHERE checksum='c1'").fetchone()
     assert tuple(row) == ("processed", 0, None)
-    assert files.status(store.db, "unknown") is None
+    assert files.seen(store.db, "unknown") is None
 
 
 def test_an_unreadable_file_again_keeps_its_first_name_and_takes_the_new_place(state_store: Store) -> None:
