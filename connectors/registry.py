@@ -6,11 +6,13 @@ Kept out of connectors/base.py so that code needing only the interface (the plan
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from connectors.base import Connector, PermanentError
-from connectors.keys import KEYS, unknown_keys
+from connectors.keys import ICS, unknown_keys
+
+SectionCheck = Callable[[str, Mapping[str, Any]], list[str]]
 
 
 def _memory() -> type[Connector]:
@@ -63,28 +65,46 @@ def connector_class(kind: str) -> type[Connector]:
     return load()
 
 
-def _ics_problems(name: str, section: dict[str, Any]) -> list[str]:
-    if not section.get("path"):
-        return [f"[calendars.{name}] needs path = \"...ics\" for an .ics calendar."]
-    return []
+def _ics_check() -> SectionCheck:
+    def check_section(name: str, section: Mapping[str, Any]) -> list[str]:
+        where = f"[calendars.{name}]"
+        problems = unknown_keys(where, section, ICS)
+        if not section.get("path"):
+            problems.append(f"{where} needs path = \"...ics\" for an .ics calendar.")
+        return problems
+
+    return check_section
+
+
+def _google_check() -> SectionCheck:
+    from connectors.google.settings import check_section
+
+    return check_section
+
+
+def _outlook_check() -> SectionCheck:
+    from connectors.outlook.settings import check_section
+
+    return check_section
+
+
+def _caldav_check() -> SectionCheck:
+    from connectors.caldav.settings import check_section
+
+    return check_section
+
+
+# Each kind's own pure check names unknown keys, missing keys and bad values alike, the same
+# check its connector runs when it starts; the in-memory test connector takes any key.
+_CHECKS: dict[str, Callable[[], SectionCheck]] = {
+    "ics": _ics_check,
+    "google": _google_check,
+    "outlook": _outlook_check,
+    "caldav": _caldav_check,
+}
 
 
 def section_problems(kind: str, name: str, section: dict[str, Any]) -> list[str]:
     """Every mistake in a [calendars.NAME] section of a known kind, found without a file read or a connection."""
-    known = KEYS.get(kind)
-    problems = [] if known is None else unknown_keys(f"[calendars.{name}]", section, known)
-    if kind == "google":
-        from connectors.google.settings import check_section as google
-
-        return problems + google(name, section)
-    if kind == "outlook":
-        from connectors.outlook.settings import check_section as outlook
-
-        return outlook(name, section)  # its own check names unknown keys too
-    if kind == "caldav":
-        from connectors.caldav.settings import check_section as caldav
-
-        return caldav(name, section)
-    if kind == "ics":
-        return problems + _ics_problems(name, section)
-    return problems
+    check = _CHECKS.get(kind)
+    return [] if check is None else check()(name, section)

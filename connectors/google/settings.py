@@ -10,7 +10,7 @@ from typing import Any
 from connectors.base import PermanentError
 from connectors.google.http import MAX_BATCH
 from connectors.google.mapping import DEFAULT_COLORS, Rendering
-from connectors.keys import GOOGLE
+from connectors.keys import GOOGLE, unknown_keys
 
 AUTH_MODES = ("service-account", "oauth")
 REMINDER_METHODS = ("popup", "email")
@@ -50,8 +50,8 @@ def _number(section: Mapping[str, Any], key: str, default: float, problems: list
 
 def check_section(name: str, section: Mapping[str, Any]) -> list[str]:
     """Every problem in a Google calendar section, as sentences naming the key and the fix."""
-    problems: list[str] = []
-    parse_section(name, section, problems, warn_unknown=False)  # the load-time check reports unknown keys
+    problems = unknown_keys(f"[calendars.{name}]", section, KNOWN_KEYS)
+    parse_section(name, section, problems, warn_unknown=False)
     return problems
 
 

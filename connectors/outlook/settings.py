@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,7 @@ NUMBERS: dict[str, float] = {"retry_budget_seconds": 30.0, "backoff_seconds": 0.
                              "batch_size": MAX_BATCH, "concurrency": MAX_CONCURRENT, "page_size": 100}
 
 
-def _number(section: dict[str, Any], key: str, default: float, where: str, problems: list[str]) -> float:
+def _number(section: Mapping[str, Any], key: str, default: float, where: str, problems: list[str]) -> float:
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         problems.append(f"{where}: {key} = {value!r} must be a positive number.")
@@ -87,12 +88,12 @@ def _number(section: dict[str, Any], key: str, default: float, where: str, probl
     return float(value)
 
 
-def _has_credential(section: dict[str, Any]) -> bool:
+def _has_credential(section: Mapping[str, Any]) -> bool:
     return any(section.get(k) for k in ("client_secret_file", "client_secret_credential", "certificate_file",
                                         "certificate_credential"))
 
 
-def check_section(name: str, section: dict[str, Any]) -> list[str]:
+def check_section(name: str, section: Mapping[str, Any]) -> list[str]:
     """Every problem of an Outlook section seen without reading a file: keys, required values, numbers."""
     where = f"[calendars.{name}]"
     problems = unknown_keys(f"{where}:", section, KNOWN)
