@@ -347,10 +347,12 @@ class InboxWatcher:
                         self._reported[path] = signature
                         ready.append(path)
                 if not ready:
-                    wake = min((item.due for item in self._pending.values()), default=now + 1.0)
+                    # Nothing settling: sleep until a file event, the next rescan or stop() notifies (an idle
+                    # daemon wakes no thread once a second for nothing).
+                    wake = min((item.due for item in self._pending.values()), default=None)
                     if self.rescan_seconds:
-                        wake = min(wake, next_rescan)
-                    self._cond.wait(timeout=max(wake - now, 0.005))
+                        wake = next_rescan if wake is None else min(wake, next_rescan)
+                    self._cond.wait(timeout=None if wake is None else max(wake - now, 0.005))
                     continue
             for path in ready:
                 self._deliver(path)
