@@ -6,10 +6,11 @@ written in ONE transaction, so a crash leaves either all of it or none of it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from connectors.base import Capabilities
@@ -19,7 +20,7 @@ from daemon.engine.court_index import CourtCalendar
 from daemon.engine.errors import NotComputed
 from daemon.models import CalendarEntry, Deadline, Flag, MatterFacts, OutboxRow, SyncRow, TriggerEvent
 from daemon.planning.conflicts import CROSS_FLAG_KINDS
-from daemon.planning.flags import TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_scope
+from daemon.planning.flags import FAR_PAST_DAYS, TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_scope
 from daemon.planning.planner import (
     FIRM_DOCKET,
     desired_entries,
@@ -34,15 +35,17 @@ from daemon.serial import deadline_to_dict, entry_to_dict, parse_stamp, trigger_
 from daemon.settings.config import Config
 from daemon.sources.notices.court_set import with_court_set
 from daemon.sources.notices.links import link_cases
+from daemon.state import day_scope, outbox, sync_state
 from daemon.state import deadlines as deadline_table
 from daemon.state import flags as flag_table
 from daemon.state import matters as matter_table
-from daemon.state import outbox, sync_state
 from daemon.state import triggers as trigger_table
 from daemon.state.flags import StoredFlag
 from daemon.state.store import Db, Store
 
 ICS_ALL = "ics:all"
+# kv: day_basis() as of the last full pass (last_recompute_day); a new day narrows the pass only if it holds.
+DAY_BASIS_KV = "day_basis"
 # Flags the dispatcher raises; a recompute leaves them alone.
 SYNC_FLAG_KINDS = frozenset({"drift", "auth", "sync-failed", "mass-delete", "source-vanished", "notice-review"})
 # Flags that stay until acknowledged: the next recompute no longer sees the change that raised them.
@@ -216,6 +219,41 @@ class Docket:
             report.queued += more.queued
             report.refused_deletes.update(more.refused_deletes)
         return report
+
+    def day_basis(self) -> str:
+        """A fingerprint of the configuration a recompute reads: a change means every matter, not a day's scope."""
+        text = json.dumps(self.config.raw, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def day_scope(self, db: Db, since: date, today: date) -> list[str] | None:
+        """The matters whose recompute can differ between `since` and `today`, rules unchanged (None: all).
+
+        Every stored matter was last computed on some day from `since` (the last full pass) through
+        today, from the triggers stored now. With the rules the same, what depends on the day is: a
+        closed matter's cut (every closed matter is taken), the missed flag of a trigger received on no
+        known day (taken), future- and far-past-trigger flags (trigger dates in the windows where they
+        turn), and due-soon flags and entry urgency (deadlines due from `since` up to the farthest day that
+        can still be within `soon_court_days` court days, or `soon` calendar days, of `since`). Outside
+        those, each of these answers is the same on every day from `since` to today.
+        """
+        if today <= since:
+            return None
+        soon = int(self.config.flags.get("soon_court_days", 5))
+        reach = soon + 1  # urgency: (due - today).days <= soon
+        for court in self.rules.court_ids():
+            cal = self.rules.court_calendar(court)
+            k = next((k for k in range(soon + 1, 400) if cal.between(today, today + timedelta(days=k)) > soon),
+                     None)
+            if k is None:
+                return None  # a court (nearly) never sits: no bound, recompute everything
+            reach = max(reach, k)
+        matters = day_scope.matters_due_between(db, since, today + timedelta(days=reach))
+        matters |= day_scope.matters_with_trigger_dated(db, [
+            (since, today),  # future-trigger: date > day
+            (since - timedelta(days=FAR_PAST_DAYS + 1), today - timedelta(days=FAR_PAST_DAYS - 1)),  # far past
+        ])
+        matters |= day_scope.closed_matters(db)
+        return sorted(matters)
 
     def refresh_cross(self, db: Db, today: date, stamp: str, scope: CrossScope | None,
                       force: bool = False) -> RecomputeReport:

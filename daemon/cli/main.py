@@ -41,7 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     """Process the inbox once, recompute, and push every pending change now."""
     from daemon.cross_flags import clear_dirty
-    from daemon.docket import now_iso
+    from daemon.docket import DAY_BASIS_KV, now_iso
     from daemon.service.rules_stamp import KV_KEY as RULES_KV
     from daemon.service.rules_stamp import rules_fingerprint
     from daemon.sources.inbox import ingest_file
@@ -62,6 +62,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     with docket.store.transaction() as db:
         rc = docket.recompute(db, docket.all_matters(), now.date(), now_iso(now), force=args.force)
         docket.store.set_kv(db, "last_recompute_day", now.date().isoformat())
+        docket.store.set_kv(db, DAY_BASIS_KV, docket.day_basis())
         clear_dirty(db)
         # Every matter was just computed under the current rules: the daemon's first start need not do it again.
         docket.store.set_kv(db, RULES_KV, rules_fingerprint(config.rule_dirs, config.closures))

@@ -19,7 +19,7 @@ from types import FrameType
 from zoneinfo import ZoneInfo
 
 from daemon.cross_flags import CROSS_DIRTY, clear_dirty, pending_scope
-from daemon.docket import Docket, now_iso
+from daemon.docket import DAY_BASIS_KV, Docket, now_iso
 from daemon.engine import load_rulebook
 from daemon.errors import ConfigError, DocketdError
 from daemon.service import digest
@@ -64,6 +64,7 @@ class Service:
         self.waiting: set[Path] = set()
         self.last_day: date | None = None
         self.day_backlog: list[str] = []
+        self.day_pending = False  # a new day's pass has chunks (perhaps an empty last one) left
         self.day_total = 0
         self.last_cross = 0.0
         self.feed: FeedServer | None = None
@@ -273,24 +274,30 @@ class Service:
         today = self.now().date()
         if self.last_day != today:
             self.last_day = today
-            if self.store.get_kv("last_recompute_day") == today.isoformat():
+            last_done = self.store.get_kv("last_recompute_day")
+            if last_done == today.isoformat():
                 self.day_backlog = []
+                self.day_pending = False
                 return
-            self.day_backlog = self.docket.all_matters()
+            # Rules unchanged since the last full pass (a rules change drops last_recompute_day): only the
+            # matters whose answers can turn with the date are recomputed; the rest are provably the same.
+            narrow = last_done is not None and self.store.get_kv(DAY_BASIS_KV) == self.docket.day_basis()
+            scope = self.docket.day_scope(self.store.db, date.fromisoformat(last_done), today) \
+                if narrow and last_done else None
+            self.day_backlog = self.docket.all_matters() if scope is None else scope
             self.day_total = 0
-            if not self.day_backlog:
-                with self.store.transaction() as db:
-                    self.store.set_kv(db, "last_recompute_day", today.isoformat())
-                return
-        if not self.day_backlog:
+            self.day_pending = True
+        if not self.day_pending:
             return
         chunk, self.day_backlog = self.day_backlog[:DAY_CHUNK], self.day_backlog[DAY_CHUNK:]
         last = not self.day_backlog
+        self.day_pending = not last
         with self.store.transaction() as db:
             # Cross-matter flags need every deadline current: refresh them with the last chunk only.
             report = self.docket.recompute(db, chunk, today, now_iso(self.now()), cross=last)
             if last:
                 self.store.set_kv(db, "last_recompute_day", today.isoformat())
+                self.store.set_kv(db, DAY_BASIS_KV, self.docket.day_basis())
         self.day_total += report.queued
         if last:
             log.info("Recomputed every matter for %s (%d calendar changes queued)", today, self.day_total)
@@ -437,7 +444,7 @@ class Service:
         while not self.stop_event.is_set():
             if self.reload_requested:
                 self.reload()
-            wait = 0.0 if self.day_backlog else tick
+            wait = 0.0 if self.day_pending else tick
             try:
                 path = self.files.get(timeout=wait)
                 self.handle_file(path)
