@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from daemon.models import Flag, MatterFacts
@@ -34,7 +34,7 @@ from daemon.planning.conflicts import (
     matter_flags,
     on_entry,
 )
-from daemon.state import deadlines, flags, kv, matters
+from daemon.state import day_scope, deadlines, flags, kv, matters
 from daemon.state.flags import StoredFlag
 from daemon.state.store import Db
 
@@ -129,17 +129,49 @@ def refresh_cross_flags(docket: Docket, db: Db, today: date, stamp: str,
         raise_, drop, changed = _full_changes(docket, db, today, busy, chunk_rows)
         kv.put(db, CROSS_BASIS, basis)
     else:
-        days = scope.days | deadlines.due_days_of(db, scope.matters)
-        rows = deadlines.rows_on_days(db, days)
-        facts = matters.facts_of(db, {r.matter for r in rows} | scope.matters)
-        wanted = [*_day_flags(docket, rows, facts, today, busy),
-                  # Matter-wide flags of the recomputed matters: rows holds every deadline they have.
-                  *matter_flags([r for r in rows if r.matter in scope.matters],
-                                {m: f for m, f in facts.items() if m in scope.matters}, today=today,
-                                default_people=docket.config.routing_default,
-                                known_courts=docket.rules.court_ids())]
-        have = flags.of_kinds_in(db, CROSS_FLAG_KINDS, scopes={r.key for r in rows}, matters=scope.matters)
-        raise_, drop, changed = cross_flag_changes(wanted, have)
+        raise_, drop, changed = _scoped_changes(docket, db, today, busy, scope)
+    return _apply(db, stamp, raise_, drop, changed)
+
+
+def refresh_cross_after_date_change(docket: Docket, db: Db, since: date, today: date, stamp: str) -> set[str] | None:
+    """Refresh cross flags after only the date moved (from a day in since..today): None if that cannot be shown.
+
+    Conflict and absence flags read today only to leave out deadlines due before it, and no-upcoming
+    reads it only through the matters with a deadline on or after it. If the last full refresh was on a
+    day d (its basis equals d's basis, everything else the same), what differs today is the deadlines due
+    from d to yesterday and the matters that have them: an incremental refresh of those days and matters.
+    """
+    busy = kv.busy_days(db)
+    stored = kv.get(db, CROSS_BASIS)
+    then = next((since + timedelta(days=i) for i in range((today - since).days + 1)
+                 if _basis(docket, since + timedelta(days=i), busy) == stored), None)
+    if then is None:
+        return None
+    days = {then + timedelta(days=i) for i in range((today - then).days)}
+    scope = CrossScope(matters=day_scope.matters_due_between(db, then, today - timedelta(days=1)), days=days)
+    raise_, drop, changed = _scoped_changes(docket, db, today, busy, scope)
+    kv.put(db, CROSS_BASIS, _basis(docket, today, busy))
+    return _apply(db, stamp, raise_, drop, changed)
+
+
+def _scoped_changes(docket: Docket, db: Db, today: date, busy: Mapping[str, Iterable[date]],
+                    scope: CrossScope) -> tuple[list[ScopedFlag], list[tuple[str, str]], set[str]]:
+    """The cross flags' changes over the days and matters of `scope` (exact when the basis held)."""
+    days = scope.days | deadlines.due_days_of(db, scope.matters)
+    rows = deadlines.rows_on_days(db, days)
+    facts = matters.facts_of(db, {r.matter for r in rows} | scope.matters)
+    wanted = [*_day_flags(docket, rows, facts, today, busy),
+              # Matter-wide flags of the recomputed matters: rows holds every deadline they have.
+              *matter_flags([r for r in rows if r.matter in scope.matters],
+                            {m: f for m, f in facts.items() if m in scope.matters}, today=today,
+                            default_people=docket.config.routing_default,
+                            known_courts=docket.rules.court_ids())]
+    have = flags.of_kinds_in(db, CROSS_FLAG_KINDS, scopes={r.key for r in rows}, matters=scope.matters)
+    return cross_flag_changes(wanted, have)
+
+
+def _apply(db: Db, stamp: str, raise_: list[ScopedFlag], drop: list[tuple[str, str]], changed: set[str]) -> set[str]:
+    """Store the flags' changes; returns the matters whose calendar-visible flags changed."""
     # In (scope, kind) order whatever the chunks: the order flags are first raised in is their id order.
     raise_.sort(key=lambda s: (s.scope, s.flag.kind))
     for s in raise_:

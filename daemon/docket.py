@@ -15,7 +15,12 @@ from typing import Any, Protocol
 
 from connectors.base import Capabilities
 from connectors.registry import connector_class
-from daemon.cross_flags import CrossScope, refresh_cross_flags, with_cross_flags
+from daemon.cross_flags import (
+    CrossScope,
+    refresh_cross_after_date_change,
+    refresh_cross_flags,
+    with_cross_flags,
+)
 from daemon.engine.court_index import CourtCalendar
 from daemon.engine.errors import NotComputed
 from daemon.models import CalendarEntry, Deadline, Flag, MatterFacts, OutboxRow, SyncRow, TriggerEvent
@@ -262,6 +267,15 @@ class Docket:
         if not again:
             return RecomputeReport()
         return self.recompute(db, again, today, stamp, force, cross=False)
+
+    def refresh_cross_for_new_day(self, db: Db, since: date, today: date, stamp: str) -> RecomputeReport:
+        """Refresh cross flags after a plain date change (only what the date moved; else all of them)."""
+        again = refresh_cross_after_date_change(self, db, since, today, stamp)
+        if again is None:
+            again = refresh_cross_flags(self, db, today, stamp, None)
+        if not again:
+            return RecomputeReport()
+        return self.recompute(db, again, today, stamp, cross=False)
 
     def _read(self, db: Db, matter: str) -> MatterRead:
         """Everything one matter's recompute needs from the store."""

@@ -64,6 +64,7 @@ class Service:
         self.waiting: set[Path] = set()
         self.last_day: date | None = None
         self.day_backlog: list[str] = []
+        self.day_since: date | None = None  # the last full pass's day, when this pass is narrowed
         self.day_pending = False  # a new day's pass has chunks (perhaps an empty last one) left
         self.day_total = 0
         self.last_cross = 0.0
@@ -285,6 +286,7 @@ class Service:
             scope = self.docket.day_scope(self.store.db, date.fromisoformat(last_done), today) \
                 if narrow and last_done else None
             self.day_backlog = self.docket.all_matters() if scope is None else scope
+            self.day_since = date.fromisoformat(last_done) if scope is not None and last_done else None
             self.day_total = 0
             self.day_pending = True
         if not self.day_pending:
@@ -294,7 +296,12 @@ class Service:
         self.day_pending = not last
         with self.store.transaction() as db:
             # Cross-matter flags need every deadline current: refresh them with the last chunk only.
-            report = self.docket.recompute(db, chunk, today, now_iso(self.now()), cross=last)
+            stamp = now_iso(self.now())
+            since = self.day_since
+            report = self.docket.recompute(db, chunk, today, stamp, cross=last and since is None)
+            if last and since is not None:  # a plain date change: the cross flags the date moves
+                more = self.docket.refresh_cross_for_new_day(db, since, today, stamp)
+                report.queued += more.queued
             if last:
                 self.store.set_kv(db, "last_recompute_day", today.isoformat())
                 self.store.set_kv(db, DAY_BASIS_KV, self.docket.day_basis())
