@@ -34,7 +34,7 @@ from daemon.planning.conflicts import (
     matter_flags,
     on_entry,
 )
-from daemon.state import day_scope, deadlines, flags, kv, matters
+from daemon.state import deadlines, flags, kv, matters
 from daemon.state.flags import StoredFlag
 from daemon.state.store import Db
 
@@ -147,9 +147,18 @@ def refresh_cross_after_date_change(docket: Docket, db: Db, since: date, today: 
                  if _basis(docket, since + timedelta(days=i), busy) == stored), None)
     if then is None:
         return None
-    days = {then + timedelta(days=i) for i in range((today - then).days)}
-    scope = CrossScope(matters=day_scope.matters_due_between(db, then, today - timedelta(days=1)), days=days)
-    raise_, drop, changed = _scoped_changes(docket, db, today, busy, scope)
+    # Deadlines due from `then` to yesterday, whole days (their conflict and absence flags), and their
+    # matters (no-upcoming: whether any deadline is due on or after today).
+    rows = deadlines.rows_on_days(db, {then + timedelta(days=i) for i in range((today - then).days)})
+    moved = {r.matter for r in rows}
+    facts = matters.facts_of(db, moved)
+    upcoming = deadlines.matters_due_from(db, today) & moved
+    wanted = [*_day_flags(docket, rows, facts, today, busy),
+              *matter_flags([], facts, today=today, default_people=docket.config.routing_default,
+                            known_courts=docket.rules.court_ids(), upcoming=upcoming)]
+    have = [*flags.of_kinds_in(db, DEADLINE_KINDS, scopes={r.key for r in rows}, matters=()),
+            *flags.of_kinds_in(db, MATTER_KINDS, scopes=(), matters=moved)]
+    raise_, drop, changed = cross_flag_changes(wanted, have)
     kv.put(db, CROSS_BASIS, _basis(docket, today, busy))
     return _apply(db, stamp, raise_, drop, changed)
 
