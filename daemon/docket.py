@@ -36,7 +36,14 @@ from daemon.planning.planner import (
 )
 from daemon.planning.reconciler import TargetPlan, exceeds_delete_guard, reconcile
 from daemon.planning.rule_change import RULE_CHANGE, rule_change_flags
-from daemon.serial import deadline_to_dict, entry_to_dict, parse_stamp, trigger_from_dict, trigger_to_dict
+from daemon.serial import (
+    deadline_from_dict,
+    deadline_to_dict,
+    entry_to_dict,
+    parse_stamp,
+    trigger_from_dict,
+    trigger_to_dict,
+)
 from daemon.settings.config import Config
 from daemon.sources.notices.court_set import with_court_set
 from daemon.sources.notices.links import link_cases
@@ -198,10 +205,12 @@ class Docket:
 
     # -- recompute ------------------------------------------------------------------------------
     def recompute(self, db: Db, matters: Iterable[str], today: date, stamp: str,
-                  force: bool = False, cross: bool = True) -> RecomputeReport:
+                  force: bool = False, cross: bool = True, dates_only: bool = False) -> RecomputeReport:
         """Recompute matters' deadlines and flags, and queue the calendar changes they imply.
 
         Each matter is read, then computed purely, then written; the outbox is written last.
+        `dates_only`: only the date changed since these matters were computed (rules, config, triggers
+        and facts the same), so an open matter's stored deadlines are what the engine would give again.
         """
         report = RecomputeReport()
         plans: dict[str, TargetPlan] = {}
@@ -209,7 +218,7 @@ class Docket:
         for matter in sorted(set(matters)):
             report.matters += 1
             seen = self._read(db, matter)
-            out = self._compute(matter, seen, today, soon)
+            out = self._compute(matter, seen, today, soon, reuse=dates_only and seen.facts.status != "closed")
             report.deadlines += len(out.deadlines)
             report.scope.matters.add(matter)
             report.scope.days.update(date.fromisoformat(p["due"]) for p in seen.stored_deadlines)
@@ -291,10 +300,17 @@ class Docket:
             stored_deadlines=deadline_table.payloads(db, matter),
             flags=flag_table.of_matter(db, matter), synced=synced, pending=pending)
 
-    def _compute(self, matter: str, seen: MatterRead, today: date, soon: int) -> MatterWrite:
-        """PURE (given the rule book and config): one matter's deadlines, flags and calendar entries."""
+    def _compute(self, matter: str, seen: MatterRead, today: date, soon: int, reuse: bool = False) -> MatterWrite:
+        """PURE (given the rule book and config): one matter's deadlines, flags and calendar entries.
+
+        `reuse`: the stored deadlines (and engine-error flags) are the engine's answer: rebuild them from
+        the store instead of computing them again (a closed matter's cut moves with today: never reused).
+        """
         facts, triggers = seen.facts, seen.triggers
-        deadlines, errors = self._plan(triggers, facts, today)
+        if reuse:
+            deadlines, errors = _stored_plan(seen)
+        else:
+            deadlines, errors = self._plan(triggers, facts, today)
         flags_of = all_flags(deadlines, today, soon, courts=self.rules)
         for key, message in errors:
             flags_of.setdefault(key, []).append(Flag("engine-error", "critical", message,
@@ -437,6 +453,19 @@ def _sentence(exc: Exception) -> str:
         text = text.split(": ", 1)[1]
     return text if text.endswith(".") else text + "."
 
+
+
+# Flags a recompute adds to the engine's own in a stored payload (all_flags, and a rule change's mark).
+DERIVED_FLAG_KINDS = frozenset({"missed", "due-soon", "future-trigger", "far-past-trigger", RULE_CHANGE})
+
+
+def _stored_plan(seen: MatterRead) -> tuple[list[Deadline], list[tuple[str, str]]]:
+    """PURE: the engine's last answer for a matter, from its stored deadlines and engine-error flags."""
+    deadlines = [deadline_from_dict({**p, "flags": [f for f in p.get("flags", ())
+                                                    if f["kind"] not in DERIVED_FLAG_KINDS]})
+                 for p in seen.stored_deadlines]
+    errors = [(s.scope, s.message) for s in seen.flags if s.kind == "engine-error"]
+    return deadlines, errors
 
 
 def _open_rule_changes(stored: Sequence[StoredFlag], changes: dict[str, Flag]) -> list[tuple[str, Flag]]:

@@ -298,7 +298,8 @@ class Service:
             # Cross-matter flags need every deadline current: refresh them with the last chunk only.
             stamp = now_iso(self.now())
             since = self.day_since
-            report = self.docket.recompute(db, chunk, today, stamp, cross=last and since is None)
+            report = self.docket.recompute(db, chunk, today, stamp, cross=last and since is None,
+                                           dates_only=since is not None)
             if last and since is not None:  # a plain date change: the cross flags the date moves
                 more = self.docket.refresh_cross_for_new_day(db, since, today, stamp)
                 report.queued += more.queued
