@@ -58,6 +58,7 @@ from daemon.state.store import Db, Store
 ICS_ALL = "ics:all"
 # kv: day_basis() as of the last full pass (last_recompute_day); a new day narrows the pass only if it holds.
 DAY_BASIS_KV = "day_basis"
+READ_BATCH = 250  # matters read at once by a recompute (memory stays flat on a full pass)
 # Flags the dispatcher raises; a recompute leaves them alone.
 SYNC_FLAG_KINDS = frozenset({"drift", "auth", "sync-failed", "mass-delete", "source-vanished", "notice-review"})
 # Flags that stay until acknowledged: the next recompute no longer sees the change that raised them.
@@ -215,16 +216,14 @@ class Docket:
         report = RecomputeReport()
         plans: dict[str, TargetPlan] = {}
         soon = int(self.config.flags.get("soon_court_days", 5))
-        for matter in sorted(set(matters)):
-            report.matters += 1
-            seen = self._read(db, matter)
-            out = self._compute(matter, seen, today, soon, reuse=dates_only and seen.facts.status != "closed")
-            report.deadlines += len(out.deadlines)
-            report.scope.matters.add(matter)
-            report.scope.days.update(date.fromisoformat(p["due"]) for p in seen.stored_deadlines)
-            report.scope.days.update(d.due for d, _payload in out.deadlines)
-            _merge_plans(plans, seen, out.desired)
-            self._write(db, out, stamp)
+        wanted = sorted(set(matters))
+        for start in range(0, len(wanted), READ_BATCH):
+            batch = wanted[start:start + READ_BATCH]
+            # A matter's writes touch only its own rows, and calendar work is queued after every matter:
+            # reading a batch of matters first reads what reading each just before its compute would.
+            reads = self._read_many(db, batch)
+            for matter in batch:
+                self._recompute_one(matter, reads[matter], today, soon, stamp, dates_only, plans, report, db)
         report.queued, report.refused_deletes = self._queue(db, plans, stamp, force)
         if cross:
             # Cross-matter flags (conflicts, out of office, what's next) need every deadline: refresh them
@@ -269,6 +268,18 @@ class Docket:
         matters |= day_scope.closed_matters(db)
         return sorted(matters)
 
+    def _recompute_one(self, matter: str, seen: MatterRead, today: date, soon: int, stamp: str,
+                       dates_only: bool, plans: dict[str, TargetPlan], report: RecomputeReport, db: Db) -> None:
+        """Compute and write one matter, adding its calendar work to `plans`."""
+        report.matters += 1
+        out = self._compute(matter, seen, today, soon, reuse=dates_only and seen.facts.status != "closed")
+        report.deadlines += len(out.deadlines)
+        report.scope.matters.add(matter)
+        report.scope.days.update(date.fromisoformat(p["due"]) for p in seen.stored_deadlines)
+        report.scope.days.update(d.due for d, _payload in out.deadlines)
+        _merge_plans(plans, seen, out.desired)
+        self._write(db, out, stamp)
+
     def refresh_cross(self, db: Db, today: date, stamp: str, scope: CrossScope | None,
                       force: bool = False) -> RecomputeReport:
         """Refresh cross-matter flags (all, or those `scope` covers) and re-render the matters they change."""
@@ -286,19 +297,25 @@ class Docket:
             return RecomputeReport()
         return self.recompute(db, again, today, stamp, cross=False)
 
-    def _read(self, db: Db, matter: str) -> MatterRead:
-        """Everything one matter's recompute needs from the store."""
-        synced: dict[str, dict[str, SyncRow]] = {}
-        for srow in sync_state.rows_for_matter(db, matter):
-            synced.setdefault(srow.target, {})[srow.uid] = srow
-        pending: dict[str, dict[str, OutboxRow]] = {}
-        for orow in outbox.rows_for_matter(db, matter):
-            pending.setdefault(orow.target, {})[orow.uid] = orow
-        return MatterRead(
-            facts=matter_table.facts(db, matter) or MatterFacts(matter),
-            triggers=[trigger_from_dict(p) for p in trigger_table.payloads(db, matter)],
-            stored_deadlines=deadline_table.payloads(db, matter),
-            flags=flag_table.of_matter(db, matter), synced=synced, pending=pending)
+    def _read_many(self, db: Db, batch: Sequence[str]) -> dict[str, MatterRead]:
+        """Everything these matters' recomputes need, with one query per table for the batch."""
+        facts = matter_table.facts_of(db, batch)
+        triggers = trigger_table.payloads_of(db, batch)
+        stored = deadline_table.payloads_of(db, batch)
+        flags = flag_table.of_matters(db, batch)
+        out: dict[str, MatterRead] = {}
+        for matter in batch:
+            synced: dict[str, dict[str, SyncRow]] = {}
+            for srow in sync_state.rows_for_matter(db, matter):
+                synced.setdefault(srow.target, {})[srow.uid] = srow
+            pending: dict[str, dict[str, OutboxRow]] = {}
+            for orow in outbox.rows_for_matter(db, matter):
+                pending.setdefault(orow.target, {})[orow.uid] = orow
+            out[matter] = MatterRead(
+                facts=facts.get(matter) or MatterFacts(matter),
+                triggers=[trigger_from_dict(p) for p in triggers[matter]],
+                stored_deadlines=stored[matter], flags=flags[matter], synced=synced, pending=pending)
+        return out
 
     def _compute(self, matter: str, seen: MatterRead, today: date, soon: int, reuse: bool = False) -> MatterWrite:
         """PURE (given the rule book and config): one matter's deadlines, flags and calendar entries.

@@ -200,3 +200,15 @@ def ack_flags(db: Db, ids: Sequence[int], by: str, stamp: str) -> AckResult:
         if row[0]:
             result.matters.add(row[0])
     return result
+
+
+def of_matters(db: Db, matters: Iterable[str]) -> dict[str, list[StoredFlag]]:
+    """Every stored flag of several matters (each matter's oldest first), one query per 500 matters."""
+    wanted = sorted(set(matters))
+    out: dict[str, list[StoredFlag]] = {m: [] for m in wanted}
+    for start in range(0, len(wanted), 500):  # stay far below SQLite's limit on bound variables
+        chunk = wanted[start:start + 500]
+        sql = _STORED + f"WHERE matter IN ({','.join('?' * len(chunk))}) ORDER BY id"
+        for f in _stored(db.execute(sql, chunk)):
+            out[f.matter or ""].append(f)
+    return out

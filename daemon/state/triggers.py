@@ -74,3 +74,16 @@ def trigger_rows(db: Db, matter: str | None) -> list[tuple[str, TriggerRow]]:
         out.append((m, TriggerRow(event, p["date"], ref, p.get("service"), p.get("time"),
                                   source or p.get("source") or "", row or p.get("row") or 0, updated)))
     return out
+
+
+def payloads_of(db: Db, matters: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Several matters' trigger payloads (each matter's by event and ref), one query per 500 matters."""
+    wanted = sorted(set(matters))
+    out: dict[str, list[dict[str, Any]]] = {m: [] for m in wanted}
+    for start in range(0, len(wanted), 500):  # stay far below SQLite's limit on bound variables
+        chunk = wanted[start:start + 500]
+        sql = (f"SELECT matter, payload FROM triggers WHERE matter IN ({','.join('?' * len(chunk))}) "
+               "ORDER BY matter, event, ref")
+        for m, p in db.execute(sql, chunk):
+            out[m].append(json.loads(p))
+    return out
