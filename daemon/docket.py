@@ -333,7 +333,8 @@ class Docket:
             flags_of.setdefault(key, []).append(Flag("engine-error", "critical", message,
                                                      "Correct the intake row or the rule pack."))
         changes: dict[str, Flag] = {}
-        if facts.status != "closed":  # closing a matter withdraws its future deadlines: not a rule change
+        # Closing a matter withdraws its future deadlines: not a rule change. Reused deadlines are the stored ones.
+        if facts.status != "closed" and not reuse:
             changes = rule_change_flags(seen.stored_deadlines, deadlines, [with_court(t, facts) for t in triggers])
         keys = {d.key for d in deadlines}
         for scope, f in _open_rule_changes(seen.flags, changes):
