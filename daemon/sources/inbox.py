@@ -12,12 +12,13 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from daemon.cross_flags import mark_dirty
 from daemon.docket import Docket, RecomputeReport, now_iso
+from daemon.engine.records import builder
 from daemon.intake import IntakeResult, RowError, parse_intake, read_intake
 from daemon.models import Deadline, Provenance, TriggerEvent
 from daemon.planning.planner import MatterFacts
@@ -27,6 +28,8 @@ from daemon.state import files, flags
 MAX_CHECKSUM_BYTES = 512 * 1024 * 1024
 REPORT_MODE = 0o640  # .errors.txt beside a rejected file: the docket group reads it, the world does not
 MAX_REPORT_LINE = 400  # a report quotes the cell it is about, never pages of a file
+_trigger = builder(TriggerEvent)
+_provenance = builder(Provenance)
 
 
 @dataclass
@@ -85,21 +88,27 @@ def resolve_rows(docket: Docket, result: IntakeResult, received: date) -> tuple[
     errors: list[RowError] = []
     pending: dict[str, MatterFacts] = {}
     check = event_checker(docket)
+    checked: dict[tuple[str, str], str | None] = {}  # rows repeat (court, event): one check each
     for t in result.triggers:
         prov = t.provenance or Provenance("?", 0)
-        court = docket.resolve_court(t, pending)
+        court = t.court or docket.resolve_court(t, pending)
         if not court:
             errors.append(RowError(prov.source, prov.row, "court",
                                    f"matter {t.matter} has no court in this row or any earlier row; "
                                    "fill the court column (e.g. federal, cand, ca-superior)."))
             continue
-        problem = check(court, t.event)
+        pair = (court, t.event)
+        problem = checked[pair] if pair in checked else checked.setdefault(pair, check(court, t.event))
         if problem:
             errors.append(RowError(prov.source, prov.row, "event" if "event" in problem[:6] else "court",
                                    problem))
             continue
-        pending[t.matter] = MatterFacts(t.matter, court=court)
-        good.append(replace(t, provenance=replace(prov, received=prov.received or received)))
+        known = pending.get(t.matter)
+        if known is None or known.court != court:  # the facts hold the court alone: equal ones need no new record
+            pending[t.matter] = MatterFacts(t.matter, court=court)
+        # What dataclasses.replace gives, twice per row, without its per-call field introspection (issue 17).
+        stamped = _provenance(prov.source, prov.row, prov.checksum, prov.received or received)
+        good.append(_trigger(**{**vars(t), "provenance": stamped}))
     return good, errors
 
 
