@@ -324,7 +324,9 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     from daemon.planning.conflicts import cross_flags
     from daemon.planning.flags import all_flags
     from daemon.planning.planner import merge_facts, plan_matter
+    from daemon.planning.trigger_cache import CachedRules
 
+    rules = CachedRules(docket.rules)  # rows repeat court, event, date and service (issue 17)
     every: list[Deadline] = []
     every_facts: dict[str, MatterFacts] = {}
     items: dict[str, dict[str, object]] = {}
@@ -339,7 +341,7 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
             every_facts[t.matter] = merge_facts(t.matter, every_facts.get(t.matter), [t])
         for t in good:
             try:
-                deadlines = plan_matter([t], facts[t.matter], docket.rules, today)
+                deadlines = plan_matter([t], facts[t.matter], rules, today)
             except NotComputed as exc:  # the row's other rules still show their deadlines
                 deadlines = exc.deadlines
                 prov = t.provenance
