@@ -24,9 +24,12 @@ assert _M < _T  # the split in _parts() keeps the fields in their declared order
 _Parts = tuple[tuple[object, ...], tuple[object, ...], tuple[object, ...]]
 
 
-def _parts(d: Deadline) -> _Parts:
-    values = tuple(getattr(d, n) for n in _NAMES)
-    return values[:_M], values[_M + 1:_T], values[_T + 1:]
+def _parts(d: Deadline) -> _Parts | None:
+    values = vars(d)
+    if tuple(values) != _NAMES:  # not built field by field in order (a subclass, a set attribute): not kept
+        return None
+    v = tuple(values.values())
+    return v[:_M], v[_M + 1:_T], v[_T + 1:]
 
 
 def inputs(t: TriggerEvent) -> Hashable:
@@ -39,17 +42,24 @@ class CachedRules:
 
     def __init__(self, rules: RuleBookLike) -> None:
         self._rules = rules
-        self._done: dict[Hashable, list[_Parts]] = {}
+        self._first: dict[Hashable, list[Deadline]] = {}  # first answers, split into parts on the first repeat
+        self._parts: dict[Hashable, list[_Parts]] = {}
 
     def compute(self, trigger: TriggerEvent) -> list[Deadline]:
         """Every deadline the trigger implies: the rule book's, or its earlier answer re-addressed."""
         key = inputs(trigger)
-        found = self._done.get(key)
+        found = self._parts.get(key)
         if found is None:
-            # Errors (NotComputed, unknown events) are not kept: they name the matter and are raised anew.
-            out = self._rules.compute(trigger)
-            if all(d.trigger is trigger and d.matter == trigger.matter for d in out):
-                self._done[key] = [_parts(d) for d in out]
-            return out
+            first = self._first.get(key)
+            if first is None:
+                # Errors (NotComputed, unknown events) are not kept: they name the matter and are raised anew.
+                out = self._rules.compute(trigger)
+                if all(d.trigger is trigger and d.matter == trigger.matter for d in out):
+                    self._first[key] = out
+                return out
+            parts = [p for d in first if (p := _parts(d)) is not None]
+            if len(parts) != len(first):
+                return self._rules.compute(trigger)
+            found = self._parts[key] = parts
         matter = trigger.matter
         return [_deadline(*a, matter, *b, trigger, *c) for a, b, c in found]
