@@ -335,10 +335,14 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                              check_event=event_checker(docket))
         good, late = resolve_rows(docket, result, today)
         errors += result.errors + late
-        facts: dict[str, MatterFacts] = {}
+        rows_of: dict[str, list[TriggerEvent]] = {}
         for t in good:
-            facts[t.matter] = merge_facts(t.matter, facts.get(t.matter), [t])
-            every_facts[t.matter] = merge_facts(t.matter, every_facts.get(t.matter), [t])
+            rows_of.setdefault(t.matter, []).append(t)
+        facts: dict[str, MatterFacts] = {}
+        for matter, rows in rows_of.items():  # merge_facts folds rows in order: once per matter and file
+            facts[matter] = merge_facts(matter, None, rows)
+            earlier = every_facts.get(matter)
+            every_facts[matter] = facts[matter] if earlier is None else merge_facts(matter, earlier, rows)
         for t in good:
             try:
                 deadlines = plan_matter([t], facts[t.matter], rules, today)
@@ -354,10 +358,11 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                 continue
             flags_of = all_flags(deadlines, today, courts=docket.rules)
             for d in deadlines:
+                key = d.key  # built on every read
                 item = d.as_preview()
-                item["flags"] = [f.as_dict() for f in flags_of.get(d.key, ())]
+                item["flags"] = [f.as_dict() for f in flags_of.get(key, ())]
                 out.append(item)
-                items[d.key] = item
+                items[key] = item
                 every.append(d)
     cfg = docket.config
     for s in cross_flags(every, every_facts, today=today, people=cfg.people, default_people=cfg.routing_default,
