@@ -174,6 +174,8 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     courts: dict[str, str] = {}
     parsed: list[TriggerEvent] = []
     memo = _Memo()
+    if check_event is not None:
+        check_event = _once_per_pair(check_event)
     for number, row in canonical_rows:
         trigger, errors = _parse_row(row, number, source, checksum, courts, day_first, check_event, memo)
         result.errors.extend(errors)
@@ -184,6 +186,19 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     result.errors.extend(conflicts)
     result.errors.sort(key=lambda e: (e.row is not None, e.row or 0))
     return result
+
+
+def _once_per_pair(check: CheckEvent) -> CheckEvent:
+    """check_event asked once per (court, event) of a file: rows repeat them (issue 17)."""
+    answers: dict[tuple[str, str], str | None] = {}
+
+    def checked(court: str, event: str) -> str | None:
+        pair = (court, event)
+        if pair not in answers:
+            answers[pair] = check(court, event)
+        return answers[pair]
+
+    return checked
 
 
 class _Memo:
