@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from daemon.engine.records import builder
 from daemon.models import Flag
 from daemon.planning.planner import FIRM_DOCKET, MatterFacts, route
 from daemon.settings.people import Person
@@ -64,6 +65,10 @@ class ScopedFlag:
     scope: str
     matter: str
     flag: Flag
+
+
+_scoped = builder(ScopedFlag)
+_flag = builder(Flag)
 
 
 def person_name(email: str, people: Mapping[str, Person]) -> str:
@@ -122,11 +127,9 @@ def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Matter
         sentence = f"{person_name(person, people)} has {len(unique)} critical deadlines on {_day(day)}: {names}."
         for key in unique:
             found.setdefault(key, []).append(sentence)
-    out = []
-    for key, sentences in sorted(found.items()):
-        out.append(ScopedFlag(key, matter_of[key], Flag(
-            "conflict", "warning", " ".join(sentences), CONFLICT_ACTION)))
-    return out
+    # One flag per deadline of a busy day: built without the frozen dataclasses' __init__ (issue 17).
+    return [_scoped(key, matter_of[key], _flag("conflict", "warning", " ".join(sentences), CONFLICT_ACTION))
+            for key, sentences in sorted(found.items())]
 
 
 def on_entry(flag: Flag) -> Flag:
