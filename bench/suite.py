@@ -428,4 +428,46 @@ FINDINGS: list[str] = [
     "Noise: the machine is shared with other engineers' test runs; wall-clock rows (engine rate, drop "
     "latency, load time) moved by up to 40% between runs. The engine's CPU-time rate (in its notes) is "
     "the steadier number.",
+    'Preview once more (issue 17, 2026-12-03, branch preview; not in the table). The box ran at load '
+    "average 4-9, so the measure is callgrind's instruction count (I refs) of `docketd preview --json` on"
+    " the bench's 10,000 rows minus the one-row run, main (c0716d7) and this branch from /tmp copies, "
+    'same venv: 6.35 -> 4.70 G instructions after start-up (x1.35). Side by side in time '
+    "(bench/preview_bench.py's subprocess runs, 7 each, alternating, medians, CPU): at load 1.3 with the "
+    'first two changes 1.14 -> 0.93 s (8,772 -> 10,797 rows/s); with all of them at load 7-9, 1.23 -> '
+    '1.03 s (8,123 -> 9,727 rows/s, wall 3.0-3.3 s both). What changed: resolve_rows builds the '
+    'received-stamped trigger with the record builders (two dataclasses.replace per row before) and '
+    'checks each (court, event) once; one preview computes each distinct set of trigger inputs once '
+    '(daemon/planning/trigger_cache.py: court, event, date, time, service, lower_court, timezone, all the'
+    " engine reads; repeats, 54% of the bench rows, get the first answer's deadlines with their own "
+    'matter and trigger; tests/unit/test_trigger_cache.py fails if any input is left out of the key); '
+    'intake skips the checks a plain ASCII string cannot fail, parses each distinct date and e-mail cell '
+    "and asks check_event once per (court, event) per file; conflict_flags reads each deadline's key "
+    "once; absence_flags stops at once when nobody is out or busy; all_flags builds a trigger's own flags"
+    ' once. Output is byte-identical to main on 24 inputs (bench rows at four todays, a 12,000-row random'
+    ' file over every court and event with bad rows, two files sharing matters both ways round, a '
+    'conflict-heavy file, the worked cases of tests/unit/engine and /work/shared/cases, the four intake '
+    'examples). Not met, 20,000 rows/s: what is left is spread thin (cProfile shares of preview_files): '
+    'the engine on first sight of a trigger 24%, intake 21%, cross-matter flags 14%, per-deadline flags '
+    '9%, the loop itself 9%, as_preview 5%, Deadline.key (an f-string on every read, still three reads '
+    'per deadline) 4%. The per-trigger cache gains less than hoped (0.06-0.08 CPU s per 10,000 rows, '
+    'in-process): the engine already caches its strings and day counts, so a repeat cost it 20-25 µs, '
+    "against 8-11 µs for the cache's re-addressed copy.",
+    "Engine, issue 13's 100,000/s goal (2026-12-03, branch engine): not met by this work, which gains "
+    'about 6%, not the 1.7x aimed at. CPU-time rates of the same code moved by 30-40% between runs that '
+    'hour (load average 1-7; main in-process, alternating with the branch, 7 runs each: medians 112,516 '
+    'vs 107,378 deadlines per CPU second at load ~1, 71,408 vs 71,922 at load ~6), so before/after is '
+    "counted in instructions: callgrind, engine_bench's 50,000 triggers on a fresh rule book, minus the "
+    'same process without the compute: main (c0716d7) 6.70 G, the branch 6.28 G (-6.2%). Changed: '
+    "Deadlines built with positional arguments; each plan carries its trigger's caveat and whether it "
+    'counts by a state method; a DayView remembers each forward roll with its trace note '
+    '(counting._rolled: two of three forward federal counts in the bench end on a day already rolled in '
+    'that court). Tried and dropped (no fewer instructions): memoising DayView.closed; rolls from a memo '
+    'plus court-day counts and named closures by bisecting per-year sorted closed weekdays (closed() '
+    'calls 434,000 -> 86,000, instructions +0.2%). No hot spot is left: the instructions go to the '
+    'interpreter loop, allocation, object.__setattr__ for the 15 fields of 95,016 records (about 6%) and '
+    'trace f-strings, spread over compute, _one and _count; cold holiday caches are about 8% of a 1x run.'
+    ' Every deadline and error of 125,820 triggers (every court and event, 2000-2060 with a third next to'
+    ' federal holidays, every service method and none, lower courts, times) and of another 167,760 '
+    'computed in reverse order is byte-identical on main and the branch. 100,000 per CPU second on a busy'
+    ' day needs a different shape of compute (fewer records or per-trigger work), not more of these.',
 ]
