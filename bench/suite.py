@@ -470,4 +470,21 @@ FINDINGS: list[str] = [
     ' federal holidays, every service method and none, lower courts, times) and of another 167,760 '
     'computed in reverse order is byte-identical on main and the branch. 100,000 per CPU second on a busy'
     ' day needs a different shape of compute (fewer records or per-trigger work), not more of these.',
+    "Found after the 2026-12-03 run (issue 14), not yet in the table: (1) the Google initial load at 16x "
+    "made 695-924 requests (182 on 2026-11-27); re-measured here at 533 and 848, mostly single inserts. A"
+    " batch part refused for the per-user quota went down the one-by-one path, each try a request and a "
+    "quota slot of its own; the connector counted a call from its sending while Google counts it on "
+    "arrival (848-request run: 795 inserts refused with 403 userRateLimitExceeded), and a batch that got "
+    "only some of its slots kept them unsent. The 2026-11-27 code does the same here (290 requests, 119 "
+    "singles): the lanes changed how often it fires, not the mechanism. Quota-refused parts now go back "
+    "to the outbox and out in a later batch, a batch takes its slots all or none, and slots count from "
+    "the answer (tests/integration/test_google_faults.py). That gave 190; the rest were 731 entries "
+    "written twice, because the conflict-marking refresh after 16,000 deadlines took about 10 s here and "
+    "remote lanes held for at most 5 s (now 30 s): 170 requests (10 tokens, 160 batches, 16,000 inserts, "
+    "nothing refused or rewritten), 1x 20, 4x 50. (2) Start-up: openpyxl was imported by every command "
+    "through daemon.intake; now only to read a workbook. Import CPU of `docketd run` 0.57 -> 0.41 s "
+    "(medians of 7), start-up to READY on the 1x store about 0.15-0.3 s less in interleaved runs (noisy),"
+    " `preview` of one row 0.49-0.57 -> 0.36-0.39 s CPU. Separately, with PYTHONDONTWRITEBYTECODE=1 in "
+    "the environment an editable checkout compiles docketd's source (995 kB, 571 kB on 2026-11-27) at "
+    "every start: 0.11 s CPU of a start's 0.33 s of imports, which a pip-installed docketd does not pay.",
 ]
