@@ -428,4 +428,90 @@ FINDINGS: list[str] = [
     "Noise: the machine is shared with other engineers' test runs; wall-clock rows (engine rate, drop "
     "latency, load time) moved by up to 40% between runs. The engine's CPU-time rate (in its notes) is "
     "the steadier number.",
+    'Preview once more (issue 17, 2026-12-03, branch preview; not in the table). The box ran at load '
+    "average 4-9, so the measure is callgrind's instruction count (I refs) of `docketd preview --json` on"
+    " the bench's 10,000 rows minus the one-row run, main (c0716d7) and this branch from /tmp copies, "
+    'same venv: 6.35 -> 4.70 G instructions after start-up (x1.35). Side by side in time '
+    "(bench/preview_bench.py's subprocess runs, 7 each, alternating, medians, CPU): at load 1.3 with the "
+    'first two changes 1.14 -> 0.93 s (8,772 -> 10,797 rows/s); with all of them at load 7-9, 1.23 -> '
+    '1.03 s (8,123 -> 9,727 rows/s, wall 3.0-3.3 s both). What changed: resolve_rows builds the '
+    'received-stamped trigger with the record builders (two dataclasses.replace per row before) and '
+    'checks each (court, event) once; one preview computes each distinct set of trigger inputs once '
+    '(daemon/planning/trigger_cache.py: court, event, date, time, service, lower_court, timezone, all the'
+    " engine reads; repeats, 54% of the bench rows, get the first answer's deadlines with their own "
+    'matter and trigger; tests/unit/test_trigger_cache.py fails if any input is left out of the key); '
+    'intake skips the checks a plain ASCII string cannot fail, parses each distinct date and e-mail cell '
+    "and asks check_event once per (court, event) per file; conflict_flags reads each deadline's key "
+    "once; absence_flags stops at once when nobody is out or busy; all_flags builds a trigger's own flags"
+    ' once. Output is byte-identical to main on 24 inputs (bench rows at four todays, a 12,000-row random'
+    ' file over every court and event with bad rows, two files sharing matters both ways round, a '
+    'conflict-heavy file, the worked cases of tests/unit/engine and /work/shared/cases, the four intake '
+    'examples). Not met, 20,000 rows/s: what is left is spread thin (cProfile shares of preview_files): '
+    'the engine on first sight of a trigger 24%, intake 21%, cross-matter flags 14%, per-deadline flags '
+    '9%, the loop itself 9%, as_preview 5%, Deadline.key (an f-string on every read, still three reads '
+    'per deadline) 4%. The per-trigger cache gains less than hoped (0.06-0.08 CPU s per 10,000 rows, '
+    'in-process): the engine already caches its strings and day counts, so a repeat cost it 20-25 µs, '
+    "against 8-11 µs for the cache's re-addressed copy.",
+    "Engine, issue 13's 100,000/s goal (2026-12-03, branch engine): not met by this work, which gains "
+    'about 6%, not the 1.7x aimed at. CPU-time rates of the same code moved by 30-40% between runs that '
+    'hour (load average 1-7; main in-process, alternating with the branch, 7 runs each: medians 112,516 '
+    'vs 107,378 deadlines per CPU second at load ~1, 71,408 vs 71,922 at load ~6), so before/after is '
+    "counted in instructions: callgrind, engine_bench's 50,000 triggers on a fresh rule book, minus the "
+    'same process without the compute: main (c0716d7) 6.70 G, the branch 6.28 G (-6.2%). Changed: '
+    "Deadlines built with positional arguments; each plan carries its trigger's caveat and whether it "
+    'counts by a state method; a DayView remembers each forward roll with its trace note '
+    '(counting._rolled: two of three forward federal counts in the bench end on a day already rolled in '
+    'that court). Tried and dropped (no fewer instructions): memoising DayView.closed; rolls from a memo '
+    'plus court-day counts and named closures by bisecting per-year sorted closed weekdays (closed() '
+    'calls 434,000 -> 86,000, instructions +0.2%). No hot spot is left: the instructions go to the '
+    'interpreter loop, allocation, object.__setattr__ for the 15 fields of 95,016 records (about 6%) and '
+    'trace f-strings, spread over compute, _one and _count; cold holiday caches are about 8% of a 1x run.'
+    ' Every deadline and error of 125,820 triggers (every court and event, 2000-2060 with a third next to'
+    ' federal holidays, every service method and none, lower courts, times) and of another 167,760 '
+    'computed in reverse order is byte-identical on main and the branch. 100,000 per CPU second on a busy'
+    ' day needs a different shape of compute (fewer records or per-trigger work), not more of these.',
+    "Found after the 2026-12-03 run (issue 14), not yet in the table: (1) the Google initial load at 16x "
+    "made 695-924 requests (182 on 2026-11-27); re-measured here at 533 and 848, mostly single inserts. A"
+    " batch part refused for the per-user quota went down the one-by-one path, each try a request and a "
+    "quota slot of its own; the connector counted a call from its sending while Google counts it on "
+    "arrival (848-request run: 795 inserts refused with 403 userRateLimitExceeded), and a batch that got "
+    "only some of its slots kept them unsent. The 2026-11-27 code does the same here (290 requests, 119 "
+    "singles): the lanes changed how often it fires, not the mechanism. Quota-refused parts now go back "
+    "to the outbox and out in a later batch, a batch takes its slots all or none, and slots count from "
+    "the answer (tests/integration/test_google_faults.py). That gave 190; the rest were 731 entries "
+    "written twice, because the conflict-marking refresh after 16,000 deadlines took about 10 s here and "
+    "remote lanes held for at most 5 s (now 30 s): 170 requests (10 tokens, 160 batches, 16,000 inserts, "
+    "nothing refused or rewritten), 1x 20, 4x 50. (2) Start-up: openpyxl was imported by every command "
+    "through daemon.intake; now only to read a workbook. Import CPU of `docketd run` 0.57 -> 0.41 s "
+    "(medians of 7), start-up to READY on the 1x store about 0.15-0.3 s less in interleaved runs (noisy),"
+    " `preview` of one row 0.49-0.57 -> 0.36-0.39 s CPU. Separately, with PYTHONDONTWRITEBYTECODE=1 in "
+    "the environment an editable checkout compiles docketd's source (995 kB, 571 kB on 2026-11-27) at "
+    "every start: 0.11 s CPU of a start's 0.33 s of imports, which a pip-installed docketd does not pay.",
+    'New day recomputes only what the date changes (issue 17, 2026-12-03, branch newday). With the rules '
+    'fingerprint and the configuration (kv day_basis, a digest of the parsed config) unchanged since the '
+    "last full pass (kv last_recompute_day = L), a matter's answers can differ between L and today only "
+    'through: due-soon flags and entry urgency (deadlines due from L up to the farthest day still within '
+    'soon_court_days court days of today, computed per court: 11 days for the slowest), '
+    "future-/far-past-trigger flags (trigger dates in the windows where they turn), a closed matter's "
+    'cut, and a missed flag of a trigger with no received day. Docket.day_scope picks those matters '
+    '(daemon/state/day_scope.py); they are recomputed with their stored deadlines reused (no engine, no '
+    'rule-change comparison), and cross flags are refreshed only over the days the date moved past and '
+    "those days' matters (no-upcoming), when the stored cross basis equals that of a day from L to today."
+    ' Otherwise (rules or config changed, no L) the pass recomputes everything as before. A recompute now'
+    ' reads 250 matters with one query per table (facts, triggers, deadlines, flags). '
+    'tests/unit/test_new_day_scope.py checks it: one random docket (acknowledged flags, hand-kept '
+    'entries, pending outbox rows, closed matters, trigger dates on the turning edges) copied into two '
+    'stores, 13 pinned days (a weekend, the 2026-11-01 DST change, Veterans Day, gaps of several days, a '
+    'firm rules change, Thanksgiving) with drops between days; every deadline, flag and outbox row equal '
+    "to a full pass after each step. The bench's new-day start now sets the last pass to the day before "
+    "(a midnight turn), not 1970. On the bench's 1x store, 3,801 of 5,000 matters fall in the scope (its "
+    'deadlines cluster in the next two weeks). In-process CPU of the pass, side by side, medians of 3 '
+    '(load average 3-6): main 8.15 s, this branch 4.98 s (a full pass after a rules change: 8.4 s, '
+    'unchanged). `python -m bench --only footprint` (not written; the box ran about twice as slow as on '
+    'earlier days: store build 42.8 s at 1x): new day 11.1 / 49.8 s wall (n^1.08), store build 42.8 / '
+    '159.5 s (n^0.95), peak RSS 85.3 / 88.1 MB, idle CPU 0.030 CPU s/min. Not met: 3 s at 1x. What is '
+    'left per matter in scope (profile): decoding its stored deadline payloads and rebuilding the records'
+    ' (trigger_from_dict per deadline), json.dumps of every payload to compare it in replace_matter, and '
+    'the per-matter sync and outbox range reads; next would be recomputing only the deadlines in the '
+    'windows rather than whole matters.',
 ]

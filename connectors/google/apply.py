@@ -2,9 +2,11 @@
 
 A chunk of up to 100 ops becomes at most two batch calls: GETs for deletes and forced updates (docketd
 must see an event is its own before deleting or overwriting it), then the inserts, patches and deletes.
-Any part that fails (throttled, 5xx, 409 duplicate, 412 changed) is settled by the connector's
-single-op path, with retries until the apply deadline; past it the op reports TransientError and
-stays in the outbox.
+A part refused for the per-user quota (docketd's own limit had no room in time, or Google said so) goes
+back to the outbox as TransientError, to be sent in a later batch: sent one by one, each would spend a
+request and a quota slot of its own (make bench at 16x: 344 single inserts on top of 179 batches). Any
+other failed part (5xx, 409 duplicate, 412 changed) is settled by the connector's single-op path, with
+retries until the apply deadline; past it the op reports TransientError and stays in the outbox.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
 from connectors.base import AuthError, ConnectorError, NotFound, Op, OpResult, TransientError, UnmanagedEvent
-from connectors.google.http import status_of, translate
+from connectors.google.http import is_rate_limited, status_of, translate
 from connectors.google.mapping import is_current, is_managed
 from daemon.models import RemoteRef
 
@@ -96,12 +98,14 @@ def _chunk(conn: GoogleConnector, ops: Sequence[Op], run: _Pass) -> list[OpResul
             current[i] = dict(resp)
         elif isinstance(exc, HttpError) and status_of(exc) in (404, 410):
             current[i] = None
+        elif is_rate_limited(exc):
+            done[i] = _later(conn, ops[i], exc)
     # Phase 2: the writes.
     writes: list[tuple[int, HttpRequest]] = []
     bodies: dict[int, dict[str, Any]] = {}
     for i, op in enumerate(ops):
-        if _needs_look(op) and i not in current:
-            continue  # the look failed; the careful path will retry it
+        if i in done or (_needs_look(op) and i not in current):
+            continue  # the look failed; the careful path will retry it (or the outbox, for the quota)
         try:
             request = _write_request(conn, op, current.get(i), bodies, i)
         except ConnectorError as refused:
@@ -121,6 +125,8 @@ def _chunk(conn: GoogleConnector, ops: Sequence[Op], run: _Pass) -> list[OpResul
             done[i] = OpResult(op, RemoteRef(resp["id"], resp["etag"]) if op.kind != "delete" else None)
         elif isinstance(exc, HttpError) and op.kind == "delete" and status_of(exc) in (404, 410):
             done[i] = OpResult(op, None)
+        elif is_rate_limited(exc):
+            done[i] = _later(conn, op, exc)
         elif isinstance(exc, HttpError) and status_of(exc) == 409 and i in bodies and op.kind != "delete":
             converge = functools.partial(conn._converge, op.uid, bodies[i], deadline)
             done[i] = _careful(conn, op, run, converge)
@@ -130,6 +136,12 @@ def _chunk(conn: GoogleConnector, ops: Sequence[Op], run: _Pass) -> list[OpResul
     # Everything else: one by one, with retries.
     return [done[i] if i in done else _careful(conn, op, run, _single(conn, op, deadline))
             for i, op in enumerate(ops)]
+
+
+def _later(conn: GoogleConnector, op: Op, exc: BaseException | None) -> OpResult:
+    """A part refused for the quota: back to the outbox, to go in a later batch rather than on its own."""
+    assert exc is not None
+    return OpResult(op, None, translate(exc, conn._where(op.uid), conn.auth_fix))
 
 
 def _write_request(conn: GoogleConnector, op: Op, current: dict[str, Any] | None,

@@ -59,6 +59,16 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (OSError, httplib2.HttpLib2Error, TimeoutError))
 
 
+def is_rate_limited(exc: BaseException | None) -> bool:
+    """True when the call was not made or not taken for the per-user quota (docketd's own limit or Google's)."""
+    if isinstance(exc, QuotaWait):
+        return True
+    if isinstance(exc, HttpError):
+        status = status_of(exc)
+        return status == 429 or (status == 403 and error_reason(exc) in _RATE_REASONS)
+    return False
+
+
 def retry_after(exc: BaseException) -> float | None:
     """Seconds from a Retry-After header, if the server sent one."""
     if isinstance(exc, HttpError):
@@ -105,6 +115,17 @@ def short_reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+class QuotaWait(TransientError):
+    """docketd's own per-minute limit has no room in time: send nothing now, come back when it has."""
+
+
+@dataclass
+class Slot:
+    """One call counted against the quota, at the time Google may have counted it (the latest we know)."""
+
+    at: float
+
+
 class Throttle:
     """A sliding one-minute window: at most `per_minute` calls in any 60 seconds (Google's per-user quota)."""
 
@@ -112,24 +133,44 @@ class Throttle:
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.per_minute = per_minute
         self._clock, self._sleep = clock, sleep
-        self._calls: deque[float] = deque()
+        self._calls: deque[Slot] = deque()
         self._lock = threading.Lock()
 
-    def acquire(self, deadline: float) -> None:
-        """Wait for a slot; raise TransientError if none frees up before `deadline` (a clock value)."""
+    def acquire(self, deadline: float, count: int = 1) -> list[Slot]:
+        """Wait for `count` slots at once (a batch's parts); raise QuotaWait, taking none, if they come too late.
+
+        All or none: a batch that got only some of its slots is not sent, and slots taken for it would
+        only hold the next calls back.
+        """
         with self._lock:
             now = self._clock()
-            while self._calls and now - self._calls[0] >= 60.0:
-                self._calls.popleft()
-            if len(self._calls) >= self.per_minute:
-                wait = self._calls[0] + 60.0 - now
+            self._expire(now)
+            over = len(self._calls) + min(count, self.per_minute) - self.per_minute
+            if over > 0:
+                # Stamps move to the answer's time (stamp), so the oldest are not always first: the latest
+                # of the `over` oldest says when that many have left the window.
+                wait = max(s.at for s in list(self._calls)[:over]) + 60.0 - now
                 if now + wait > deadline:
-                    raise TransientError("docketd reached its own limit of Google calls per minute; "
-                                         "will retry.", retry_after=wait)
+                    raise QuotaWait("docketd reached its own limit of Google calls per minute; will retry.",
+                                    retry_after=wait)
                 self._sleep(wait)
-                self._calls.popleft()
+                for _ in range(over):
+                    self._calls.popleft()
                 now = self._clock()
-            self._calls.append(now)
+            slots = [Slot(now) for _ in range(count)]
+            self._calls.extend(slots)
+            return slots
+
+    def stamp(self, slots: list[Slot]) -> None:
+        """The call's answer came: count its slots from now, as Google counts a call when it reaches it."""
+        with self._lock:
+            now = self._clock()
+            for s in slots:
+                s.at = now
+
+    def _expire(self, now: float) -> None:
+        while self._calls and now - self._calls[0].at >= 60.0:
+            self._calls.popleft()
 
 
 _THROTTLES: dict[str, Throttle] = {}
@@ -171,13 +212,17 @@ class Caller:
         """Execute the request built by `make`, retrying transient failures until `deadline`."""
         attempt = 0
         while True:
-            self.throttle.acquire(deadline)
+            slots = self.throttle.acquire(deadline)
             try:
-                return make().execute(num_retries=0)
+                result = make().execute(num_retries=0)
             except Exception as exc:  # noqa: BLE001 - classified right here
+                self.throttle.stamp(slots)
                 if not is_transient(exc) or not self.backoff(attempt, exc, deadline):
                     raise
                 attempt += 1
+                continue
+            self.throttle.stamp(slots)
+            return result
 
     def batch(self, requests: Sequence[HttpRequest], batch_uri: str,
               deadline: float) -> list[tuple[Any, BaseException | None]]:
@@ -191,11 +236,13 @@ class Caller:
         ids = [str(i) for i in range(len(requests))]
         for request_id, request in zip(ids, requests, strict=True):
             batch.add(request, request_id=request_id)
+        slots: list[Slot] = []
         try:
-            for _ in requests:  # every part counts against the per-user quota
-                self.throttle.acquire(deadline)
+            slots = self.throttle.acquire(deadline, len(requests))  # every part counts against the quota
             batch.execute()
         except Exception as exc:  # noqa: BLE001 - the whole batch failed; each part reports it
             return [(None, exc) for _ in requests]
+        finally:
+            self.throttle.stamp(slots)
         missing = TransientError("Google's batch answer lacked this part.")
         return [outcomes.get(i, (None, missing)) for i in ids]

@@ -195,7 +195,7 @@ class DayView:
     Per-year sets are built on first use and cached, so a lookup is a weekday test and a set test.
     """
 
-    __slots__ = ("_sources", "_closures", "_ambiguous", "_days", "_years", "_names")
+    __slots__ = ("_sources", "_closures", "_ambiguous", "_days", "_years", "_names", "forward_rolls")
 
     def __init__(
         self,
@@ -209,6 +209,9 @@ class DayView:
         self._days: set[date] = {c.day for c in self._closures}
         self._names: dict[date, str] = {c.day: c.name for c in self._closures}
         self._years: set[int] = set()
+        # day -> (first court day on or after it, the trace's note on the roll): kept for counting.py,
+        # since most forward counts of a docket end on days already rolled
+        self.forward_rolls: dict[date, tuple[date, str]] = {}
 
     def _load(self, year: int) -> None:
         for source in self._sources:

@@ -102,17 +102,26 @@ def _days(n: int, unit: str) -> str:
     return f"{n} day" + ("" if n == 1 else "s")
 
 
+def _rolled(end: date, view: DayView) -> tuple[date, str]:
+    """The first court day on or after `end`, and "" or the note on the roll (", ... not a court day ...
+    -> due"), remembered in the view: the same day rolls the same way for every rule that ends on it."""
+    found = view.forward_rolls.get(end)
+    if found is None:
+        due = roll_forward(end, view)
+        found = view.forward_rolls[end] = (due, "" if due == end else f"{_closed_note(end, due, view)} -> {fmt(due)}")
+    return found
+
+
 def federal_forward(start: date, n: int, view: DayView, rule: str) -> tuple[date, str]:
     """FRCP 6(a)(1) / FRAP 26(a)(1): exclude the trigger day, count every day, roll past closed days.
 
     `rule` is "FRCP 6(a)" or "FRAP 26(a)".
     """
     end = start + DAYS[n]
-    due = roll_forward(end, view)
-    if due == end:
+    due, note = _rolled(end, view)
+    if not note:
         return due, f"{_days(n, 'calendar')} after -> {fmt(end)} [{rule}(1)]."
-    return due, (f"{_days(n, 'calendar')} after -> {fmt(end)}{_closed_note(end, due, view)} -> {fmt(due)} "
-                 f"[{rule}(1)(C)].")
+    return due, f"{_days(n, 'calendar')} after -> {fmt(end)}{note} [{rule}(1)(C)]."
 
 
 def federal_backward(start: date, n: int, view: DayView, rule: str) -> tuple[date, str]:
@@ -132,11 +141,11 @@ def federal_service_days(due: date, k: int, label: str, view: DayView, rule: str
                          cite: str) -> tuple[date, str]:
     """FRCP 6(d) / FRAP 26(c): add `k` days AFTER the period would otherwise expire, then roll again."""
     end = due + DAYS[k]
-    out = roll_forward(end, view)
+    out, note = _rolled(end, view)
     line = f"{label}: +{k} days after the period expires -> {fmt(end)}"
-    if out == end:
+    if not note:
         return out, f"{line} [{cite}]."
-    return out, f"{line}{_closed_note(end, out, view)} -> {fmt(out)} [{cite}, {rule}(1)(C)]."
+    return out, f"{line}{note} [{cite}, {rule}(1)(C)]."
 
 
 def ccp_forward(start: date, n: int, unit: str, ext: int, ext_label: str, ext_cite: str,

@@ -139,6 +139,8 @@ class _Plan:
     chains: tuple[Chain, ...]
     ext: Extension | None
     forward: bool  # which view of unsettled days applies (FRCP 6(a)(6)(C) is forward-only)
+    caveat: str | None = None  # a fact to check for this trigger event (never for a chained event)
+    state: bool = False  # the rule counts under a state method that itself reads two ways
 
 
 class RuleBook:
@@ -177,7 +179,8 @@ class RuleBook:
         for pid in court.packs:
             pack = self._loaded.packs[pid]
             out += [_Plan(r, r.triggers[event], chain, self._ext.get(r.service) if r.service else None,
-                          r.direction == "after" or r.counting == "ccp")
+                          r.direction == "after" or r.counting == "ccp",
+                          None if chain else r.caveats.get(event), r.counting in STATE_COUNTINGS)
                     for r in pack.rules if event in r.triggers]
             for c in pack.chains:
                 if c.source == event:
@@ -376,7 +379,7 @@ class RuleBook:
             return
         flags: list[Flag] = [sit[1]] if sit else []
         notes: list[str] = []  # why a reading was chosen; kept when the ambiguous-law count replaces steps
-        caveat = rule.caveats.get(trigger.event) if not plan.chains else None
+        caveat = plan.caveat
         if caveat:
             line, flag = needs_fact(rule.title, caveat)
             notes.append(line)
@@ -407,7 +410,7 @@ class RuleBook:
             service = None
         else:
             due, steps = self._count(rule, n, start, service, ext, table, days, False)
-        if rule.counting in STATE_COUNTINGS:  # a counting rule that itself reads two ways
+        if plan.state:  # a counting rule that itself reads two ways
             k, in_court = table.get(service or "", _NONE)
             doubt = second_reading(rule, n, start, k, due, days.fwd, in_court)
             if doubt:
@@ -436,12 +439,10 @@ class RuleBook:
             lines.append(note)
         if sit:
             lines.insert(1, sit[0])
-        main = _deadline(
-            matter=trigger.matter, rule=rule.id, title=rule.title, due=due, court=court.id,
-            citation=citation, trigger=trigger, explanation=tuple(lines), cite_short=cite_short,
-            flags=tuple(flags), reminders=rule.reminders, critical=rule.critical, timezone=court.timezone,
-            time=rule.due_time,
-        )
+        # positional, in field order (matter ... timezone): a keyword call cost a tenth of the record
+        main = _deadline(trigger.matter, rule.id, rule.title, due, court.id, citation, trigger, tuple(lines),
+                         cite_short, rule.due_time, tuple(flags), rule.reminders, "deadline", rule.critical,
+                         court.timezone)
         out.append(main)
         if rule.followups:
             self._followups(rule, main, start, days, out, (sit[1],) if sit else ())
@@ -471,11 +472,9 @@ class RuleBook:
             word = "before" if f.days < 0 else "after"
             what = f"{rule.title} {C.fmt(main.due)}" if f.anchor == "due" else main.explanation[0].rstrip(".")
             lines = (f"{what}.", f"{f.title}: {abs(f.days)} days {word} -> {C.fmt(when)} (firm practice).")
-            out.append(_deadline(
-                matter=main.matter, rule=f"{rule.id}/{f.id}", title=f.title, due=when, court=main.court,
-                citation=main.citation, trigger=main.trigger, explanation=lines, cite_short=main.cite_short,
-                reminders=("1d",), kind="followup", critical=False, timezone=main.timezone, flags=flags,
-            ))
+            out.append(_deadline(main.matter, f"{rule.id}/{f.id}", f.title, when, main.court, main.citation,
+                                 main.trigger, lines, main.cite_short, None, flags, ("1d",), "followup", False,
+                                 main.timezone))
 
     def _count(self, rule: Rule, n: int, start: date, service: str | None, ext: Extension | None,
                table: Mapping[str, tuple[int, bool]], days: CourtDays, alt: bool) -> tuple[date, list[str]]:

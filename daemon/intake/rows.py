@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from daemon.engine.records import builder
 from daemon.intake.limits import MAX_CELL_CHARS, MAX_ROWS, too_many_rows
@@ -61,6 +62,7 @@ BUILTIN_ALIASES: dict[str, str] = {
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f]")  # the characters below ' ' (ord < 32)
 _CASE_NUMBER = re.compile(r"[\w.:/ -]{2,60}")
 _trigger = builder(TriggerEvent)  # one record per row: the dataclass __init__ cost a tenth of a row's parse
 _provenance = builder(Provenance)
@@ -171,8 +173,11 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     day_first = next((d for d in dates if is_day_first(d)), None)
     courts: dict[str, str] = {}
     parsed: list[TriggerEvent] = []
+    memo = _Memo()
+    if check_event is not None:
+        check_event = _once_per_pair(check_event)
     for number, row in canonical_rows:
-        trigger, errors = _parse_row(row, number, source, checksum, courts, day_first, check_event)
+        trigger, errors = _parse_row(row, number, source, checksum, courts, day_first, check_event, memo)
         result.errors.extend(errors)
         if trigger is not None:
             parsed.append(trigger)
@@ -183,9 +188,60 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     return result
 
 
+def _once_per_pair(check: CheckEvent) -> CheckEvent:
+    """check_event asked once per (court, event) of a file: rows repeat them (issue 17)."""
+    answers: dict[tuple[str, str], str | None] = {}
+
+    def checked(court: str, event: str) -> str | None:
+        pair = (court, event)
+        if pair not in answers:
+            answers[pair] = check(court, event)
+        return answers[pair]
+
+    return checked
+
+
+class _Memo:
+    """One file's parsed date and e-mail cells: columns repeat their values row after row (issue 17)."""
+
+    def __init__(self) -> None:
+        self._dates: dict[str, date | str] = {}
+        self._emails: dict[str, tuple[str, ...] | str] = {}
+
+    def day(self, value: object, day_first: str | None) -> date:
+        """parse_date(value, day_first_example=day_first); day_first is the same for the whole file."""
+        if type(value) is not str:
+            return parse_date(value, day_first_example=day_first)
+        found = self._dates.get(value)
+        if found is None:
+            try:
+                found = parse_date(value, day_first_example=day_first)
+            except ValueProblem as problem:
+                found = str(problem)
+            self._dates[value] = found
+        if isinstance(found, str):
+            raise ValueProblem(found)
+        return found
+
+    def addresses(self, value: object) -> tuple[str, ...]:
+        """parse_emails(value)."""
+        if type(value) is not str:
+            return parse_emails(value)
+        found = self._emails.get(value)
+        if found is None:
+            try:
+                found = parse_emails(value)
+            except ValueProblem as problem:
+                found = str(problem)
+            self._emails[value] = found
+        if isinstance(found, str):
+            raise ValueProblem(found)
+        return found
+
+
 def _parse_row(
     row: Mapping[str, object], number: int, source: str, checksum: str, courts: dict[str, str],
-    day_first: str | None, check_event: CheckEvent | None,
+    day_first: str | None, check_event: CheckEvent | None, memo: _Memo,
 ) -> tuple[TriggerEvent | None, list[RowError]]:
     errors: list[RowError] = []
 
@@ -197,6 +253,15 @@ def _parse_row(
     for column, value in row.items():
         if type(value) is str and value.isascii():
             shown = value.strip()  # ASCII holds no hidden character and is its own NFKC form (values.py)
+            # A plain str is no Uncalculated, dict or list: only the checks below can apply (issue 17).
+            if shown in EXCEL_ERRORS:
+                bad(column, f"The cell shows the spreadsheet error {shown}; fix the formula or type the value.")
+            elif len(shown) > MAX_CELL_CHARS:
+                bad(column, f"The cell holds {len(shown):,} characters, over {MAX_CELL_CHARS:,}; shorten it.")
+            elif shown:
+                cells[column] = value
+                text[column] = shown
+            continue
         else:
             hidden = _hidden(value, column)
             if hidden:
@@ -224,7 +289,7 @@ def _parse_row(
     if not matter:
         if "matter" not in errored:
             bad("matter", "The matter number is missing; every row needs one, e.g. 2026-0142.")
-    elif "|" in matter or any(ord(ch) < 32 for ch in matter):
+    elif "|" in matter or _CONTROL.search(matter):
         bad("matter", f"The matter number '{matter}' contains '|' or a control character; remove it.")
     elif matter[0] in "=+-@":
         # A cell starting like a spreadsheet formula would be evaluated by whoever opens an export later.
@@ -257,7 +322,7 @@ def _parse_row(
             bad("date", "The date is missing; write the date of the event, e.g. 2026-01-05.")
     else:
         try:
-            when = parse_date(cells["date"], day_first_example=day_first)
+            when = memo.day(cells["date"], day_first)
         except ValueProblem as problem:
             bad("date", str(problem))
 
@@ -276,7 +341,7 @@ def _parse_row(
     people: dict[str, tuple[str, ...]] = {}
     for column in ("attorney", "paralegal"):
         try:
-            people[column] = parse_emails(cells[column]) if column in cells else ()
+            people[column] = memo.addresses(cells[column]) if column in cells else ()
         except ValueProblem as problem:
             bad(column, str(problem))
 
@@ -285,7 +350,7 @@ def _parse_row(
         bad("status", f"'{text['status']}' is not a status; use open or closed.")
 
     ref = text.get("ref") or None
-    if ref is not None and ("|" in ref or any(ord(ch) < 32 for ch in ref)):
+    if ref is not None and ("|" in ref or _CONTROL.search(ref)):
         bad("ref", f"The ref '{ref}' contains '|' or a control character; remove it.")
 
     case_number = text.get("case_number") or None

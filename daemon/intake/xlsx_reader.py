@@ -13,8 +13,6 @@ import zipfile
 from collections.abc import Mapping
 from io import BytesIO
 
-import openpyxl
-
 from daemon.intake.limits import xlsx_zip_problem
 from daemon.intake.result import RowError
 from daemon.intake.table import Records, records_from_table
@@ -36,6 +34,8 @@ def _has_formulas(data: bytes) -> bool:
 
 def _mark_uncalculated(data: bytes, title: str, table: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
     """Cells that are empty only because their formula was never calculated get an Uncalculated marker."""
+    import openpyxl  # only for a workbook: it costs every command's start-up (see read_xlsx)
+
     workbook = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=False, keep_links=False)
     try:
         formulas = list(workbook[title].iter_rows(values_only=True))
@@ -52,6 +52,10 @@ def _mark_uncalculated(data: bytes, title: str, table: list[tuple[object, ...]])
 def read_xlsx(data: bytes, source: str, *, sheet: str | None = None,
               header_aliases: Mapping[str, str] | None = None) -> Records:
     """Rows of a workbook's intake sheet keyed by header, or a file-level error naming the fix."""
+    # Imported here, not at the top: every command and the daemon's start import this module through
+    # daemon.intake, and openpyxl took a fifth of `docketd run`'s imports (make bench, start-up to READY).
+    import openpyxl
+
     problem = xlsx_zip_problem(data)
     if problem:
         return Records(errors=[RowError(source, None, None, problem)])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from daemon.engine.records import builder
 from daemon.models import Flag
 from daemon.planning.planner import FIRM_DOCKET, MatterFacts, route
 from daemon.settings.people import Person
@@ -66,6 +67,10 @@ class ScopedFlag:
     flag: Flag
 
 
+_scoped = builder(ScopedFlag)
+_flag = builder(Flag)
+
+
 def person_name(email: str, people: Mapping[str, Person]) -> str:
     """'Jane Doe (jdoe@firm.com)', or the e-mail alone, or 'the firm docket'."""
     if email == FIRM_DOCKET:
@@ -93,22 +98,26 @@ def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Matter
                    people: Mapping[str, Person], default_people: Sequence[str],
                    threshold: int = 2) -> list[ScopedFlag]:
     """Several critical deadlines for one person on one day: each of them gets a flag naming the others."""
-    by_day: dict[tuple[str, date], list[DeadlineLike]] = {}
+    # Each key is read once (a Deadline builds it on every read; 5 reads per deadline were a tenth of a
+    # 10,000-row preview, issue 17). by_day keeps each key's last deadline, as a dict over the day did.
+    by_day: dict[tuple[str, date], dict[str, DeadlineLike]] = {}
     routes: dict[str, Sequence[str]] = {}
+    matter_of: dict[str, str] = {}
     for d in deadlines:
+        key = d.key
+        matter_of[key] = d.matter
         if d.kind != "deadline" or not d.critical or d.due < today:
             continue
         who = routes.get(d.matter)
         if who is None:
             who = routes[d.matter] = route(facts.get(d.matter) or MatterFacts(d.matter), default_people)
         for person in who:
-            by_day.setdefault((person, d.due), []).append(d)
+            by_day.setdefault((person, d.due), {})[key] = d
     found: dict[str, list[str]] = {}
-    for (person, day), items in sorted(by_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        unique = {d.key: d for d in items}
+    for (person, day), unique in sorted(by_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         if len(unique) < threshold:
             continue
-        ordered = sorted(unique.values(), key=lambda d: d.key)
+        ordered = [d for _, d in sorted(unique.items(), key=lambda kv: kv[0])]
         # Name a few, count the rest: naming every deadline of a busy day in every one of its flags grew
         # with the square of the day's load (make bench: 2.2 GB peak RSS recomputing 20,000 matters).
         names = "; ".join(f"[{d.matter}] {d.title}" for d in ordered[:MAX_NAMED])
@@ -118,12 +127,9 @@ def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Matter
         sentence = f"{person_name(person, people)} has {len(unique)} critical deadlines on {_day(day)}: {names}."
         for key in unique:
             found.setdefault(key, []).append(sentence)
-    out = []
-    matter_of = {d.key: d.matter for d in deadlines}
-    for key, sentences in sorted(found.items()):
-        out.append(ScopedFlag(key, matter_of[key], Flag(
-            "conflict", "warning", " ".join(sentences), CONFLICT_ACTION)))
-    return out
+    # One flag per deadline of a busy day: built without the frozen dataclasses' __init__ (issue 17).
+    return [_scoped(key, matter_of[key], _flag("conflict", "warning", " ".join(sentences), CONFLICT_ACTION))
+            for key, sentences in sorted(found.items())]
 
 
 def on_entry(flag: Flag) -> Flag:
@@ -145,12 +151,18 @@ def absence_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterF
                   busy: Mapping[str, Iterable[date]] | None = None) -> list[ScopedFlag]:
     """A deadline on a day a responsible person is out: configured out_of_office, or busy all day."""
     busy_sets = {p: set(days) for p, days in (busy or {}).items()}
-    out = []
+    out: list[ScopedFlag] = []
+    if not any(p.out_of_office for p in people.values()) and not any(busy_sets.values()):
+        return out  # nobody is ever out: no deadline can be flagged
+    routes: dict[str, Sequence[str]] = {}
     for d in deadlines:
         if d.kind != "deadline" or d.due < today:
             continue
         sentences = []
-        for email in route(facts.get(d.matter) or MatterFacts(d.matter), default_people):
+        who = routes.get(d.matter)
+        if who is None:
+            who = routes[d.matter] = route(facts.get(d.matter) or MatterFacts(d.matter), default_people)
+        for email in who:
             person = people.get(email)
             span = _ooo_range(person, d.due) if person else None
             who = person_name(email, people)

@@ -75,9 +75,15 @@ def all_flags(deadlines: Iterable[Deadline], today: date, soon_court_days: int =
               courts: CourtCalendars) -> dict[str, list[Flag]]:
     """Flags per deadline key, including trigger flags on each of its deadlines."""
     out: dict[str, list[Flag]] = {}
+    of_trigger: dict[tuple[str, str, date], list[Flag]] = {}  # a trigger's deadlines share its flags (frozen)
     for d in deadlines:
         flags = deadline_flags(d, today, soon_court_days, courts=courts)
-        flags += trigger_flags(d.matter, d.trigger.event, d.trigger.date, today)
+        t = d.trigger
+        which = (d.matter, t.event, t.date)
+        shared = of_trigger.get(which)
+        if shared is None:
+            shared = of_trigger[which] = trigger_flags(d.matter, t.event, t.date, today)
+        flags += shared
         out[d.key] = flags
     return out
 

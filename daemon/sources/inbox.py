@@ -12,12 +12,13 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from daemon.cross_flags import mark_dirty
 from daemon.docket import Docket, RecomputeReport, now_iso
+from daemon.engine.records import builder
 from daemon.intake import IntakeResult, RowError, parse_intake, read_intake
 from daemon.models import Deadline, Provenance, TriggerEvent
 from daemon.planning.planner import MatterFacts
@@ -27,6 +28,8 @@ from daemon.state import files, flags
 MAX_CHECKSUM_BYTES = 512 * 1024 * 1024
 REPORT_MODE = 0o640  # .errors.txt beside a rejected file: the docket group reads it, the world does not
 MAX_REPORT_LINE = 400  # a report quotes the cell it is about, never pages of a file
+_trigger = builder(TriggerEvent)
+_provenance = builder(Provenance)
 
 
 @dataclass
@@ -85,21 +88,27 @@ def resolve_rows(docket: Docket, result: IntakeResult, received: date) -> tuple[
     errors: list[RowError] = []
     pending: dict[str, MatterFacts] = {}
     check = event_checker(docket)
+    checked: dict[tuple[str, str], str | None] = {}  # rows repeat (court, event): one check each
     for t in result.triggers:
         prov = t.provenance or Provenance("?", 0)
-        court = docket.resolve_court(t, pending)
+        court = t.court or docket.resolve_court(t, pending)
         if not court:
             errors.append(RowError(prov.source, prov.row, "court",
                                    f"matter {t.matter} has no court in this row or any earlier row; "
                                    "fill the court column (e.g. federal, cand, ca-superior)."))
             continue
-        problem = check(court, t.event)
+        pair = (court, t.event)
+        problem = checked[pair] if pair in checked else checked.setdefault(pair, check(court, t.event))
         if problem:
             errors.append(RowError(prov.source, prov.row, "event" if "event" in problem[:6] else "court",
                                    problem))
             continue
-        pending[t.matter] = MatterFacts(t.matter, court=court)
-        good.append(replace(t, provenance=replace(prov, received=prov.received or received)))
+        known = pending.get(t.matter)
+        if known is None or known.court != court:  # the facts hold the court alone: equal ones need no new record
+            pending[t.matter] = MatterFacts(t.matter, court=court)
+        # What dataclasses.replace gives, twice per row, without its per-call field introspection (issue 17).
+        stamped = _provenance(prov.source, prov.row, prov.checksum, prov.received or received)
+        good.append(_trigger(**{**vars(t), "provenance": stamped}))
     return good, errors
 
 
@@ -315,7 +324,9 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     from daemon.planning.conflicts import cross_flags
     from daemon.planning.flags import all_flags
     from daemon.planning.planner import merge_facts, plan_matter
+    from daemon.planning.trigger_cache import CachedRules
 
+    rules = CachedRules(docket.rules)  # rows repeat court, event, date and service (issue 17)
     every: list[Deadline] = []
     every_facts: dict[str, MatterFacts] = {}
     items: dict[str, dict[str, object]] = {}
@@ -324,13 +335,17 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                              check_event=event_checker(docket))
         good, late = resolve_rows(docket, result, today)
         errors += result.errors + late
-        facts: dict[str, MatterFacts] = {}
+        rows_of: dict[str, list[TriggerEvent]] = {}
         for t in good:
-            facts[t.matter] = merge_facts(t.matter, facts.get(t.matter), [t])
-            every_facts[t.matter] = merge_facts(t.matter, every_facts.get(t.matter), [t])
+            rows_of.setdefault(t.matter, []).append(t)
+        facts: dict[str, MatterFacts] = {}
+        for matter, rows in rows_of.items():  # merge_facts folds rows in order: once per matter and file
+            facts[matter] = merge_facts(matter, None, rows)
+            earlier = every_facts.get(matter)
+            every_facts[matter] = facts[matter] if earlier is None else merge_facts(matter, earlier, rows)
         for t in good:
             try:
-                deadlines = plan_matter([t], facts[t.matter], docket.rules, today)
+                deadlines = plan_matter([t], facts[t.matter], rules, today)
             except NotComputed as exc:  # the row's other rules still show their deadlines
                 deadlines = exc.deadlines
                 prov = t.provenance
@@ -343,10 +358,11 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                 continue
             flags_of = all_flags(deadlines, today, courts=docket.rules)
             for d in deadlines:
+                key = d.key  # built on every read
                 item = d.as_preview()
-                item["flags"] = [f.as_dict() for f in flags_of.get(d.key, ())]
+                item["flags"] = [f.as_dict() for f in flags_of.get(key, ())]
                 out.append(item)
-                items[d.key] = item
+                items[key] = item
                 every.append(d)
     cfg = docket.config
     for s in cross_flags(every, every_facts, today=today, people=cfg.people, default_people=cfg.routing_default,

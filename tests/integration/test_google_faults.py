@@ -10,7 +10,7 @@ import pytest
 
 from connectors.base import ConnectorContext, Op, OpResult, PermanentError, TransientError
 from connectors.google.calendar import GoogleConnector
-from connectors.google.http import Throttle
+from connectors.google.http import QuotaWait, Throttle
 from daemon.models import CalendarEntry, RemoteRef
 from tests.contract.connector_contract import make_entry
 from tests.fakes.google_calendar import FakeGoogle
@@ -90,6 +90,41 @@ def test_throttle_keeps_to_the_per_minute_quota() -> None:
     with pytest.raises(TransientError) as info:
         single.acquire(deadline=now[0] + 10)  # the next slot is 60 s away: give up, say when
     assert info.value.retry_after == pytest.approx(60.0)
+
+
+def test_a_batchs_quota_slots_are_taken_all_or_none_and_counted_from_the_answer() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        now[0] += s
+
+    throttle = Throttle(5, clock=lambda: now[0], sleep=sleep)
+    first = throttle.acquire(deadline=100.0, count=3)
+    now[0] = 2.0
+    throttle.stamp(first)  # the answer came at 2 s: Google counted these calls no earlier
+    with pytest.raises(QuotaWait) as info:
+        throttle.acquire(deadline=30.0, count=3)  # only 2 free; the 3rd frees at 62 s, past the deadline
+    assert info.value.retry_after == pytest.approx(60.0)
+    throttle.acquire(deadline=30.0, count=2)  # the refused batch took nothing
+    assert slept == []
+    throttle.acquire(deadline=100.0, count=1)
+    assert slept == [pytest.approx(60.0)]  # until 62 s, when the stamped slots leave the window
+
+
+def test_parts_google_refuses_for_the_quota_go_back_batched_not_one_by_one(fake: FakeGoogle,
+                                                                           tmp_path: Path) -> None:
+    # make bench at 16x (1,600 entries per person, 600 calls a minute): every batch part refused for the
+    # quota was sent again on its own, each a request and a quota slot: 344 single inserts beside 179 batches.
+    fake.rate_limit_per_minute = 5
+    conn = connect(fake, tmp_path, retry_budget_seconds=2)
+    entries = [make_entry(key=f"M-{i}|r|e|") for i in range(30)]
+    results = conn.apply([Op("create", e.uid, e) for e in entries])
+    assert fake.batch_count == 1
+    assert sum(1 for m, _, _ in fake.calls if m == "POST") == 30  # each part once; no single tries
+    assert len(fake.events(CAL)) == 5 == sum(1 for r in results if r.error is None)
+    assert all(isinstance(r.error, TransientError) for r in results if r.error is not None)
 
 
 def drain(conn: GoogleConnector, ops: list[Op], refs: dict[str, RemoteRef]) -> int:

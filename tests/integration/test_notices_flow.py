@@ -13,36 +13,21 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connectors.memory import MemoryConnector
-from daemon.docket import Docket
-from daemon.engine import load_rulebook
 from daemon.errors import UsageError
-from daemon.settings.config import parse_config
 from daemon.sources.inbox import ingest_file
 from daemon.sources.notices.decide import accept, reject
 from daemon.sources.notices.review import review_items
-from daemon.state.store import Store
-from daemon.sync.dispatcher import ConnectorPool, Dispatcher
 from tests.integration.notice_mail import hearing_notice, notice
+from tests.memory_docket import MemoryDocket
 
 NOW = datetime(2023, 1, 14, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
-RULES = load_rulebook()
 HEADER = "matter,title,court,event,date,attorney,case_number\n"
 MATTER = "2023-0007,Simon v. City and County of San Francisco,cand,complaint_filed,2022-09-27,jdoe@firm.com"
 
 
-class Harness:
+class Harness(MemoryDocket):
     def __init__(self, tmp: Path) -> None:
-        raw = {
-            "daemon": {"inbox": str(tmp / "inbox"), "state": str(tmp / "state.db")},
-            "calendars": {"mem": {"kind": "memory"}},
-            "people": {"jdoe@firm.com": {"calendars": ["mem"], "reminders": ["1d"]}},
-        }
-        self.config = parse_config(raw, tmp / "docketd.toml", tmp)
-        self.config.inbox.mkdir(parents=True, exist_ok=True)
-        self.store = Store(self.config.state)
-        self.docket = Docket(self.config, self.store, RULES)
-        self.pool = ConnectorPool(self.config)
-        self.n = 0
+        super().__init__(tmp, stamp="2023-01-14T09:00:00")
 
     def drop(self, name: str, data: bytes | str) -> str:
         self.n += 1
@@ -51,10 +36,8 @@ class Harness:
         return ingest_file(self.docket, path, NOW).status
 
     def sync(self) -> MemoryConnector:
-        Dispatcher(self.config, self.store, self.pool, lambda: "2023-01-14T09:00:00").run_once(1e12)
-        cal = self.pool.get("mem")
-        assert isinstance(cal, MemoryConnector)
-        return cal
+        self.dispatcher.run_once(1e12)
+        return self.cal
 
     def deadlines(self) -> list[tuple[str, str, str]]:
         return [(d["rule"], d["due"], d["title"]) for d in self.store.all_deadlines()]

@@ -12,43 +12,19 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from connectors.memory import MemoryConnector
-from daemon.docket import Docket
-from daemon.engine import load_rulebook
 from daemon.planning.conflicts import CONFLICT_ON_ENTRY
-from daemon.settings.config import parse_config
 from daemon.sources.inbox import ingest_file
 from daemon.state.flags import flag_rows
-from daemon.state.store import Store
-from daemon.sync.dispatcher import ConnectorPool, Dispatcher
+from tests.memory_docket import MemoryDocket
 
 HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"
 NOW = datetime(2026, 1, 6, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
-RULES = load_rulebook()
 # FRCP 12(a)(1)(A)(i): an answer is due 21 days after personal service: 2026-01-05 -> Mon 2026-01-26.
 SERVED = "2026-01-05"
 
 
-class Harness:
-    def __init__(self, tmp: Path) -> None:
-        raw = {
-            "daemon": {"inbox": str(tmp / "inbox"), "state": str(tmp / "state.db")},
-            "calendars": {"mem": {"kind": "memory"}},
-            "people": {"jdoe@firm.com": {"calendars": ["mem"], "reminders": ["1d"]}},
-        }
-        self.config = parse_config(raw, tmp / "docketd.toml", tmp)
-        self.config.inbox.mkdir(parents=True, exist_ok=True)
-        self.store = Store(self.config.state)
-        self.docket = Docket(self.config, self.store, RULES)
-        self.pool = ConnectorPool(self.config)
-        self.dispatcher = Dispatcher(self.config, self.store, self.pool, lambda: "2026-01-06T09:00:00")
-        self.n = 0
-
-    @property
-    def cal(self) -> MemoryConnector:
-        c = self.pool.get("mem")
-        assert isinstance(c, MemoryConnector)
-        return c
+class Harness(MemoryDocket):
+    pass
 
     def drop(self, *matters: str) -> None:
         self.n += 1

@@ -1,6 +1,7 @@
 """A SQLite install never loads the PostgreSQL driver: importing psycopg cost every command, and the
 daemon's start, a quarter of a second (make bench: start-up to READY 0.50 -> 0.65 s) once the state
-layer learnt PostgreSQL (issue 16). It is imported only when `[state] url` names a PostgreSQL docket."""
+layer learnt PostgreSQL (issue 16). It is imported only when `[state] url` names a PostgreSQL docket.
+Likewise openpyxl loads only to read a workbook (every command imported it through daemon.intake)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from daemon.cli.main import main
 import daemon.service.main  # the daemon's own modules too
 code = main(["--config", sys.argv[1], "status"])
 assert "psycopg" not in sys.modules, sorted(m for m in sys.modules if "psycopg" in m)
+assert "openpyxl" not in sys.modules  # only a dropped workbook needs it (a fifth of `run`'s imports)
 print("no psycopg", code)
 """
 

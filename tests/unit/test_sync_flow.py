@@ -11,42 +11,19 @@ import pytest
 
 from connectors.base import AuthError, Connector, PermanentError, TransientError
 from connectors.memory import MemoryConnector
-from daemon.docket import Docket
 from daemon.engine import load_rulebook
 from daemon.engine.packs import shipped_data
-from daemon.settings.config import parse_config
 from daemon.sources.inbox import ingest_file
-from daemon.state.store import Store
-from daemon.sync.dispatcher import ConnectorPool, Dispatcher
+from tests.memory_docket import MemoryDocket
 
 HEADER = "matter,title,court,event,date,service,attorney,paralegal,status\n"
 NOW = datetime(2026, 1, 6, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
-RULES = load_rulebook()
 
 
-class Harness:
+class Harness(MemoryDocket):
     def __init__(self, tmp: Path, on_edit: str = "restore", extra: dict | None = None) -> None:
-        raw = {
-            "daemon": {"inbox": str(tmp / "inbox"), "state": str(tmp / "state.db")},
-            "calendars": {"mem": {"kind": "memory", "on_edit": on_edit}},
-            "people": {"jdoe@firm.com": {"calendars": ["mem"], "reminders": ["7d", "1d"]}},
-            "sync": {"max_delete_floor": 3},
-        }
-        raw.update(extra or {})
-        self.tmp = tmp
-        self.config = parse_config(raw, tmp / "docketd.toml", tmp)
-        self.config.inbox.mkdir(parents=True, exist_ok=True)
-        self.store = Store(self.config.state)
-        self.docket = Docket(self.config, self.store, RULES)
-        self.pool = ConnectorPool(self.config)
-        self.dispatcher = Dispatcher(self.config, self.store, self.pool, lambda: "2026-01-06T09:00:00")
-        self.n = 0
-
-    @property
-    def cal(self) -> MemoryConnector:
-        c = self.pool.get("mem")
-        assert isinstance(c, MemoryConnector)
-        return c
+        super().__init__(tmp, reminders=("7d", "1d"), calendar={"on_edit": on_edit},
+                         extra={"sync": {"max_delete_floor": 3}, **(extra or {})})
 
     def drop(self, *rows: str) -> None:
         self.n += 1

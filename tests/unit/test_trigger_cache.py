@@ -1,0 +1,59 @@
+"""The preview's per-trigger cache gives exactly the rule book's deadlines (issue 17)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, time, timedelta
+
+import pytest
+
+from daemon.engine import load_rulebook
+from daemon.engine.errors import NotComputed
+from daemon.engine.rulebook import RuleBook
+from daemon.models import Deadline, Provenance, TriggerEvent
+from daemon.planning.trigger_cache import CachedRules
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleBook:
+    return load_rulebook()
+
+
+def _direct(rules: RuleBook, t: TriggerEvent) -> list[Deadline] | str:
+    try:
+        return rules.compute(t)
+    except NotComputed as exc:
+        return f"NotComputed: {exc} {exc.deadlines!r}"
+    except Exception as exc:  # noqa: BLE001 - compared as text with the cached side's
+        return f"{type(exc).__name__}: {exc}"
+
+
+def test_cached_deadlines_equal_the_rule_books_for_every_court_and_event(rules: RuleBook) -> None:
+    """Triggers share court, event, date and service but differ in everything else, matter numbers included
+    that also occur in the deadlines' text; each answer equals computing it afresh, field by field."""
+    rnd = random.Random(5)
+    cached = CachedRules(rules)
+    courts = sorted(rules.court_ids())
+    districts = [c for c in courts if len(c) == 4]
+    matters = ["2026-0142", "1", "federal", "FRCP", "Answer", "M|x", "B-000007"]
+    checked = 0
+    for court in courts:
+        for event in sorted(rules.events_for(court)):
+            days = [date(2026, 1, 1) + timedelta(days=rnd.randrange(-400, 700)) for _ in range(2)]
+            for i in range(6):  # small pools: later triggers share some inputs with earlier ones, or all
+                day = rnd.choice(days)
+                at = rnd.choice([None, time(9, 0)])
+                service = rnd.choice([None, "personal", "mail", "electronic", "overnight", "mail-international"])
+                lower = rnd.choice([None, None, *districts[:2]])
+                t = TriggerEvent(matter=rnd.choice(matters) + str(i), event=event, date=day, court=court, time=at,
+                                 service=service, ref=rnd.choice([None, "set one"]), title=f"T{i}",
+                                 attorneys=(f"a{i}@firm.com",), status=rnd.choice(["open", "closed"]),
+                                 provenance=Provenance("f.csv", i + 2, "abc", day), lower_court=lower)
+                want = _direct(rules, t)
+                got = _direct(cached, t)  # type: ignore[arg-type]
+                assert got == want
+                if isinstance(want, list):
+                    assert [vars(d) for d in got] == [vars(d) for d in want]  # type: ignore[union-attr]
+                    assert all(d.trigger is t for d in got)  # type: ignore[union-attr]
+                checked += 1
+    assert checked > 1000
