@@ -253,7 +253,13 @@ class Docket:
             return None
         soon = int(self.config.flags.get("soon_court_days", 5))
         reach = soon + 1  # urgency: (due - today).days <= soon
-        for court in self.rules.court_ids():
+        # Only the courts the docket uses (a deadline's court is its trigger's, RuleBook.compute): building
+        # every court's day index (114 courts, some with lunar holiday tables) held READY up by a second.
+        present = day_scope.trigger_courts(db)
+        known = set(self.rules.court_ids())
+        if not present <= known:
+            return None  # a stored deadline of a court the rules no longer know: recompute everything
+        for court in sorted(present):
             cal = self.rules.court_calendar(court)
             k = next((k for k in range(soon + 1, 400) if cal.between(today, today + timedelta(days=k)) > soon),
                      None)

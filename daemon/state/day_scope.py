@@ -29,3 +29,10 @@ def closed_matters(db: Db) -> set[str]:
     """Matters whose stored facts say closed (their kept deadlines are cut at today)."""
     rows = db.execute("SELECT matter FROM matters WHERE json_extract(payload, '$.status') = 'closed'")
     return {r[0] for r in rows}
+
+
+
+def trigger_courts(db: Db) -> set[str]:
+    """The court ids stored triggers name (a deadline's court is its trigger's)."""
+    rows = db.execute("SELECT DISTINCT json_extract(payload, '$.court') FROM triggers")
+    return {str(r[0]) for r in rows if r[0]}
