@@ -109,6 +109,8 @@ class MatterWrite:
     drop: list[tuple[str, str]]  # (scope, kind) of flags the matter no longer has
     stored: dict[str, list[Flag]]  # flags by the scope they are stored under
     desired: dict[str, dict[str, CalendarEntry]]
+    # A dates-only pass of an open matter: its deadline rows stay; only these (payloads with new flags) change.
+    reused: list[tuple[Deadline, dict[str, Any]]] | None = None
 
 
 @dataclass
@@ -224,6 +226,8 @@ class Docket:
             reads = self._read_many(db, batch)
             for matter in batch:
                 self._recompute_one(matter, reads[matter], today, soon, stamp, dates_only, plans, report, db)
+            if dates_only:  # what replace_matter does for the rows it leaves: they were computed now
+                deadline_table.stamp_matters(db, [m for m in batch if reads[m].facts.status != "closed"], stamp)
         report.queued, report.refused_deletes = self._queue(db, plans, stamp, force)
         if cross:
             # Cross-matter flags (conflicts, out of office, what's next) need every deadline: refresh them
@@ -309,13 +313,15 @@ class Docket:
         triggers = trigger_table.payloads_of(db, batch)
         stored = deadline_table.payloads_of(db, batch)
         flags = flag_table.of_matters(db, batch)
+        sync_rows = sync_state.rows_for_matters(db, list(batch))
+        outbox_rows = outbox.rows_for_matters(db, list(batch))
         out: dict[str, MatterRead] = {}
         for matter in batch:
             synced: dict[str, dict[str, SyncRow]] = {}
-            for srow in sync_state.rows_for_matter(db, matter):
+            for srow in sync_rows[matter]:
                 synced.setdefault(srow.target, {})[srow.uid] = srow
             pending: dict[str, dict[str, OutboxRow]] = {}
-            for orow in outbox.rows_for_matter(db, matter):
+            for orow in outbox_rows[matter]:
                 pending.setdefault(orow.target, {})[orow.uid] = orow
             out[matter] = MatterRead(
                 facts=facts.get(matter) or MatterFacts(matter),
@@ -347,10 +353,22 @@ class Docket:
             if scope in keys:  # the calendar entry at the new date carries the flag mark
                 flags_of.setdefault(scope, []).append(f)
         rows = []
-        for d in deadlines:
-            payload = deadline_to_dict(d)
-            payload["flags"] = [f.as_dict() for f in flags_of.get(d.key, ())]
-            rows.append((d, payload))
+        reused: list[tuple[Deadline, dict[str, Any]]] | None = None
+        if reuse:
+            # The stored payloads are deadline_to_dict of these deadlines (key order kept by json.loads):
+            # only their flags can differ with the day, so only rows whose flags moved are rewritten.
+            reused = []
+            for d, old in zip(deadlines, seen.stored_deadlines, strict=True):
+                new_flags = [f.as_dict() for f in flags_of.get(d.key, ())]
+                payload = {**old, "flags": new_flags}
+                rows.append((d, payload))
+                if old.get("flags") != new_flags:
+                    reused.append((d, payload))
+        else:
+            for d in deadlines:
+                payload = deadline_to_dict(d)
+                payload["flags"] = [f.as_dict() for f in flags_of.get(d.key, ())]
+                rows.append((d, payload))
         stored = stored_flags(deadlines, flags_of)
         keep = {(key, f.kind) for key, fl in stored.items() for f in fl}
         drop = [s.ident for s in seen.flags if s.kind not in KEPT_FLAG_KINDS and s.ident not in keep]
@@ -360,7 +378,7 @@ class Docket:
         shown = _unacked(acked, deadlines, flags_of)
         shown = with_cross_flags(seen.flags, matter, shown, [d.key for d in deadlines])
         desired = self._desired(deadlines, facts, today, soon, shown)
-        return MatterWrite(matter, changes, rows, drop, stored, desired)
+        return MatterWrite(matter, changes, rows, drop, stored, desired, reused)
 
     def _write(self, db: Db, out: MatterWrite, stamp: str) -> None:
         """Store one matter's recomputed deadlines and flags (its calendar work is queued after all matters)."""
@@ -369,7 +387,10 @@ class Docket:
             # A new move is a new fact: raised again even if an earlier move was acknowledged.
             flag_table.upsert(db, scope=key, kind=f.kind, severity=f.severity, message=f.message, action=f.action,
                               matter=matter, stamp=stamp, restamp=True)
-        deadline_table.replace_matter(db, matter, out.deadlines, stamp)
+        if out.reused is None:
+            deadline_table.replace_matter(db, matter, out.deadlines, stamp)
+        else:  # the chunk's rows are stamped at once (recompute)
+            deadline_table.rewrite_payloads(db, out.reused)
         flag_table.delete_idents(db, out.drop)
         for key, fl in out.stored.items():
             for f in fl:
@@ -485,9 +506,19 @@ DERIVED_FLAG_KINDS = frozenset({"missed", "due-soon", "future-trigger", "far-pas
 
 def _stored_plan(seen: MatterRead) -> tuple[list[Deadline], list[tuple[str, str]]]:
     """PURE: the engine's last answer for a matter, from its stored deadlines and engine-error flags."""
-    deadlines = [deadline_from_dict({**p, "flags": [f for f in p.get("flags", ())
-                                                    if f["kind"] not in DERIVED_FLAG_KINDS]})
-                 for p in seen.stored_deadlines]
+    deadlines = []
+    # A matter's deadlines share a few triggers: rebuild each once (a dict compare is far cheaper).
+    triggers: list[tuple[dict[str, Any], TriggerEvent]] = []
+    for p in seen.stored_deadlines:
+        raw = p["trigger_full"]
+        trigger = next((t for seen_raw, t in triggers if seen_raw == raw), None)
+        if trigger is None:
+            trigger = trigger_from_dict(raw)
+            triggers.append((raw, trigger))
+        d = deadline_from_dict({**p, "trigger_full": None, "flags": [f for f in p.get("flags", ())
+                                                                   if f["kind"] not in DERIVED_FLAG_KINDS]},
+                               trigger)
+        deadlines.append(d)
     errors = [(s.scope, s.message) for s in seen.flags if s.kind == "engine-error"]
     return deadlines, errors
 

@@ -105,6 +105,19 @@ def replace_matter(db: Db, matter: str, rows: Iterable[tuple[Deadline, dict[str,
                    "updated_at=excluded.updated_at", values)
 
 
+def rewrite_payloads(db: Db, rows: Iterable[tuple[Deadline, dict[str, Any]]]) -> None:
+    """Store new payloads for deadlines whose key, rule and due stay (a new day moved only their flags)."""
+    db.executemany("UPDATE deadlines SET payload=? WHERE key=?", [(json.dumps(p), d.key) for d, p in rows])
+
+
+def stamp_matters(db: Db, matters: list[str], stamp: str) -> None:
+    """Mark these matters' deadline rows as computed at `stamp`."""
+    for start in range(0, len(matters), 500):  # stay far below SQLite's limit on bound variables
+        chunk = matters[start:start + 500]
+        db.execute(f"UPDATE deadlines SET updated_at=? WHERE matter IN ({','.join('?' * len(chunk))})",
+                   [stamp, *chunk])
+
+
 def payloads_by_due(db: Db, matter: str | None) -> list[dict[str, Any]]:
     """Current deadline payloads of one matter (by due date, then rule) or of all (by due date, then key)."""
     if matter is None:
