@@ -92,11 +92,16 @@ class MatterRead:
     """Everything a recompute of one matter reads from the store, read before anything is written."""
 
     facts: MatterFacts
-    triggers: list[TriggerEvent]
+    trigger_payloads: list[dict[str, Any]]
     stored_deadlines: list[dict[str, Any]]
     flags: list[StoredFlag]  # every stored flag of the matter, oldest first
     synced: dict[str, dict[str, SyncRow]]
     pending: dict[str, dict[str, OutboxRow]]
+
+    @property
+    def triggers(self) -> list[TriggerEvent]:
+        """The matter's stored triggers (rebuilt on use: a dates-only pass of an open matter needs none)."""
+        return [trigger_from_dict(p) for p in self.trigger_payloads]
 
 
 @dataclass
@@ -288,7 +293,7 @@ class Docket:
         report.scope.days.update(date.fromisoformat(p["due"]) for p in seen.stored_deadlines)
         report.scope.days.update(d.due for d, _payload in out.deadlines)
         _merge_plans(plans, seen, out.desired)
-        self._write(db, out, stamp)
+        self._write(db, out, stamp, seen.flags)
 
     def refresh_cross(self, db: Db, today: date, stamp: str, scope: CrossScope | None,
                       force: bool = False) -> RecomputeReport:
@@ -325,7 +330,7 @@ class Docket:
                 pending.setdefault(orow.target, {})[orow.uid] = orow
             out[matter] = MatterRead(
                 facts=facts.get(matter) or MatterFacts(matter),
-                triggers=[trigger_from_dict(p) for p in triggers[matter]],
+                trigger_payloads=triggers[matter],
                 stored_deadlines=stored[matter], flags=flags[matter], synced=synced, pending=pending)
         return out
 
@@ -335,7 +340,8 @@ class Docket:
         `reuse`: the stored deadlines (and engine-error flags) are the engine's answer: rebuild them from
         the store instead of computing them again (a closed matter's cut moves with today: never reused).
         """
-        facts, triggers = seen.facts, seen.triggers
+        facts = seen.facts
+        triggers = [] if reuse else seen.triggers  # a reused plan reads no trigger (no rule-change check)
         if reuse:
             deadlines, errors = _stored_plan(seen)
         else:
@@ -380,7 +386,7 @@ class Docket:
         desired = self._desired(deadlines, facts, today, soon, shown)
         return MatterWrite(matter, changes, rows, drop, stored, desired, reused)
 
-    def _write(self, db: Db, out: MatterWrite, stamp: str) -> None:
+    def _write(self, db: Db, out: MatterWrite, stamp: str, had: Sequence[StoredFlag] = ()) -> None:
         """Store one matter's recomputed deadlines and flags (its calendar work is queued after all matters)."""
         matter = out.matter
         for key, f in out.rule_changes.items():
@@ -392,8 +398,13 @@ class Docket:
         else:  # the chunk's rows are stamped at once (recompute)
             deadline_table.rewrite_payloads(db, out.reused)
         flag_table.delete_idents(db, out.drop)
+        # A flag stored with the same text already: its upsert (reraise=False) would write what is there.
+        same = {(s.scope, s.kind, s.severity, s.message, s.action) for s in had}
+        raised = {(key, f.kind) for key, f in out.rule_changes.items()}
         for key, fl in out.stored.items():
             for f in fl:
+                if (key, f.kind, f.severity, f.message, f.action) in same and (key, f.kind) not in raised:
+                    continue
                 flag_table.upsert(db, scope=key, kind=f.kind, severity=f.severity, message=f.message,
                                   action=f.action, matter=matter, stamp=stamp, reraise=False)
 
