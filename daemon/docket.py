@@ -92,7 +92,7 @@ class MatterRead:
     """Everything a recompute of one matter reads from the store, read before anything is written."""
 
     facts: MatterFacts
-    trigger_payloads: list[dict[str, Any]]
+    trigger_payloads: list[dict[str, Any]] | None  # None: not read (a dates-only pass reuses the stored plan)
     stored_deadlines: list[dict[str, Any]]
     flags: list[StoredFlag]  # every stored flag of the matter, oldest first
     synced: dict[str, dict[str, SyncRow]]
@@ -101,6 +101,8 @@ class MatterRead:
     @property
     def triggers(self) -> list[TriggerEvent]:
         """The matter's stored triggers (rebuilt on use: a dates-only pass of an open matter needs none)."""
+        if self.trigger_payloads is None:
+            raise RuntimeError(f"the triggers of matter {self.facts.matter} were not read for this recompute")
         return [trigger_from_dict(p) for p in self.trigger_payloads]
 
 
@@ -228,7 +230,7 @@ class Docket:
             batch = wanted[start:start + READ_BATCH]
             # A matter's writes touch only its own rows, and calendar work is queued after every matter:
             # reading a batch of matters first reads what reading each just before its compute would.
-            reads = self._read_many(db, batch)
+            reads = self._read_many(db, batch, dates_only)
             for matter in batch:
                 self._recompute_one(matter, reads[matter], today, soon, stamp, dates_only, plans, report, db)
             if dates_only:  # what replace_matter does for the rows it leaves: they were computed now
@@ -312,10 +314,12 @@ class Docket:
             return RecomputeReport()
         return self.recompute(db, again, today, stamp, cross=False)
 
-    def _read_many(self, db: Db, batch: Sequence[str]) -> dict[str, MatterRead]:
+    def _read_many(self, db: Db, batch: Sequence[str], dates_only: bool = False) -> dict[str, MatterRead]:
         """Everything these matters' recomputes need, with one query per table for the batch."""
         facts = matter_table.facts_of(db, batch)
-        triggers = trigger_table.payloads_of(db, batch)
+        # A dates-only pass reuses an open matter's stored plan (_recompute_one): only closed ones need triggers.
+        planned = [m for m in batch if not dates_only or (facts.get(m) or MatterFacts(m)).status == "closed"]
+        triggers = trigger_table.payloads_of(db, planned)
         stored = deadline_table.payloads_of(db, batch)
         flags = flag_table.of_matters(db, batch)
         sync_rows = sync_state.rows_for_matters(db, list(batch))
@@ -330,7 +334,7 @@ class Docket:
                 pending.setdefault(orow.target, {})[orow.uid] = orow
             out[matter] = MatterRead(
                 facts=facts.get(matter) or MatterFacts(matter),
-                trigger_payloads=triggers[matter],
+                trigger_payloads=triggers.get(matter),
                 stored_deadlines=stored[matter], flags=flags[matter], synced=synced, pending=pending)
         return out
 
