@@ -233,8 +233,6 @@ class Docket:
             reads = self._read_many(db, batch, dates_only)
             for matter in batch:
                 self._recompute_one(matter, reads[matter], today, soon, stamp, dates_only, plans, report, db)
-            if dates_only:  # what replace_matter does for the rows it leaves: they were computed now
-                deadline_table.stamp_matters(db, [m for m in batch if reads[m].facts.status != "closed"], stamp)
         report.queued, report.refused_deletes = self._queue(db, plans, stamp, force)
         if cross:
             # Cross-matter flags (conflicts, out of office, what's next) need every deadline: refresh them
@@ -399,8 +397,8 @@ class Docket:
                               matter=matter, stamp=stamp, restamp=True)
         if out.reused is None:
             deadline_table.replace_matter(db, matter, out.deadlines, stamp)
-        else:  # the chunk's rows are stamped at once (recompute)
-            deadline_table.rewrite_payloads(db, out.reused)
+        else:  # rows left as they are keep their stamp: restamping every row cost 0.3 of 2.9 CPU s at 1x
+            deadline_table.rewrite_payloads(db, out.reused, stamp)
         flag_table.delete_idents(db, out.drop)
         # A flag stored with the same text already: its upsert (reraise=False) would write what is there.
         same = {(s.scope, s.kind, s.severity, s.message, s.action) for s in had}

@@ -105,17 +105,10 @@ def replace_matter(db: Db, matter: str, rows: Iterable[tuple[Deadline, dict[str,
                    "updated_at=excluded.updated_at", values)
 
 
-def rewrite_payloads(db: Db, rows: Iterable[tuple[Deadline, dict[str, Any]]]) -> None:
+def rewrite_payloads(db: Db, rows: Iterable[tuple[Deadline, dict[str, Any]]], stamp: str) -> None:
     """Store new payloads for deadlines whose key, rule and due stay (a new day moved only their flags)."""
-    db.executemany("UPDATE deadlines SET payload=? WHERE key=?", [(json.dumps(p), d.key) for d, p in rows])
-
-
-def stamp_matters(db: Db, matters: list[str], stamp: str) -> None:
-    """Mark these matters' deadline rows as computed at `stamp`."""
-    for start in range(0, len(matters), 500):  # stay far below SQLite's limit on bound variables
-        chunk = matters[start:start + 500]
-        db.execute(f"UPDATE deadlines SET updated_at=? WHERE matter IN ({','.join('?' * len(chunk))})",
-                   [stamp, *chunk])
+    db.executemany("UPDATE deadlines SET payload=?, updated_at=? WHERE key=?",
+                   [(json.dumps(p), stamp, d.key) for d, p in rows])
 
 
 def payloads_by_due(db: Db, matter: str | None) -> list[dict[str, Any]]:
