@@ -107,8 +107,9 @@ def replace_matter(db: Db, matter: str, rows: Iterable[tuple[Deadline, dict[str,
 
 def rewrite_payloads(db: Db, rows: Iterable[tuple[Deadline, dict[str, Any]]], stamp: str) -> None:
     """Store new payloads for deadlines whose key, rule and due stay (a new day moved only their flags)."""
-    db.executemany("UPDATE deadlines SET payload=?, updated_at=? WHERE key=?",
-                   [(json.dumps(p), stamp, d.key) for d, p in rows])
+    values = [(json.dumps(p), stamp, d.key) for d, p in rows]
+    if values:
+        db.executemany("UPDATE deadlines SET payload=?, updated_at=? WHERE key=?", values)
 
 
 def payloads_by_due(db: Db, matter: str | None) -> list[dict[str, Any]]:
