@@ -516,4 +516,22 @@ FINDINGS: list[str] = [
     ' (trigger_from_dict per deadline), json.dumps of every payload to compare it in replace_matter, and '
     'the per-matter sync and outbox range reads; next would be recomputing only the deadlines in the '
     'windows rather than whole matters.',
+    'New-day pass writes only what the date changed (issue 17, 2026-12-03, branch newday2). For an open '
+    "matter in a dates-only pass the stored deadline rows are the plan: only their today-dependent flags "
+    'can move, so the payload is the stored one with new flags, compared flag list to flag list, and only '
+    'rows whose flags moved are rewritten (no json.dumps of every payload, no read-back of the rows, no '
+    'restamp of the ~36,000 unchanged rows, which alone rewrote every page: 0.3 s). Flags stored with the '
+    'same text are not upserted again (a no-op write); sync and outbox rows are read once per 200 matters, '
+    "not per matter; a matter's triggers are not read when its plan is reused, and its deadlines rebuild "
+    'each shared trigger once; Deadline.key is computed once per record. Statements the pass runs: '
+    "21,956 -> 145 (execute; empty executemany calls are skipped). In-process CPU of the pass on the "
+    "bench's 1x store (3,654 of 5,000 matters in "
+    'scope, day set to the day before), main and this branch alternating, medians of 3 (load average '
+    '3-4): 4.28 -> 2.37 s (goal 3 s met in-process). Unchanged results: '
+    'tests/unit/test_new_day_scope.py (both seeds) stays green and still fails if changed flags are not '
+    "rewritten or if the scope is not narrowed (it now counts the pass's matters from Service.day_matters, "
+    "since unchanged rows keep their updated_at). What is left (profile): decoding every in-scope deadline "
+    'payload (each carries its trigger in full) about a third, rebuilding Deadline records, all_flags and '
+    'the desired entries; next would be keeping the trigger out of the stored deadline payload or reading '
+    'only deadlines in the turning windows.',
 ]

@@ -90,8 +90,8 @@ def deadline_to_dict(dl: Deadline) -> dict[str, Any]:
     return d
 
 
-def deadline_from_dict(d: dict[str, Any]) -> Deadline:
-    """Rebuild a deadline from `deadline_to_dict` output."""
+def deadline_from_dict(d: dict[str, Any], trigger: TriggerEvent | None = None) -> Deadline:
+    """Rebuild a deadline from `deadline_to_dict` output (`trigger`: its trigger, already rebuilt)."""
     return Deadline(
         matter=d["matter"],
         rule=d["rule"],
@@ -99,7 +99,7 @@ def deadline_from_dict(d: dict[str, Any]) -> Deadline:
         due=date.fromisoformat(d["due"]),
         court=d["court"],
         citation=d["citation"],
-        trigger=trigger_from_dict(d["trigger_full"]),
+        trigger=trigger if trigger is not None else trigger_from_dict(d["trigger_full"]),
         explanation=tuple(d["explanation"]),
         cite_short=d.get("cite_short", ""),
         time=_pt(d.get("time")),

@@ -67,6 +67,7 @@ class Service:
         self.day_since: date | None = None  # the last full pass's day, when this pass is narrowed
         self.day_pending = False  # a new day's pass has chunks (perhaps an empty last one) left
         self.day_total = 0
+        self.day_matters = 0  # matters the day's pass recomputes (all of them, or the narrowed scope)
         self.last_cross = 0.0
         self.feed: FeedServer | None = None
         self.watcher: InboxWatcher | None = None
@@ -288,6 +289,7 @@ class Service:
             self.day_backlog = self.docket.all_matters() if scope is None else scope
             self.day_since = date.fromisoformat(last_done) if scope is not None and last_done else None
             self.day_total = 0
+            self.day_matters = len(self.day_backlog)
             self.day_pending = True
         if not self.day_pending:
             return

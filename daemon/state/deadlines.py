@@ -105,6 +105,13 @@ def replace_matter(db: Db, matter: str, rows: Iterable[tuple[Deadline, dict[str,
                    "updated_at=excluded.updated_at", values)
 
 
+def rewrite_payloads(db: Db, rows: Iterable[tuple[Deadline, dict[str, Any]]], stamp: str) -> None:
+    """Store new payloads for deadlines whose key, rule and due stay (a new day moved only their flags)."""
+    values = [(json.dumps(p), stamp, d.key) for d, p in rows]
+    if values:
+        db.executemany("UPDATE deadlines SET payload=?, updated_at=? WHERE key=?", values)
+
+
 def payloads_by_due(db: Db, matter: str | None) -> list[dict[str, Any]]:
     """Current deadline payloads of one matter (by due date, then rule) or of all (by due date, then key)."""
     if matter is None:

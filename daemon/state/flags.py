@@ -97,7 +97,9 @@ def delete_kind(db: Db, scope: str, kind: str) -> None:
 
 def delete_idents(db: Db, idents: Iterable[tuple[str, str]]) -> None:
     """Drop the flags of these (scope, kind) identities."""
-    db.executemany("DELETE FROM flags WHERE scope=? AND kind=?", list(idents))
+    rows = list(idents)
+    if rows:
+        db.executemany("DELETE FROM flags WHERE scope=? AND kind=?", rows)
 
 
 def flag_rows(db: Db, *, include_acked: bool = False,
