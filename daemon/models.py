@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cached_property
 from typing import Any
 
 SERVICE_METHODS = (
@@ -107,7 +108,7 @@ class Deadline:
     critical: bool = True
     timezone: str = "America/Los_Angeles"
 
-    @property
+    @cached_property  # read three times per deadline in a preview (issue 17); the fields never change
     def key(self) -> str:
         """Stable identity: (matter, rule, trigger instance); the same key is always the same entry."""
         matter, event, ref = self.trigger.instance
