@@ -119,8 +119,9 @@ class Deadline:
         """The short citation if the pack gives one, else the full citation."""
         return self.cite_short or self.citation
 
-    def as_preview(self) -> dict[str, object]:
-        """The `docketd preview --json` shape of this deadline (a stable contract)."""
+    def as_preview(self, flags: list[dict[str, object]] | None = None) -> dict[str, object]:
+        """The `docketd preview --json` shape of this deadline (a stable contract); `flags`, already as
+        dicts, in place of the deadline's own when given."""
         t = self.trigger
         return {
             "matter": self.matter,
@@ -138,7 +139,7 @@ class Deadline:
                 "service": t.service,
             },
             "explanation": list(self.explanation),
-            "flags": [f.as_dict() for f in self.flags],
+            "flags": [f.as_dict() for f in self.flags] if flags is None else flags,
         }
 
 
