@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from functools import cached_property
 from typing import Any
 
 SERVICE_METHODS = (
@@ -108,11 +107,13 @@ class Deadline:
     critical: bool = True
     timezone: str = "America/Los_Angeles"
 
-    @cached_property  # read three times per deadline in a preview (issue 17); the fields never change
+    @property
     def key(self) -> str:
         """Stable identity: (matter, rule, trigger instance); the same key is always the same entry."""
-        matter, event, ref = self.trigger.instance
-        return f"{matter}|{self.rule}|{event}|{ref}"
+        # Trigger.instance spelled out: read three times per deadline in a preview (issue 17). Not a
+        # cached_property: a set attribute gives each record its own dict (daemon/engine/records.py).
+        t = self.trigger
+        return f"{t.matter}|{self.rule}|{t.event}|{t.ref or ''}"
 
     @property
     def label(self) -> str:

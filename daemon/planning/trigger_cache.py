@@ -18,7 +18,6 @@ from daemon.planning.planner import RuleBookLike
 
 _deadline = builder(Deadline)
 _NAMES = tuple(f.name for f in fields(Deadline))
-_NAMES_KEYED = (*_NAMES, "key")
 _M, _T = _NAMES.index("matter"), _NAMES.index("trigger")
 assert _M < _T  # the split in _parts() keeps the fields in their declared order
 # A deadline without its matter and trigger, as the three runs of fields around them.
@@ -27,11 +26,9 @@ _Parts = tuple[tuple[object, ...], tuple[object, ...], tuple[object, ...]]
 
 def _parts(d: Deadline) -> _Parts | None:
     values = vars(d)
-    names = tuple(values)
-    # Deadline.key is cached in the instance once read; it is no field and the copy gets its own.
-    if names != _NAMES and names != _NAMES_KEYED:  # not built field by field in order (a subclass): not kept
+    if tuple(values) != _NAMES:  # not built field by field in order (a subclass, a set attribute): not kept
         return None
-    v = tuple(values.values())[:len(_NAMES)]
+    v = tuple(values.values())
     return v[:_M], v[_M + 1:_T], v[_T + 1:]
 
 

@@ -71,8 +71,8 @@ class _Counting:
 
 
 def test_a_read_key_neither_defeats_the_cache_nor_follows_the_copy(rules: RuleBook) -> None:
-    """Deadline.key is cached on the instance once read (the preview reads it three times): a repeat is
-    still answered from the cache, and each copy's key is its own matter's, as computed afresh."""
+    """A first answer whose keys were read (the preview reads them) still answers a repeat, and each
+    copy's key is its own matter's, as computed afresh."""
     counting = _Counting(rules)
     cached = CachedRules(counting)  # type: ignore[arg-type]
     first = TriggerEvent(matter="2026-0001", event="summons_served", date=date(2026, 3, 2), court="federal")
