@@ -454,6 +454,18 @@ FINDINGS: list[str] = [
     'per deadline) 4%. The per-trigger cache gains less than hoped (0.06-0.08 CPU s per 10,000 rows, '
     'in-process): the engine already caches its strings and day counts, so a repeat cost it 20-25 µs, '
     "against 8-11 µs for the cache's re-addressed copy.",
+    'Preview, a short follow-up (issue 17, 2026-12-03, branch preview2; not in the table): callgrind I refs '
+    "of `docketd preview --json` on the bench's 10,000 rows minus the one-row run, main (973207b) and the "
+    'branch from /tmp copies, same venv: 4.66 -> 4.55 G (-2.5%); side by side in CPU time (7 and 9 runs, '
+    'alternating, load 1.6-4) the two were within noise (medians 0.94-1.04 s both, about 10,000 rows/s). '
+    'Kept: each flag of a preview turned into a dict once per distinct flag (a busy day\'s conflict flag is '
+    "the same on each of its deadlines; the engine's own flags were made into dicts twice), Deadline.key "
+    "without the Trigger.instance tuple, merge_facts' MatterFacts from the record builder. Tried and "
+    "dropped: caching Deadline.key (functools.cached_property) cost more than its two saved reads, 4.66 "
+    '-> 4.78 G: the set attribute gives each record its own dict (daemon/engine/records.py). Output '
+    'byte-identical to main on the 24 inputs of the previous entry at their --today dates (stdout, stderr '
+    'and exit code). Still not met, 20,000 rows/s: that needs about half the remaining instructions, and '
+    'no single stage holds more than a quarter of them (engine first sight, intake, cross-matter flags).',
     "Engine, issue 13's 100,000/s goal (2026-12-03, branch engine): not met by this work, which gains "
     'about 6%, not the 1.7x aimed at. CPU-time rates of the same code moved by 30-40% between runs that '
     'hour (load average 1-7; main in-process, alternating with the branch, 7 runs each: medians 112,516 '

@@ -111,16 +111,19 @@ class Deadline:
     @cached_property  # read several times per deadline by every recompute; the fields never change (frozen)
     def key(self) -> str:
         """Stable identity: (matter, rule, trigger instance); the same key is always the same entry."""
-        matter, event, ref = self.trigger.instance
-        return f"{matter}|{self.rule}|{event}|{ref}"
+        # Trigger.instance spelled out: read three times per deadline in a preview (issue 17). Not a
+        # cached_property: a set attribute gives each record its own dict (daemon/engine/records.py).
+        t = self.trigger
+        return f"{t.matter}|{self.rule}|{t.event}|{t.ref or ''}"
 
     @property
     def label(self) -> str:
         """The short citation if the pack gives one, else the full citation."""
         return self.cite_short or self.citation
 
-    def as_preview(self) -> dict[str, object]:
-        """The `docketd preview --json` shape of this deadline (a stable contract)."""
+    def as_preview(self, flags: list[dict[str, object]] | None = None) -> dict[str, object]:
+        """The `docketd preview --json` shape of this deadline (a stable contract); `flags`, already as
+        dicts, in place of the deadline's own when given."""
         t = self.trigger
         return {
             "matter": self.matter,
@@ -138,7 +141,7 @@ class Deadline:
                 "service": t.service,
             },
             "explanation": list(self.explanation),
-            "flags": [f.as_dict() for f in self.flags],
+            "flags": [f.as_dict() for f in self.flags] if flags is None else flags,
         }
 
 

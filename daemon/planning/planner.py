@@ -12,10 +12,12 @@ from typing import Protocol
 
 from connectors.base import Capabilities
 from daemon.engine.errors import NotComputed
+from daemon.engine.records import builder
 from daemon.models import CalendarEntry, Deadline, Flag, MatterFacts, TriggerEvent
 from daemon.settings.people import parse_reminder
 
 FIRM_DOCKET = "docket"  # the routing name used when a matter has nobody to route to
+_facts = builder(MatterFacts)  # one per intake row folded in (issue 17)
 
 
 class RuleBookLike(Protocol):
@@ -37,7 +39,7 @@ def merge_facts(matter: str, previous: MatterFacts | None, rows: Iterable[Trigge
         elif f.status != "closed" or closed_on is None:
             received = t.provenance.received if t.provenance else None
             closed_on = (received or t.date).isoformat()
-        f = MatterFacts(
+        f = _facts(
             matter=matter,
             title=t.title or f.title,
             court=t.court or f.court,

@@ -20,7 +20,7 @@ from daemon.cross_flags import mark_dirty
 from daemon.docket import Docket, RecomputeReport, now_iso
 from daemon.engine.records import builder
 from daemon.intake import IntakeResult, RowError, parse_intake, read_intake
-from daemon.models import Deadline, Provenance, TriggerEvent
+from daemon.models import Deadline, Flag, Provenance, TriggerEvent
 from daemon.planning.planner import MatterFacts
 from daemon.sources.dropped_file import NotIntake, NotReady, Snapshot, move_checked, still_there, take_snapshot
 from daemon.state import files, flags
@@ -330,6 +330,9 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     every: list[Deadline] = []
     every_facts: dict[str, MatterFacts] = {}
     items: dict[str, dict[str, object]] = {}
+    # Equal flags shown as one dict: a busy day's conflict flag is the same on each of its deadlines,
+    # and a trigger's flags on each of the trigger's (issue 17). The dicts are only read, as JSON.
+    shown: dict[Flag, dict[str, object]] = {}
     for path in paths:
         result = read_intake(path, header_aliases=docket.config.header_aliases,
                              check_event=event_checker(docket))
@@ -358,9 +361,8 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                 continue
             flags_of = all_flags(deadlines, today, courts=docket.rules)
             for d in deadlines:
-                key = d.key  # built on every read
-                item = d.as_preview()
-                item["flags"] = [f.as_dict() for f in flags_of.get(key, ())]
+                key = d.key
+                item = d.as_preview([_as_dict(f, shown) for f in flags_of.get(key, ())])
                 out.append(item)
                 items[key] = item
                 every.append(d)
@@ -369,10 +371,18 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                          conflict_threshold=int(cfg.flags.get("conflict_threshold", 2)),
                          known_courts=docket.rules.court_ids()):
         if s.scope in items:  # matter-wide flags (no upcoming deadline, no attorney) belong to no deadline
-            shown = items[s.scope]["flags"]
-            assert isinstance(shown, list)
-            shown.append(s.flag.as_dict())
+            listed = items[s.scope]["flags"]
+            assert isinstance(listed, list)
+            listed.append(_as_dict(s.flag, shown))
     return out, errors
+
+
+def _as_dict(flag: Flag, shown: dict[Flag, dict[str, object]]) -> dict[str, object]:
+    """flag.as_dict(), built once per distinct flag of a preview."""
+    found = shown.get(flag)
+    if found is None:
+        found = shown[flag] = flag.as_dict()
+    return found
 
 
 @dataclass

@@ -57,3 +57,29 @@ def test_cached_deadlines_equal_the_rule_books_for_every_court_and_event(rules: 
                     assert all(d.trigger is t for d in got)  # type: ignore[union-attr]
                 checked += 1
     assert checked > 1000
+
+
+class _Counting:
+    """The real rule book, counting its computations."""
+
+    def __init__(self, rules: RuleBook) -> None:
+        self.rules, self.calls = rules, 0
+
+    def compute(self, trigger: TriggerEvent) -> list[Deadline]:
+        self.calls += 1
+        return self.rules.compute(trigger)
+
+
+def test_a_read_key_neither_defeats_the_cache_nor_follows_the_copy(rules: RuleBook) -> None:
+    """A first answer whose keys were read (the preview reads them) still answers a repeat, and each
+    copy's key is its own matter's, as computed afresh."""
+    counting = _Counting(rules)
+    cached = CachedRules(counting)  # type: ignore[arg-type]
+    first = TriggerEvent(matter="2026-0001", event="summons_served", date=date(2026, 3, 2), court="federal")
+    again = TriggerEvent(matter="2026-0002", event="summons_served", date=date(2026, 3, 2), court="federal")
+    got_first = cached.compute(first)
+    assert got_first and all(d.key.startswith("2026-0001|") for d in got_first)
+    got_again = cached.compute(again)
+    assert counting.calls == 1
+    assert [vars(d) for d in got_again] == [vars(d) for d in rules.compute(again)]
+    assert [d.key for d in got_again] == [d.key for d in rules.compute(again)]
