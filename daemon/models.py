@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from functools import cached_property
 from typing import Any
 
 SERVICE_METHODS = (
@@ -108,7 +107,7 @@ class Deadline:
     critical: bool = True
     timezone: str = "America/Los_Angeles"
 
-    @cached_property  # read several times per deadline by every recompute; the fields never change (frozen)
+    @property
     def key(self) -> str:
         """Stable identity: (matter, rule, trigger instance); the same key is always the same entry."""
         # Trigger.instance spelled out: read three times per deadline in a preview (issue 17). Not a
