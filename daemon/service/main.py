@@ -310,7 +310,8 @@ class Service:
                 self.store.set_kv(db, DAY_BASIS_KV, self.docket.day_basis())
         self.day_total += report.queued
         if last:
-            log.info("Recomputed every matter for %s (%d calendar changes queued)", today, self.day_total)
+            log.info("Recomputed %d matters for %s (%d calendar changes queued)", self.day_matters, today,
+                     self.day_total)
 
     def refresh_cross_if_dirty(self, min_interval: float = 1.0) -> None:
         """Refresh cross-matter flags (conflicts, out of office...) after intake changed, at most once a second."""
