@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from daemon.engine.records import builder
 from daemon.intake.limits import MAX_CELL_CHARS, MAX_ROWS, too_many_rows
@@ -201,6 +202,23 @@ def _once_per_pair(check: CheckEvent) -> CheckEvent:
     return checked
 
 
+_T = TypeVar("_T")
+
+
+def _remembered(cache: dict[str, _T | str], value: str, parse: Callable[[str], _T]) -> _T:
+    """parse(value), or the problem it raised, kept for the next cell with the same text."""
+    found = cache.get(value)
+    if found is None:
+        try:
+            found = parse(value)
+        except ValueProblem as problem:
+            found = str(problem)
+        cache[value] = found
+    if isinstance(found, str):
+        raise ValueProblem(found)
+    return found
+
+
 class _Memo:
     """One file's parsed date and e-mail cells: columns repeat their values row after row (issue 17)."""
 
@@ -212,31 +230,13 @@ class _Memo:
         """parse_date(value, day_first_example=day_first); day_first is the same for the whole file."""
         if type(value) is not str:
             return parse_date(value, day_first_example=day_first)
-        found = self._dates.get(value)
-        if found is None:
-            try:
-                found = parse_date(value, day_first_example=day_first)
-            except ValueProblem as problem:
-                found = str(problem)
-            self._dates[value] = found
-        if isinstance(found, str):
-            raise ValueProblem(found)
-        return found
+        return _remembered(self._dates, value, lambda v: parse_date(v, day_first_example=day_first))
 
     def addresses(self, value: object) -> tuple[str, ...]:
         """parse_emails(value)."""
         if type(value) is not str:
             return parse_emails(value)
-        found = self._emails.get(value)
-        if found is None:
-            try:
-                found = parse_emails(value)
-            except ValueProblem as problem:
-                found = str(problem)
-            self._emails[value] = found
-        if isinstance(found, str):
-            raise ValueProblem(found)
-        return found
+        return _remembered(self._emails, value, parse_emails)
 
 
 def _parse_row(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from daemon.models import OutboxRow
+from daemon.state.by_matter import rows_by_matter
 from daemon.state.handle import Db, Row
 
 
@@ -143,15 +144,7 @@ def rows_for_matter(db: Db, matter: str) -> list[OutboxRow]:
 
 def rows_for_matters(db: Db, matters: list[str]) -> dict[str, list[OutboxRow]]:
     """As `rows_for_matter` for each of several matters, in one query per 200 (a recompute reads a batch)."""
-    out: dict[str, list[OutboxRow]] = {m: [] for m in matters}
-    for start in range(0, len(matters), 200):  # stay far below SQLite's limit on bound variables
-        chunk = matters[start:start + 200]
-        where = " OR ".join("(key >= ? AND key < ?)" for _ in chunk)
-        args = [b for m in chunk for b in (m + "|", m + "}")]
-        for r in db.execute(f"SELECT * FROM outbox WHERE {where} ORDER BY key, target, uid", args):
-            # Intake refuses '|' in a matter id: the key's first part is its matter.
-            out[r["key"].split("|", 1)[0]].append(_outbox_row(r))
-    return out
+    return rows_by_matter(db, "outbox", matters, _outbox_row)
 
 
 def counts(db: Db) -> dict[str, dict[str, int]]:

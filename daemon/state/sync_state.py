@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from daemon.models import OutboxRow, RemoteRef, SyncRow
+from daemon.state.by_matter import rows_by_matter
 from daemon.state.handle import Db, Row
 
 
@@ -82,15 +83,7 @@ def rows_for_matter(db: Db, matter: str) -> list[SyncRow]:
 
 def rows_for_matters(db: Db, matters: list[str]) -> dict[str, list[SyncRow]]:
     """As `rows_for_matter` for each of several matters, in one query per 200 (a recompute reads a batch)."""
-    out: dict[str, list[SyncRow]] = {m: [] for m in matters}
-    for start in range(0, len(matters), 200):  # stay far below SQLite's limit on bound variables
-        chunk = matters[start:start + 200]
-        where = " OR ".join("(key >= ? AND key < ?)" for _ in chunk)
-        args = [b for m in chunk for b in (m + "|", m + "}")]
-        for r in db.execute(f"SELECT * FROM sync WHERE {where} ORDER BY key, target, uid", args):
-            # Intake refuses '|' in a matter id: the key's first part is its matter.
-            out[r["key"].split("|", 1)[0]].append(_sync_row(r))
-    return out
+    return rows_by_matter(db, "sync", matters, _sync_row)
 
 
 def targets(db: Db) -> list[str]:
