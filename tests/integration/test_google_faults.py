@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, time, timedelta
 from pathlib import Path
 
@@ -71,7 +71,8 @@ def test_a_request_google_rejects_is_permanent_not_retried(fake: FakeGoogle, tmp
     assert sum(1 for m, _, s in fake.calls if m == "POST") <= 2  # the batch part, then one careful try
 
 
-def test_throttle_keeps_to_the_per_minute_quota() -> None:
+def _fake_clock() -> tuple[list[float], list[float], Callable[[float], None]]:
+    """A clock the throttle reads (now[0]) and a sleep that records each wait and moves it on."""
     now = [0.0]
     slept: list[float] = []
 
@@ -79,6 +80,11 @@ def test_throttle_keeps_to_the_per_minute_quota() -> None:
         slept.append(s)
         now[0] += s
 
+    return now, slept, sleep
+
+
+def test_throttle_keeps_to_the_per_minute_quota() -> None:
+    now, slept, sleep = _fake_clock()
     throttle = Throttle(3, clock=lambda: now[0], sleep=sleep)
     for _ in range(3):
         throttle.acquire(deadline=100.0)
@@ -93,13 +99,7 @@ def test_throttle_keeps_to_the_per_minute_quota() -> None:
 
 
 def test_a_batchs_quota_slots_are_taken_all_or_none_and_counted_from_the_answer() -> None:
-    now = [0.0]
-    slept: list[float] = []
-
-    def sleep(s: float) -> None:
-        slept.append(s)
-        now[0] += s
-
+    now, slept, sleep = _fake_clock()
     throttle = Throttle(5, clock=lambda: now[0], sleep=sleep)
     first = throttle.acquire(deadline=100.0, count=3)
     now[0] = 2.0
