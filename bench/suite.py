@@ -564,4 +564,11 @@ FINDINGS: list[str] = [
     "7.4-10.9 s, the 1x store 2.5-2.65 s. The first run's 4x values are not explained; the table holds "
     'the second run. drop -> .ics also ran twice: 16x p50 0.104 then 0.090 s, p95 0.317 then 0.241 s (p95'
     ' of 10 drops is nearly their worst).',
+    'Engine against the 2026-11-27 code, same moment, same host (2026-12-03, a clean-clone CI running '
+    "beside it): 567cba6's tree on its own bench workload (California courts only) and main on today's "
+    '(the bigger state and circuit calendars), alternating subprocess runs, 3 each: 103,258-110,745 '
+    'against 120,779-124,362 deadlines per CPU second (wall 68,054-84,179 against 79,006-82,426). The '
+    "engine row of the 2026-11-27 table (113,586) is not matched by today's table (83,218), but run side "
+    'by side the current engine does more per CPU second on a harder workload: on this host the same '
+    "code's rate moves by more than the difference between the two tables.",
 ]
