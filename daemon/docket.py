@@ -25,7 +25,14 @@ from daemon.engine.court_index import CourtCalendar
 from daemon.engine.errors import NotComputed
 from daemon.models import CalendarEntry, Deadline, Flag, MatterFacts, OutboxRow, SyncRow, TriggerEvent
 from daemon.planning.conflicts import CROSS_FLAG_KINDS
-from daemon.planning.flags import FAR_PAST_DAYS, TRIGGER_FLAG_KINDS, all_flags, stored_flags, trigger_scope
+from daemon.planning.flags import (
+    ADDED_FLAG_KINDS,
+    FAR_PAST_DAYS,
+    TRIGGER_FLAG_KINDS,
+    all_flags,
+    stored_flags,
+    trigger_scope,
+)
 from daemon.planning.planner import (
     FIRM_DOCKET,
     desired_entries,
@@ -514,7 +521,7 @@ def _sentence(exc: Exception) -> str:
 
 
 # Flags a recompute adds to the engine's own in a stored payload (all_flags, and a rule change's mark).
-DERIVED_FLAG_KINDS = frozenset({"missed", "due-soon", "future-trigger", "far-past-trigger", RULE_CHANGE})
+DERIVED_FLAG_KINDS = ADDED_FLAG_KINDS | {RULE_CHANGE}
 
 
 def _stored_plan(seen: MatterRead) -> tuple[list[Deadline], list[tuple[str, str]]]:

@@ -91,6 +91,9 @@ class Flag:
 class Deadline:
     """A computed date under one rule for one trigger, with the steps that prove it."""
 
+    # The field order is relied on: daemon/engine/rulebook.py builds deadlines positionally
+    # (tests/unit/engine/test_records.py pins it).
+
     matter: str
     rule: str
     title: str

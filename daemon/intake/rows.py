@@ -175,8 +175,6 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     courts: dict[str, str] = {}
     parsed: list[TriggerEvent] = []
     memo = _Memo()
-    if check_event is not None:
-        check_event = _once_per_pair(check_event)
     for number, row in canonical_rows:
         trigger, errors = _parse_row(row, number, source, checksum, courts, day_first, check_event, memo)
         result.errors.extend(errors)
@@ -187,19 +185,6 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     result.errors.extend(conflicts)
     result.errors.sort(key=lambda e: (e.row is not None, e.row or 0))
     return result
-
-
-def _once_per_pair(check: CheckEvent) -> CheckEvent:
-    """check_event asked once per (court, event) of a file: rows repeat them (issue 17)."""
-    answers: dict[tuple[str, str], str | None] = {}
-
-    def checked(court: str, event: str) -> str | None:
-        pair = (court, event)
-        if pair not in answers:
-            answers[pair] = check(court, event)
-        return answers[pair]
-
-    return checked
 
 
 _T = TypeVar("_T")
@@ -253,15 +238,6 @@ def _parse_row(
     for column, value in row.items():
         if type(value) is str and value.isascii():
             shown = value.strip()  # ASCII holds no hidden character and is its own NFKC form (values.py)
-            # A plain str is no Uncalculated, dict or list: only the checks below can apply (issue 17).
-            if shown in EXCEL_ERRORS:
-                bad(column, f"The cell shows the spreadsheet error {shown}; fix the formula or type the value.")
-            elif len(shown) > MAX_CELL_CHARS:
-                bad(column, f"The cell holds {len(shown):,} characters, over {MAX_CELL_CHARS:,}; shorten it.")
-            elif shown:
-                cells[column] = value
-                text[column] = shown
-            continue
         else:
             hidden = _hidden(value, column)
             if hidden:

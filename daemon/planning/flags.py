@@ -17,6 +17,9 @@ SCHEDULED_EVENTS = frozenset({
 FAR_PAST_DAYS = 730
 # Flags about an intake row's date, not about any one deadline: stored once per trigger.
 TRIGGER_FLAG_KINDS = frozenset({"future-trigger", "far-past-trigger"})
+# Every kind all_flags adds to the engine's own flags of a deadline (they depend on today; a stored
+# payload's flags minus these are the engine's, daemon/docket.py _stored_plan).
+ADDED_FLAG_KINDS = TRIGGER_FLAG_KINDS | {"missed", "due-soon"}
 
 
 class CourtCalendars(Protocol):

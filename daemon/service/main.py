@@ -281,13 +281,15 @@ class Service:
                 self.day_backlog = []
                 self.day_pending = False
                 return
-            # Rules unchanged since the last full pass (a rules change drops last_recompute_day): only the
-            # matters whose answers can turn with the date are recomputed; the rest are provably the same.
-            narrow = last_done is not None and self.store.get_kv(DAY_BASIS_KV) == self.docket.day_basis()
-            scope = self.docket.day_scope(self.store.db, date.fromisoformat(last_done), today) \
-                if narrow and last_done else None
+            # Rules unchanged since the last full pass (a rules change drops last_recompute_day) and the same
+            # config: only the matters whose answers can turn with the date are recomputed; the rest are
+            # provably the same (tests/unit/test_new_day_scope.py).
+            since = date.fromisoformat(last_done) if last_done else None
+            scope = None
+            if since is not None and self.store.get_kv(DAY_BASIS_KV) == self.docket.day_basis():
+                scope = self.docket.day_scope(self.store.db, since, today)
             self.day_backlog = self.docket.all_matters() if scope is None else scope
-            self.day_since = date.fromisoformat(last_done) if scope is not None and last_done else None
+            self.day_since = since if scope is not None else None
             self.day_total = 0
             self.day_matters = len(self.day_backlog)
             self.day_pending = True

@@ -22,6 +22,7 @@ from daemon.engine.records import builder
 from daemon.intake import IntakeResult, RowError, parse_intake, read_intake
 from daemon.models import Deadline, Flag, Provenance, TriggerEvent
 from daemon.planning.planner import MatterFacts
+from daemon.planning.trigger_cache import CachedRules
 from daemon.sources.dropped_file import NotIntake, NotReady, Snapshot, move_checked, still_there, take_snapshot
 from daemon.state import files, flags
 
@@ -64,12 +65,14 @@ def file_checksum(path: Path) -> str:
 
 
 def event_checker(docket: Docket) -> Callable[[str, str], str | None]:
-    """check_event for the intake readers: is the court known, and does its pack know the event?"""
-    courts = set(docket.rules.court_ids())
+    """check_event for the intake readers: is the court known, and does its pack know the event?
 
-    def check(court: str, event: str) -> str | None:
-        if not court:
-            return None  # the court may come from an earlier row of the matter; checked after resolution
+    Answered once per (court, event) for the checker's life (one file): rows repeat them (issue 17).
+    """
+    courts = set(docket.rules.court_ids())
+    answers: dict[tuple[str, str], str | None] = {}
+
+    def problem(court: str, event: str) -> str | None:
         if court not in courts:
             return (f"court {court!r} is not configured; use one of {', '.join(sorted(courts))} "
                     "or add the court to your config folder.")
@@ -77,6 +80,14 @@ def event_checker(docket: Docket) -> Callable[[str, str], str | None]:
             known = ", ".join(sorted(docket.rules.events_for(court)))
             return f"event {event!r} is not a trigger in {court}'s rules; use one of: {known}."
         return None
+
+    def check(court: str, event: str) -> str | None:
+        if not court:
+            return None  # the court may come from an earlier row of the matter; checked after resolution
+        pair = (court, event)
+        if pair not in answers:
+            answers[pair] = problem(court, event)
+        return answers[pair]
 
     return check
 
@@ -88,17 +99,15 @@ def resolve_rows(docket: Docket, result: IntakeResult, received: date) -> tuple[
     errors: list[RowError] = []
     pending: dict[str, MatterFacts] = {}
     check = event_checker(docket)
-    checked: dict[tuple[str, str], str | None] = {}  # rows repeat (court, event): one check each
     for t in result.triggers:
         prov = t.provenance or Provenance("?", 0)
-        court = t.court or docket.resolve_court(t, pending)
+        court = docket.resolve_court(t, pending)
         if not court:
             errors.append(RowError(prov.source, prov.row, "court",
                                    f"matter {t.matter} has no court in this row or any earlier row; "
                                    "fill the court column (e.g. federal, cand, ca-superior)."))
             continue
-        pair = (court, t.event)
-        problem = checked[pair] if pair in checked else checked.setdefault(pair, check(court, t.event))
+        problem = check(court, t.event)
         if problem:
             errors.append(RowError(prov.source, prov.row, "event" if "event" in problem[:6] else "court",
                                    problem))
@@ -324,7 +333,6 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     from daemon.planning.conflicts import cross_flags
     from daemon.planning.flags import all_flags
     from daemon.planning.planner import merge_facts, plan_matter
-    from daemon.planning.trigger_cache import CachedRules
 
     rules = CachedRules(docket.rules)  # rows repeat court, event, date and service (issue 17)
     every: list[Deadline] = []

@@ -31,7 +31,6 @@ def closed_matters(db: Db) -> set[str]:
     return {r[0] for r in rows}
 
 
-
 def trigger_courts(db: Db) -> set[str]:
     """The court ids stored triggers name (a deadline's court is its trigger's)."""
     rows = db.execute("SELECT DISTINCT json_extract(payload, '$.court') FROM triggers")

@@ -10,7 +10,7 @@ from typing import Any
 
 from daemon.models import Deadline
 from daemon.serial import deadline_from_dict
-from daemon.state.handle import Db
+from daemon.state.handle import Db, in_chunks
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,9 @@ def _rows(found: Iterable[Any]) -> list[DeadlineRow]:
 
 def rows_on_days(db: Db, days: Iterable[date]) -> list[DeadlineRow]:
     """Stored deadlines due on these days, lightly (an incremental cross-flag refresh reads only these)."""
-    wanted = sorted({d.isoformat() for d in days})
     out: list[DeadlineRow] = []
-    for start in range(0, len(wanted), 500):  # stay far below SQLite's limit on bound variables
-        chunk = wanted[start:start + 500]
-        out += _rows(db.execute(_ROW_SELECT + f"WHERE due IN ({','.join('?' * len(chunk))})", chunk))
+    for chunk, marks in in_chunks(d.isoformat() for d in days):
+        out += _rows(db.execute(_ROW_SELECT + f"WHERE due IN ({marks})", chunk))
     return sorted(out, key=lambda r: (r.due, r.key))
 
 
@@ -76,18 +74,11 @@ def matters_due_from(db: Db, day: date) -> set[str]:
 
 def due_days_of(db: Db, matters: Iterable[str]) -> set[date]:
     """The days on which these matters have stored deadlines."""
-    wanted = sorted(set(matters))
     out: set[date] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        out |= {date.fromisoformat(r[0]) for r in db.execute(
-            f"SELECT DISTINCT due FROM deadlines WHERE matter IN ({','.join('?' * len(chunk))})", chunk)}
+    for chunk, marks in in_chunks(matters):
+        out |= {date.fromisoformat(r[0])
+                for r in db.execute(f"SELECT DISTINCT due FROM deadlines WHERE matter IN ({marks})", chunk)}
     return out
-
-
-def payloads(db: Db, matter: str) -> list[dict[str, Any]]:
-    """One matter's stored deadline payloads, in table order (what a rule change is measured against)."""
-    return [json.loads(r[0]) for r in db.execute("SELECT payload FROM deadlines WHERE matter=?", (matter,))]
 
 
 def replace_matter(db: Db, matter: str, rows: Iterable[tuple[Deadline, dict[str, Any]]], stamp: str) -> None:
@@ -122,12 +113,9 @@ def payloads_by_due(db: Db, matter: str | None) -> list[dict[str, Any]]:
 
 
 def payloads_of(db: Db, matters: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-    """Several matters' stored deadline payloads (as `payloads` gives each), one query per 500 matters."""
-    wanted = sorted(set(matters))
-    out: dict[str, list[dict[str, Any]]] = {m: [] for m in wanted}
-    for start in range(0, len(wanted), 500):  # stay far below SQLite's limit on bound variables
-        chunk = wanted[start:start + 500]
-        sql = f"SELECT matter, payload FROM deadlines WHERE matter IN ({','.join('?' * len(chunk))})"
-        for m, p in db.execute(sql, chunk):
+    """Several matters' stored deadline payloads, each matter's in table order (a rule change is measured on them)."""
+    out: dict[str, list[dict[str, Any]]] = {m: [] for m in set(matters)}
+    for chunk, marks in in_chunks(out):
+        for m, p in db.execute(f"SELECT matter, payload FROM deadlines WHERE matter IN ({marks})", chunk):
             out[m].append(json.loads(p))
     return out

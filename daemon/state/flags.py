@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from daemon.models import Flag
-from daemon.state.handle import Db
+from daemon.state.handle import Db, in_chunks
 
 SEVERITY_ORDER = "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
 
@@ -126,11 +126,6 @@ def _stored(rows: Iterable[Sequence[Any]]) -> list[StoredFlag]:
     return [StoredFlag(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows]
 
 
-def of_matter(db: Db, matter: str) -> list[StoredFlag]:
-    """Every stored flag of one matter, oldest first."""
-    return _stored(db.execute(_STORED + "WHERE matter=? ORDER BY id", (matter,)))
-
-
 def of_kinds(db: Db, kinds: Iterable[str]) -> list[StoredFlag]:
     """Every stored flag of these kinds, in any matter, oldest first."""
     kinds = sorted(kinds)
@@ -144,10 +139,9 @@ def of_kinds_in(db: Db, kinds: Iterable[str], *, scopes: Iterable[str],
     kinds = sorted(kinds)
     kind_marks = ",".join("?" * len(kinds))
     found: dict[int, StoredFlag] = {}
-    for column, values in (("scope", sorted(set(scopes))), ("matter", sorted(set(matters)))):
-        for start in range(0, len(values), 500):  # stay far below SQLite's limit on bound variables
-            chunk = values[start:start + 500]
-            sql = _STORED + f"WHERE kind IN ({kind_marks}) AND {column} IN ({','.join('?' * len(chunk))})"
+    for column, values in (("scope", scopes), ("matter", matters)):
+        for chunk, marks in in_chunks(values):
+            sql = _STORED + f"WHERE kind IN ({kind_marks}) AND {column} IN ({marks})"
             found.update((f.id, f) for f in _stored(db.execute(sql, [*kinds, *chunk])))
     return [found[i] for i in sorted(found)]
 
@@ -205,12 +199,9 @@ def ack_flags(db: Db, ids: Sequence[int], by: str, stamp: str) -> AckResult:
 
 
 def of_matters(db: Db, matters: Iterable[str]) -> dict[str, list[StoredFlag]]:
-    """Every stored flag of several matters (each matter's oldest first), one query per 500 matters."""
-    wanted = sorted(set(matters))
-    out: dict[str, list[StoredFlag]] = {m: [] for m in wanted}
-    for start in range(0, len(wanted), 500):  # stay far below SQLite's limit on bound variables
-        chunk = wanted[start:start + 500]
-        sql = _STORED + f"WHERE matter IN ({','.join('?' * len(chunk))}) ORDER BY id"
-        for f in _stored(db.execute(sql, chunk)):
+    """Every stored flag of several matters, each matter's oldest first."""
+    out: dict[str, list[StoredFlag]] = {m: [] for m in set(matters)}
+    for chunk, marks in in_chunks(out):
+        for f in _stored(db.execute(_STORED + f"WHERE matter IN ({marks}) ORDER BY id", chunk)):
             out[f.matter or ""].append(f)
     return out

@@ -16,6 +16,15 @@ from daemon.errors import StoreError
 
 # A row: by index, by column name, `tuple(row)` and `dict(row)` (sqlite3.Row, or pg.PgRow).
 Row = Any
+IN_CHUNK = 500  # values bound per query: far below SQLite's limit on bound variables
+
+
+def in_chunks(values: Iterable[str], size: int = IN_CHUNK) -> Iterator[tuple[list[str], str]]:
+    """The distinct values, sorted, `size` at a time, each chunk with its `?,?,...` list for an IN (...)."""
+    wanted = sorted(set(values))
+    for start in range(0, len(wanted), size):
+        chunk = wanted[start:start + size]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 class Cursor(Protocol):

@@ -8,7 +8,7 @@ from typing import Any
 
 from daemon.models import MatterFacts
 from daemon.serial import facts_from_dict, facts_to_dict
-from daemon.state.handle import Db
+from daemon.state.handle import Db, in_chunks
 
 
 def facts(db: Db, matter: str) -> MatterFacts | None:
@@ -24,11 +24,9 @@ def all_facts(db: Db) -> dict[str, MatterFacts]:
 
 def facts_of(db: Db, matters: Iterable[str]) -> dict[str, MatterFacts]:
     """These matters' stored facts (unknown matters left out)."""
-    wanted = sorted(set(matters))
     out: dict[str, MatterFacts] = {}
-    for start in range(0, len(wanted), 500):  # stay far below SQLite's limit on bound variables
-        chunk = wanted[start:start + 500]
-        sql = f"SELECT matter, payload FROM matters WHERE matter IN ({','.join('?' * len(chunk))})"
+    for chunk, marks in in_chunks(matters):
+        sql = f"SELECT matter, payload FROM matters WHERE matter IN ({marks})"
         out.update((m, facts_from_dict(json.loads(p))) for m, p in db.execute(sql, chunk))
     return out
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from daemon.models import OutboxRow, RemoteRef, SyncRow
 from daemon.state.by_matter import rows_by_matter
-from daemon.state.handle import Db, Row
+from daemon.state.handle import Db, Row, in_chunks
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,7 @@ def rows(db: Db, target: str) -> dict[str, SyncRow]:
 def rows_for_uids(db: Db, target: str, uids: list[str]) -> dict[str, SyncRow]:
     """What docketd last wrote to one calendar for these uids only (a primary-key lookup each)."""
     out: dict[str, SyncRow] = {}
-    for start in range(0, len(uids), 500):  # stay far below SQLite's limit on bound variables
-        chunk = uids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(uids):
         for r in db.execute(f"SELECT * FROM sync WHERE target=? AND uid IN ({marks})", (target, *chunk)):
             out[r["uid"]] = _sync_row(r)
     return out

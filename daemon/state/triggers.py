@@ -9,7 +9,7 @@ from typing import Any
 
 from daemon.models import TriggerEvent
 from daemon.serial import trigger_to_dict
-from daemon.state.handle import Db
+from daemon.state.handle import Db, in_chunks
 
 Instance = tuple[str, str, str]  # (matter, event, ref)
 
@@ -57,12 +57,6 @@ def delete(db: Db, instances: Iterable[Instance]) -> None:
     db.executemany("DELETE FROM triggers WHERE matter=? AND event=? AND ref=?", list(instances))
 
 
-def payloads(db: Db, matter: str) -> list[dict[str, Any]]:
-    """Every stored trigger payload of one matter, by event and ref."""
-    rows = db.execute("SELECT payload FROM triggers WHERE matter=? ORDER BY event, ref", (matter,))
-    return [json.loads(r[0]) for r in rows]
-
-
 def trigger_rows(db: Db, matter: str | None) -> list[tuple[str, TriggerRow]]:
     """(matter, row) for one matter's triggers (or every matter's), by matter, trigger date, event, ref."""
     where, args = ("WHERE matter=? ", (matter,)) if matter is not None else ("", ())
@@ -77,13 +71,10 @@ def trigger_rows(db: Db, matter: str | None) -> list[tuple[str, TriggerRow]]:
 
 
 def payloads_of(db: Db, matters: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-    """Several matters' trigger payloads (each matter's by event and ref), one query per 500 matters."""
-    wanted = sorted(set(matters))
-    out: dict[str, list[dict[str, Any]]] = {m: [] for m in wanted}
-    for start in range(0, len(wanted), 500):  # stay far below SQLite's limit on bound variables
-        chunk = wanted[start:start + 500]
-        sql = (f"SELECT matter, payload FROM triggers WHERE matter IN ({','.join('?' * len(chunk))}) "
-               "ORDER BY matter, event, ref")
+    """Several matters' trigger payloads (each matter's by event and ref)."""
+    out: dict[str, list[dict[str, Any]]] = {m: [] for m in set(matters)}
+    for chunk, marks in in_chunks(out):
+        sql = f"SELECT matter, payload FROM triggers WHERE matter IN ({marks}) ORDER BY matter, event, ref"
         for m, p in db.execute(sql, chunk):
             out[m].append(json.loads(p))
     return out

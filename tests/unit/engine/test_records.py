@@ -79,3 +79,11 @@ def test_classes_a_field_copy_would_get_wrong_keep_their_constructor() -> None:
 
     for cls in (WithFactory, WithPost, NotFrozen):
         assert builder(cls) is cls
+
+
+def test_the_engine_builds_deadlines_positionally_in_this_field_order() -> None:
+    # daemon/engine/rulebook.py builds each Deadline with positional arguments (a keyword call cost a tenth
+    # of the record): reordering Deadline's fields would silently swap values there. Change both together.
+    assert [f.name for f in fields(Deadline)] == [
+        "matter", "rule", "title", "due", "court", "citation", "trigger", "explanation", "cite_short", "time",
+        "flags", "reminders", "kind", "critical", "timezone"]
