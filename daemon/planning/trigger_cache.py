@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import fields
+from operator import attrgetter
 
 from daemon.engine.records import builder
 from daemon.models import Deadline, TriggerEvent
@@ -24,11 +25,13 @@ assert _M < _T  # the split in _parts() keeps the fields in their declared order
 _Parts = tuple[tuple[object, ...], tuple[object, ...], tuple[object, ...]]
 
 
+_values = attrgetter(*_NAMES)
+
+
 def _parts(d: Deadline) -> _Parts | None:
-    values = vars(d)
-    if tuple(values) != _NAMES:  # not built field by field in order (a subclass, a set attribute): not kept
+    if type(d) is not Deadline:  # a subclass may carry more than its fields: not kept
         return None
-    v = tuple(values.values())
+    v = _values(d)
     return v[:_M], v[_M + 1:_T], v[_T + 1:]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import fields
 from datetime import date, time, timedelta
 
 import pytest
@@ -17,6 +18,11 @@ from daemon.planning.trigger_cache import CachedRules
 @pytest.fixture(scope="module")
 def rules() -> RuleBook:
     return load_rulebook()
+
+
+def _fields(d: Deadline) -> list[tuple[str, object]]:
+    """Every field of a deadline, by name and in order (Deadline has slots, so no vars())."""
+    return [(f.name, getattr(d, f.name)) for f in fields(d)]
 
 
 def _direct(rules: RuleBook, t: TriggerEvent) -> list[Deadline] | str:
@@ -53,7 +59,7 @@ def test_cached_deadlines_equal_the_rule_books_for_every_court_and_event(rules: 
                 got = _direct(cached, t)  # type: ignore[arg-type]
                 assert got == want
                 if isinstance(want, list):
-                    assert [vars(d) for d in got] == [vars(d) for d in want]  # type: ignore[union-attr]
+                    assert [_fields(d) for d in got] == [_fields(d) for d in want]  # type: ignore[union-attr]
                     assert all(d.trigger is t for d in got)  # type: ignore[union-attr]
                 checked += 1
     assert checked > 1000
@@ -81,5 +87,5 @@ def test_a_read_key_neither_defeats_the_cache_nor_follows_the_copy(rules: RuleBo
     assert got_first and all(d.key.startswith("2026-0001|") for d in got_first)
     got_again = cached.compute(again)
     assert counting.calls == 1
-    assert [vars(d) for d in got_again] == [vars(d) for d in rules.compute(again)]
+    assert [_fields(d) for d in got_again] == [_fields(d) for d in rules.compute(again)]
     assert [d.key for d in got_again] == [d.key for d in rules.compute(again)]

@@ -16,11 +16,18 @@ TRIGGER = TriggerEvent("2026-0142", "summons_served", date(2026, 1, 5), court="c
 FLAG = Flag("ambiguous-law", "warning", "The law reads two ways.", "Decide.", date(2026, 2, 2))
 
 
+def _items(record: object) -> list[tuple[str, object]]:
+    if hasattr(record, "__dict__"):
+        return list(vars(record).items())
+    return [(f.name, getattr(record, f.name)) for f in fields(record)]  # type: ignore[arg-type]
+
+
 def _same(a: object, b: object) -> None:
     assert a == b
     assert hash(a) == hash(b)
     assert repr(a) == repr(b)
-    assert list(vars(a).items()) == list(vars(b).items())  # field order too (as_dict-style readers)
+    assert _items(a) == _items(b)  # field order too (as_dict-style readers)
+    assert hasattr(a, "__dict__") == hasattr(b, "__dict__")  # a slots record stays one (no dict of its own)
     assert type(a) is type(b)
     assert pickle.loads(pickle.dumps(a)) == b
 
@@ -79,6 +86,30 @@ def test_classes_a_field_copy_would_get_wrong_keep_their_constructor() -> None:
 
     for cls in (WithFactory, WithPost, NotFrozen):
         assert builder(cls) is cls
+
+
+def test_a_slots_record_is_built_through_its_twin_and_is_the_constructors_record() -> None:
+    build = builder(Deadline)
+    made = build("m", "r", "t", date(2026, 1, 5), "cand", "c", TRIGGER, ("a.",))
+    assert type(made) is Deadline and not hasattr(made, "__dict__")
+    with pytest.raises(AttributeError):
+        made.due = date(2026, 1, 6)  # type: ignore[misc]
+    assert replace(made, due=date(2026, 1, 6)).due == date(2026, 1, 6)
+
+
+def test_slots_layouts_a_twin_would_not_match_keep_their_constructor() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Base:
+        n: int
+
+    @dataclass(frozen=True, slots=True)
+    class Derived(Base):
+        m: int
+
+    assert builder(Base) is not Base
+    assert builder(Derived) is Derived
+    made = builder(Base)(3)
+    assert made == Base(3) and type(made) is Base and repr(made) == repr(Base(3))
 
 
 def test_the_engine_builds_deadlines_positionally_in_this_field_order() -> None:
