@@ -59,7 +59,7 @@ def test_cached_deadlines_equal_the_rule_books_for_every_court_and_event(rules: 
                 got = _direct(cached, t)  # type: ignore[arg-type]
                 assert got == want
                 if isinstance(want, list):
-                    assert [_fields(d) for d in got] == [_fields(d) for d in want]  # type: ignore[union-attr]
+                    assert [_fields(d) for d in got] == [_fields(d) for d in want]  # type: ignore[arg-type]
                     assert all(d.trigger is t for d in got)  # type: ignore[union-attr]
                 checked += 1
     assert checked > 1000
