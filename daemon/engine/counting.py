@@ -67,15 +67,8 @@ def named_closures(a: date, b: date, view: DayView) -> str:
     """The weekday holidays and closures from `a` to `b` (both included, in that order), as a clerk
     notes them: "2026-02-16 (Mon) is Washington's Birthday (Presidents' Day)". Weekends go unnamed:
     every date already shows Sat or Sun."""
-    step = ONE if b >= a else -ONE
-    out = []
-    day = a
-    while True:
-        if day.weekday() < 5 and view.closed(day):
-            out.append(_holiday_words(day, view))
-        if day == b:
-            return "; ".join(out)
-        day += step
+    days = view.closed_weekdays(a, b) if b >= a else view.closed_weekdays(b, a)[::-1]
+    return "; ".join([_holiday_words(day, view) for day in days])
 
 
 def _closed_note(a: date, b: date, view: DayView) -> str:
@@ -118,7 +111,7 @@ def federal_forward(start: date, n: int, view: DayView, rule: str) -> tuple[date
     `rule` is "FRCP 6(a)" or "FRAP 26(a)".
     """
     end = start + DAYS[n]
-    due, note = _rolled(end, view)
+    due, note = view.forward_rolls.get(end) or _rolled(end, view)  # the look-up inline: one call less
     if not note:
         return due, f"{_days(n, 'calendar')} after -> {fmt(end)} [{rule}(1)]."
     return due, f"{_days(n, 'calendar')} after -> {fmt(end)}{note} [{rule}(1)(C)]."
@@ -141,7 +134,7 @@ def federal_service_days(due: date, k: int, label: str, view: DayView, rule: str
                          cite: str) -> tuple[date, str]:
     """FRCP 6(d) / FRAP 26(c): add `k` days AFTER the period would otherwise expire, then roll again."""
     end = due + DAYS[k]
-    out, note = _rolled(end, view)
+    out, note = view.forward_rolls.get(end) or _rolled(end, view)
     line = f"{label}: +{k} days after the period expires -> {fmt(end)}"
     if not note:
         return out, f"{line} [{cite}]."

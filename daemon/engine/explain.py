@@ -9,7 +9,10 @@ from functools import lru_cache
 from daemon.engine.calendars import Holiday
 from daemon.engine.counting import fmt
 from daemon.engine.packs import Rule, RuleVersion
+from daemon.engine.records import builder
 from daemon.models import Deadline, Flag
+
+_flag = builder(Flag)  # a keyword call of the frozen dataclass __init__ cost a microsecond per flag
 
 SERVICE_WORDS = {
     "personal": "personal service",
@@ -58,14 +61,10 @@ CCP_LABELS = {
 }
 
 
-def trigger_line(label: str, day: date, service: str | None, at: str | None) -> str:
-    """The first line of every trace: what happened, when, and how it was served."""
-    return f"{label} {fmt(day)}{_trigger_tail(label, service, at)}"
-
-
 @lru_cache(maxsize=4096)
-def _trigger_tail(label: str, service: str | None, at: str | None) -> str:
-    """What follows the date in a trigger line; the same for every date (cached: one per event kind)."""
+def trigger_tail(label: str, service: str | None, at: str | None) -> str:
+    """What follows "<event label> <date>" in the first line of every trace: the time and how it was served
+    (the same for every date, so cached: one per event kind and method)."""
     line = ""
     if at:
         line += f" at {at}"
@@ -101,7 +100,7 @@ def missing_service(assumed: str, later: date) -> tuple[str, Flag]:
     words = SERVICE_WORDS.get(assumed, assumed)
     line = (f"Service method not given: counted as {words}, which gives the earliest date; other methods "
             f"give up to {fmt(later)}.")
-    flag = Flag(
+    flag = _flag(
         kind="missing-service",
         severity="warning",
         message=f"No service method was given, and this deadline depends on it; docketd assumed {words}, "
@@ -119,7 +118,7 @@ def ambiguous_law(days: Sequence[Holiday], earlier: date, later: date) -> tuple[
     what = "this day is a legal holiday" if len(days) == 1 else "these days are legal holidays"
     line = (f"Unsettled whether {what} ({names}): calendared the earlier date {fmt(earlier)}; "
             f"the other reading gives {fmt(later)}.")
-    flag = Flag(
+    flag = _flag(
         kind="ambiguous-law",
         severity="warning",
         message=f"The law reads two ways here ({names}): docketd calendared the earlier date "
@@ -141,7 +140,7 @@ def hearing_on_closed_day(what: str, day: date, why: str, court: str, unsettled:
         line = f"{what} {fmt(day)}: {why}, not a court day in {court}; check the date with the court."
         message = (f"{what} {day.isoformat()} in {court} falls on a day the court does not sit ({why}); every "
                    f"deadline counted from it is counted from that date.")
-    flag = Flag(kind="hearing-on-non-court-day", severity="warning" if unsettled else "critical",
+    flag = _flag(kind="hearing-on-non-court-day", severity="warning" if unsettled else "critical",
                 message=message,
                 action="Check the date on the court's order or docket and correct the intake row if it is wrong.")
     return line, flag
@@ -163,7 +162,7 @@ def uncertain_service(method: str, cite: str, earlier: date, later: date,
         check = "Check the consent; with it the deadline is"
     line = (f"Service by {words} adds time under {cite} {fact}: calendared without the extra days; with them "
             f"-> {fmt(later)}.")
-    flag = Flag(
+    flag = _flag(
         kind="ambiguous-law",
         severity="warning",
         message=f"Service by {words} extends this deadline under {cite} {fact}; docketd calendared the "
@@ -197,7 +196,7 @@ def _span(v: RuleVersion) -> str:
 def needs_fact(title: str, caveat: str) -> tuple[str, Flag]:
     """The line and flag when a trigger starts a period only if a fact docketd lacks is true."""
     line = f"Check: {caveat}"
-    flag = Flag(
+    flag = _flag(
         kind="needs-fact",
         severity="warning",
         message=f"“{title}” was counted from this row, which starts the period only on a fact docketd does not "

@@ -29,7 +29,7 @@ from daemon.engine.explain import (
     needs_fact,
     no_extension,
     not_computed,
-    trigger_line,
+    trigger_tail,
     uncertain_service,
 )
 from daemon.engine.packs import Chain, Court, Extension, Loaded, Rule, RuleVersion, read_dirs, shipped_data
@@ -282,7 +282,7 @@ class RuleBook:
         out: list[Deadline] = []
         at = trigger.time.strftime("%H:%M") if trigger.time else None
         label = self._labels[court.id][trigger.event]
-        head = trigger_line(label, trigger.date, trigger.service, at)
+        head = f"{label} {C.fmt(trigger.date)}{trigger_tail(label, trigger.service, at)}"  # what, when, how served
         if trigger.lower_court:
             days, lower = self._lower(trigger, court)
             key = (court.id, lower.id)
