@@ -16,7 +16,6 @@ Sources
 from __future__ import annotations
 
 import calendar as _cal
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -196,7 +195,7 @@ class DayView:
     Per-year sets are built on first use and cached, so a lookup is a weekday test and a set test.
     """
 
-    __slots__ = ("_sources", "_closures", "_ambiguous", "_days", "_years", "_names", "forward_rolls", "_weekdays")
+    __slots__ = ("_sources", "_closures", "_ambiguous", "_days", "_years", "_names", "forward_rolls")
 
     def __init__(
         self,
@@ -213,7 +212,6 @@ class DayView:
         # day -> (first court day on or after it, the trace's note on the roll): kept for counting.py,
         # since most forward counts of a docket end on days already rolled
         self.forward_rolls: dict[date, tuple[date, str]] = {}
-        self._weekdays: dict[int, list[date]] = {}  # year -> its closed weekdays, sorted (for closed_weekdays)
 
     def _load(self, year: int) -> None:
         for source in self._sources:
@@ -222,7 +220,6 @@ class DayView:
                     self._days.add(h.day)
                     self._names.setdefault(h.day, h.name)
         self._years.add(year)
-        self._weekdays.clear()  # a source may name a day of another year: the sorted lists are rebuilt
 
     def closed(self, day: date) -> bool:
         """True when `day` is a Saturday, Sunday, holiday or closure in this view."""
@@ -240,17 +237,6 @@ class DayView:
         if day.year not in self._years:
             self._load(day.year)
         return self._names.get(day, "") if day in self._days else ""
-
-    def closed_weekdays(self, lo: date, hi: date) -> list[date]:
-        """Every weekday from `lo` to `hi` (both included) this view closes, in order: the same days as
-        testing each day with `closed`, found by bisecting each year's sorted list."""
-        out: list[date] = []
-        for year in range(lo.year, hi.year + 1):
-            days = self._weekdays.get(year)
-            if days is None:
-                days = self._weekdays[year] = self.holidays(year)
-            out += days[bisect_left(days, lo):bisect_right(days, hi)]
-        return out
 
     def holidays(self, year: int) -> list[date]:
         """Every weekday this view closes in `year`, sorted."""

@@ -67,8 +67,15 @@ def named_closures(a: date, b: date, view: DayView) -> str:
     """The weekday holidays and closures from `a` to `b` (both included, in that order), as a clerk
     notes them: "2026-02-16 (Mon) is Washington's Birthday (Presidents' Day)". Weekends go unnamed:
     every date already shows Sat or Sun."""
-    days = view.closed_weekdays(a, b) if b >= a else view.closed_weekdays(b, a)[::-1]
-    return "; ".join([_holiday_words(day, view) for day in days])
+    step = ONE if b >= a else -ONE
+    out = []
+    day = a
+    while True:
+        if day.weekday() < 5 and view.closed(day):
+            out.append(_holiday_words(day, view))
+        if day == b:
+            return "; ".join(out)
+        day += step
 
 
 def _closed_note(a: date, b: date, view: DayView) -> str:
