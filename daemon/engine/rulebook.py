@@ -63,6 +63,19 @@ def _cited(table: StateTable, rule: str, unsettled: str = "") -> Calendar:
     return days
 
 
+def _by_year(source: Calendar) -> Calendar:
+    """`source`, each year's list computed once: a court's four day views and its unsettled-day index
+    all read the same years, and courts in one state share its table (the lists are never changed)."""
+    years: dict[int, list[Holiday]] = {}
+
+    def days(year: int) -> list[Holiday]:
+        found = years.get(year)
+        if found is None:
+            found = years[year] = source(year)
+        return found
+    return days
+
+
 _CLERK_STATE = ("the state of the circuit clerk's principal office (FRAP 26(a)(6)(C)) for a FRAP period run "
                 "in the district court")
 
@@ -74,13 +87,18 @@ class CourtDays:
     whose judgment is appealed)."""
 
     def __init__(self, court: Court, tables: Mapping[str, StateTable] | None = None,
-                 counting: str = "frcp", extra: Sequence[str] = (), unsettled_extra: bool = False) -> None:
+                 counting: str = "frcp", extra: Sequence[str] = (), unsettled_extra: bool = False,
+                 sources: dict[tuple[str, str, str], Calendar] | None = None) -> None:
         tables = tables or {}
+        known = {} if sources is None else sources  # shared by a rule book's courts (RuleBook._sources)
 
         def resolve(name: str, unsettled: str = "") -> Calendar:
-            if name in tables:
-                return _cited(tables[name], _STATE_RULE.get(counting, "FRCP 6(a)(6)(C)"), unsettled)
-            return CALENDARS[name]
+            rule = _STATE_RULE.get(counting, "FRCP 6(a)(6)(C)") if name in tables else ""
+            found = known.get((name, rule, unsettled))
+            if found is None:
+                raw = _cited(tables[name], rule, unsettled) if name in tables else CALENDARS[name]
+                found = known[(name, rule, unsettled)] = _by_year(raw)
+            return found
 
         base = [resolve(court.holidays)]
         own = [court.forward_holidays] if court.forward_holidays and court.forward_holidays != court.holidays else []
@@ -149,7 +167,9 @@ class RuleBook:
     def __init__(self, loaded: Loaded) -> None:
         self._loaded = loaded
         self._courts = dict(loaded.courts)
-        self._days = {cid: CourtDays(c, loaded.tables, self._counting(c)) for cid, c in self._courts.items()}
+        self._sources: dict[tuple[str, str, str], Calendar] = {}  # holiday calendars by year, for CourtDays
+        self._days = {cid: CourtDays(c, loaded.tables, self._counting(c), sources=self._sources)
+                      for cid, c in self._courts.items()}
         self._lower_days: dict[tuple[str, str], CourtDays] = {}
         self._frap_days: dict[str, CourtDays] = {}  # FRAP periods run in a district court
         self._notes: dict[tuple[str, str], str] = {}  # FRAP 26(a)(6)(C) trace line per (court, lower court)
@@ -210,7 +230,8 @@ class RuleBook:
             return self._days[court.id], low.id
         key = (court.id, cal)
         if key not in self._lower_days:
-            self._lower_days[key] = CourtDays(court, self._loaded.tables, self._counting(court), (cal,))
+            self._lower_days[key] = CourtDays(court, self._loaded.tables, self._counting(court), (cal,),
+                                              sources=self._sources)
         return self._lower_days[key], low.id
 
     def court_ids(self) -> list[str]:
@@ -312,7 +333,8 @@ class RuleBook:
         clerk's state reaches a period run in the district court is treated as unsettled."""
         circuit = self._courts.get(court.circuit)
         extra = (circuit.forward_holidays,) if circuit and circuit.forward_holidays else ()
-        days = self._frap_days[court.id] = CourtDays(court, self._loaded.tables, "frap", extra, True)
+        days = self._frap_days[court.id] = CourtDays(court, self._loaded.tables, "frap", extra, True,
+                                                     sources=self._sources)
         return days
 
     def _sitting(self, label: str, day: date, court: Court, days: CourtDays) -> tuple[str, Flag] | None:
@@ -420,11 +442,11 @@ class RuleBook:
         lo, hi = (start, due) if due >= start else (due, start)
         unsettled = days.unsettled(lo, hi, plan.forward)
         if unsettled:
-            alt, _ = self._count(rule, n, start, service, ext, table, days, True)
+            alt, alt_steps = self._count(rule, n, start, service, ext, table, days, True)
             if alt != due:
                 earlier, later = min(due, alt), max(due, alt)
                 if earlier != due:
-                    due, steps = self._count(rule, n, start, service, ext, table, days, True)
+                    due, steps = alt, alt_steps
                 named = [h for h in unsettled if earlier <= h.day <= later] or unsettled
                 line, flag = ambiguous_law(named, earlier, later)
                 notes.append(line)
