@@ -6,6 +6,7 @@ is closed) and returns the resulting date plus the explanation line a docketing 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -28,10 +29,18 @@ class _Deltas(dict[int, timedelta]):
 DAYS = _Deltas()
 
 
-@lru_cache(maxsize=65536)
-def fmt(day: date) -> str:
-    """A date as a clerk writes it in a trace: `2026-04-04 (Sat)`."""
-    return f"{day.isoformat()} ({_WEEKDAYS[day.weekday()]})"
+class _Written(dict[date, str]):
+    """Each date as a clerk writes it in a trace, made once (one short string per distinct date: the
+    engine accepts triggers of 1900-2199 only)."""
+
+    def __missing__(self, day: date) -> str:
+        self[day] = found = f"{day.isoformat()} ({_WEEKDAYS[day.weekday()]})"
+        return found
+
+
+# fmt(day): a date as a clerk writes it in a trace, `2026-04-04 (Sat)`. The dict's own look-up, called
+# four to six times per deadline: an lru_cache built a key tuple for each date.
+fmt: Callable[[date], str] = _Written().__getitem__
 
 
 def roll_forward(day: date, view: DayView) -> date:
@@ -102,6 +111,17 @@ def _days(n: int, unit: str) -> str:
     return f"{n} day" + ("" if n == 1 else "s")
 
 
+class _CalendarDays(dict[int, str]):
+    """"21 days" by n: the words of `_days(n, 'calendar')`, read with one dict look-up on the hot paths."""
+
+    def __missing__(self, n: int) -> str:
+        self[n] = found = _days(n, "calendar")
+        return found
+
+
+_CALENDAR_DAYS = _CalendarDays()
+
+
 def _rolled(end: date, view: DayView) -> tuple[date, str]:
     """The first court day on or after `end`, and "" or the note on the roll (", ... not a court day ...
     -> due"), remembered in the view: the same day rolls the same way for every rule that ends on it."""
@@ -120,8 +140,8 @@ def federal_forward(start: date, n: int, view: DayView, rule: str) -> tuple[date
     end = start + DAYS[n]
     due, note = view.forward_rolls.get(end) or _rolled(end, view)  # the look-up inline: one call less
     if not note:
-        return due, f"{_days(n, 'calendar')} after -> {fmt(end)} [{rule}(1)]."
-    return due, f"{_days(n, 'calendar')} after -> {fmt(end)}{note} [{rule}(1)(C)]."
+        return due, f"{_CALENDAR_DAYS[n]} after -> {fmt(end)} [{rule}(1)]."
+    return due, f"{_CALENDAR_DAYS[n]} after -> {fmt(end)}{note} [{rule}(1)(C)]."
 
 
 def federal_backward(start: date, n: int, view: DayView, rule: str) -> tuple[date, str]:
@@ -130,9 +150,9 @@ def federal_backward(start: date, n: int, view: DayView, rule: str) -> tuple[dat
     end = start - DAYS[n]
     due = roll_backward(end, view)
     if due == end:
-        return due, f"{_days(n, 'calendar')} before -> {fmt(end)} [{rule}(1), {rule}(5)]."
+        return due, f"{_CALENDAR_DAYS[n]} before -> {fmt(end)} [{rule}(1), {rule}(5)]."
     return due, (
-        f"{_days(n, 'calendar')} before -> {fmt(end)}{_closed_note(end, due, view)}; counting backward -> "
+        f"{_CALENDAR_DAYS[n]} before -> {fmt(end)}{_closed_note(end, due, view)}; counting backward -> "
         f"{fmt(due)} [{rule}(1)(C), {rule}(5)]."
     )
 
