@@ -229,6 +229,47 @@ class DayView:
             self._load(day.year)
         return day in self._days
 
+    # The walks below test each day as `closed` does, inline: they are the engine's day-by-day loops,
+    # and a method call per day was most of their cost.
+    def roll(self, day: date, step: timedelta) -> date:
+        """The first court day from `day` on (itself included), walking by `step` (one day either way)."""
+        days, years = self._days, self._years
+        while True:
+            if day.weekday() < 5:
+                if day.year not in years:
+                    self._load(day.year)
+                if day not in days:
+                    return day
+            day += step
+
+    def count(self, day: date, n: int, step: timedelta) -> date:
+        """The `n`th court day after `day` (excluded), walking by `step` (one day either way)."""
+        days, years = self._days, self._years
+        while n > 0:
+            day += step
+            if day.weekday() < 5:
+                if day.year not in years:
+                    self._load(day.year)
+                if day not in days:
+                    n -= 1
+        return day
+
+    def closed_weekdays(self, a: date, b: date) -> list[date]:
+        """The weekdays from `a` to `b` (both included, walking from `a`) this view closes, in that order."""
+        step = ONE_DAY if b >= a else -ONE_DAY
+        days, years = self._days, self._years
+        out = []
+        day = a
+        while True:
+            if day.weekday() < 5:
+                if day.year not in years:
+                    self._load(day.year)
+                if day in days:
+                    out.append(day)
+            if day == b:
+                return out
+            day += step
+
     def name(self, day: date) -> str:
         """Why `day` is closed ("Saturday", a holiday's name), or "" when it is a court day."""
         wd = day.weekday()

@@ -14,6 +14,7 @@ from daemon.engine.calendars import DayView
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ONE = timedelta(days=1)
+BACK = -ONE
 
 
 class _Deltas(dict[int, timedelta]):
@@ -45,26 +46,17 @@ fmt: Callable[[date], str] = _Written().__getitem__
 
 def roll_forward(day: date, view: DayView) -> date:
     """The first court day on or after `day`."""
-    while view.closed(day):
-        day += ONE
-    return day
+    return view.roll(day, ONE)
 
 
 def roll_backward(day: date, view: DayView) -> date:
     """The last court day on or before `day`."""
-    while view.closed(day):
-        day -= ONE
-    return day
+    return view.roll(day, BACK)
 
 
 def count_court_days(day: date, n: int, view: DayView, forward: bool) -> date:
     """Count `n` court days from `day` (excluded), forward or backward (CCP 12, 12c)."""
-    step = ONE if forward else -ONE
-    while n > 0:
-        day += step
-        if not view.closed(day):
-            n -= 1
-    return day
+    return view.count(day, n, ONE if forward else BACK)
 
 
 def _holiday_words(day: date, view: DayView) -> str:
@@ -76,15 +68,7 @@ def named_closures(a: date, b: date, view: DayView) -> str:
     """The weekday holidays and closures from `a` to `b` (both included, in that order), as a clerk
     notes them: "2026-02-16 (Mon) is Washington's Birthday (Presidents' Day)". Weekends go unnamed:
     every date already shows Sat or Sun."""
-    step = ONE if b >= a else -ONE
-    out = []
-    day = a
-    while True:
-        if day.weekday() < 5 and view.closed(day):
-            out.append(_holiday_words(day, view))
-        if day == b:
-            return "; ".join(out)
-        day += step
+    return "; ".join([_holiday_words(day, view) for day in view.closed_weekdays(a, b)])
 
 
 def _closed_note(a: date, b: date, view: DayView) -> str:
