@@ -175,9 +175,12 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     courts: dict[str, str] = {}
     parsed: list[TriggerEvent] = []
     memo = _Memo()
+    plain = _PlainRows(source, checksum, day_first, check_event, memo)
     for number, row in canonical_rows:
-        trigger, errors = _parse_row(row, number, source, checksum, courts, day_first, check_event, memo)
-        result.errors.extend(errors)
+        trigger = plain.parse(row, number, courts)
+        if trigger is None:  # a row with a problem (or an unusual cell): the full checks word its errors
+            trigger, errors = _parse_row(row, number, source, checksum, courts, day_first, check_event, memo)
+            result.errors.extend(errors)
         if trigger is not None:
             parsed.append(trigger)
     kept, conflicts = _resolve_repeats(parsed, source)
@@ -222,6 +225,113 @@ class _Memo:
         if type(value) is not str:
             return parse_emails(value)
         return _remembered(self._emails, value, parse_emails)
+
+
+_BAD = object()  # a cell _parse_row would report: the row goes the full way
+_EMPTY = object()  # a blank cell: as if the column were absent
+
+
+class _PlainRows:
+    """The good rows of a file, checked column by column: each distinct cell of a column is checked once.
+
+    Columns repeat their values row after row (court, event, service, status, people; issue 17), and
+    every check but the court carried from an earlier row and check_event looks at one cell alone. A
+    row with any problem, or any cell that is not a plain string, gets None here and goes through
+    `_parse_row`, which words the errors; a row accepted here is the very TriggerEvent `_parse_row`
+    gives (tests/unit/intake/test_plain_rows.py).
+    """
+
+    def __init__(self, source: str, checksum: str, day_first: str | None, check_event: CheckEvent | None,
+                 memo: _Memo) -> None:
+        self._source = source
+        self._checksum = checksum
+        self._day_first = day_first
+        self._check_event = check_event
+        self._memo = memo
+        self._seen: dict[str, dict[str, object]] = {c: {} for c in COLUMNS}
+
+    def parse(self, row: Mapping[str, object], number: int, courts: dict[str, str]) -> TriggerEvent | None:
+        """The row's TriggerEvent if it has no problem at all, else None (nothing changed)."""
+        seen = self._seen
+        field: dict[str, object] = {}
+        for column, value in row.items():
+            if type(value) is not str:
+                return None
+            known = seen.get(column)
+            if known is None:
+                return None
+            found = known.get(value)
+            if found is None:
+                found = known[value] = self._cell(column, value)
+            if found is _BAD:
+                return None
+            if found is not _EMPTY:
+                field[column] = found
+        matter = field.get("matter")
+        event = field.get("event")
+        when = field.get("date")
+        if matter is None or event is None or when is None:
+            return None
+        assert isinstance(matter, str) and isinstance(event, str)
+        own = field.get("court")
+        assert own is None or isinstance(own, str)
+        court = courts.get(matter) if own is None else own  # carried from an earlier row of the matter
+        if court is not None and self._check_event is not None and self._check_event(court, event):
+            return None
+        if own is not None:
+            courts[matter] = own
+        return _trigger(
+            matter=matter, event=event, date=when, court=court, time=field.get("time"),
+            service=field.get("service"), ref=field.get("ref"), title=field.get("title"),
+            attorneys=field.get("attorney", ()), paralegals=field.get("paralegal", ()),
+            status=field.get("status", "open"), notes=field.get("notes"),
+            provenance=_provenance(source=self._source, row=number, checksum=self._checksum),
+            case_number=field.get("case_number"), lower_court=field.get("lower_court"),
+        )
+
+    def _cell(self, column: str, value: str) -> object:
+        """What one cell gives its field (as _parse_row works it out), _EMPTY, or _BAD for any problem."""
+        if value.isascii():
+            shown = value.strip()
+        else:
+            if _hidden(value, column):
+                return _BAD
+            value = normalize_text(value, identifier=column not in FREE_TEXT)
+            shown = value.strip()
+        if shown in EXCEL_ERRORS or len(shown) > MAX_CELL_CHARS:
+            return _BAD
+        if not shown:
+            return _EMPTY
+        try:
+            if column in ("matter", "ref"):
+                if "|" in shown or _CONTROL.search(shown) or (column == "matter" and shown[0] in "=+-@"):
+                    return _BAD
+                return shown
+            if column in ("court", "lower_court"):
+                court = shown.lower()
+                return court if _ID.match(court) else _BAD
+            if column == "event":
+                event = _SPACES.sub("_", shown.lower())
+                return event if _ID.match(event) else _BAD
+            if column == "date":
+                return self._memo.day(value, self._day_first)
+            if column == "time":
+                return _parse_time(value)
+            if column == "service":
+                service = shown.lower().replace("_", "-").replace(" ", "-")
+                return service if service in SERVICE_METHODS else _BAD
+            if column in ("attorney", "paralegal"):
+                return self._memo.addresses(value)
+            if column == "status":
+                status = shown.lower()
+                return status if status in STATUSES else _BAD
+            if column == "case_number":
+                return shown if _CASE_NUMBER.fullmatch(shown) else _BAD
+            if column in FREE_TEXT:
+                return shown
+        except ValueProblem:
+            return _BAD
+        return _BAD  # a column this check does not know
 
 
 def _parse_row(
