@@ -137,11 +137,11 @@ def _clip(text: str, limit: int = 40) -> str:
 
 def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first_row: int = 2,
                   header_aliases: Mapping[str, str] | None = None, checksum: str = "",
-                  check_event: CheckEvent | None = None) -> IntakeResult:
+                  check_event: CheckEvent | None = None, received: date | None = None) -> IntakeResult:
     """Validate intake rows into TriggerEvents; bad rows become RowErrors, good rows are kept.
 
     Rows are numbered from `first_row` in order (pass blank rows through so numbers match what a
-    person sees); blank rows are skipped and not counted.
+    person sees); blank rows are skipped and not counted. `received` goes into each row's provenance.
     """
     result = IntakeResult()
     rows: list[tuple[int, dict[str, object]]] = []
@@ -175,11 +175,12 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     courts: dict[str, str] = {}
     parsed: list[TriggerEvent] = []
     memo = _Memo()
-    plain = _PlainRows(source, checksum, day_first, check_event, memo)
+    plain = _PlainRows(source, checksum, day_first, check_event, memo, received)
     for number, row in canonical_rows:
         trigger = plain.parse(row, number, courts)
         if trigger is None:  # a row with a problem (or an unusual cell): the full checks word its errors
-            trigger, errors = _parse_row(row, number, source, checksum, courts, day_first, check_event, memo)
+            trigger, errors = _parse_row(row, number, source, checksum, courts, day_first, check_event, memo,
+                                         received)
             result.errors.extend(errors)
         if trigger is not None:
             parsed.append(trigger)
@@ -242,8 +243,9 @@ class _PlainRows:
     """
 
     def __init__(self, source: str, checksum: str, day_first: str | None, check_event: CheckEvent | None,
-                 memo: _Memo) -> None:
+                 memo: _Memo, received: date | None = None) -> None:
         self._source = source
+        self._received = received
         self._checksum = checksum
         self._day_first = day_first
         self._check_event = check_event
@@ -285,7 +287,8 @@ class _PlainRows:
             service=field.get("service"), ref=field.get("ref"), title=field.get("title"),
             attorneys=field.get("attorney", ()), paralegals=field.get("paralegal", ()),
             status=field.get("status", "open"), notes=field.get("notes"),
-            provenance=_provenance(source=self._source, row=number, checksum=self._checksum),
+            provenance=_provenance(source=self._source, row=number, checksum=self._checksum,
+                                   received=self._received),
             case_number=field.get("case_number"), lower_court=field.get("lower_court"),
         )
 
@@ -336,7 +339,7 @@ class _PlainRows:
 
 def _parse_row(
     row: Mapping[str, object], number: int, source: str, checksum: str, courts: dict[str, str],
-    day_first: str | None, check_event: CheckEvent | None, memo: _Memo,
+    day_first: str | None, check_event: CheckEvent | None, memo: _Memo, received: date | None = None,
 ) -> tuple[TriggerEvent | None, list[RowError]]:
     errors: list[RowError] = []
 
@@ -453,7 +456,8 @@ def _parse_row(
         matter=matter, event=event, date=when, court=court or None, time=at, service=service, ref=ref,
         title=text.get("title") or None, attorneys=people.get("attorney", ()),
         paralegals=people.get("paralegal", ()), status=status, notes=text.get("notes") or None,
-        provenance=_provenance(source=source, row=number, checksum=checksum), case_number=case_number,
+        provenance=_provenance(source=source, row=number, checksum=checksum, received=received),
+        case_number=case_number,
         lower_court=lower,
     ), []
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import Protocol
 
 from daemon.engine.records import builder
@@ -127,9 +128,17 @@ def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Matter
         sentence = f"{person_name(person, people)} has {len(unique)} critical deadlines on {_day(day)}: {names}."
         for key in unique:
             found.setdefault(key, []).append(sentence)
-    # One flag per deadline of a busy day: built without the frozen dataclasses' __init__ (issue 17).
-    return [_scoped(key, matter_of[key], _flag("conflict", "warning", " ".join(sentences), CONFLICT_ACTION))
-            for key, sentences in sorted(found.items())]
+    # One flag per deadline of a busy day, built without the frozen dataclasses' __init__, and one Flag per
+    # distinct message: the deadlines of one person's busy day share theirs (issue 17).
+    flag_of: dict[str, Flag] = {}
+    out: list[ScopedFlag] = []
+    for key, sentences in sorted(found.items()):
+        message = sentences[0] if len(sentences) == 1 else " ".join(sentences)
+        flag = flag_of.get(message)
+        if flag is None:
+            flag = flag_of[message] = _flag("conflict", "warning", message, CONFLICT_ACTION)
+        out.append(_scoped(key, matter_of[key], flag))
+    return out
 
 
 def on_entry(flag: Flag) -> Flag:
@@ -232,4 +241,4 @@ def cross_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFac
         *matter_flags(deadlines, facts, today=today, default_people=default_people,
                       known_courts=known_courts),
     ]
-    return sorted(flags, key=lambda s: (s.scope, s.flag.kind))
+    return sorted(flags, key=attrgetter("scope", "flag.kind"))

@@ -115,6 +115,9 @@ def resolve_rows(docket: Docket, result: IntakeResult, received: date) -> tuple[
         known = pending.get(t.matter)
         if known is None or known.court != court:  # the facts hold the court alone: equal ones need no new record
             pending[t.matter] = MatterFacts(t.matter, court=court)
+        if prov is t.provenance and prov.received is not None:
+            good.append(t)  # stamped when read (preview_files): the trigger as it would be rebuilt
+            continue
         # What dataclasses.replace gives, twice per row, without its per-call field introspection (issue 17).
         stamped = _provenance(prov.source, prov.row, prov.checksum, prov.received or received)
         good.append(_trigger(**{**vars(t), "provenance": stamped}))
@@ -331,19 +334,18 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     errors: list[RowError] = []
     from daemon.engine.errors import NotComputed
     from daemon.planning.conflicts import cross_flags
-    from daemon.planning.flags import all_flags
+    from daemon.planning.flags import Flagger
     from daemon.planning.planner import merge_facts, plan_matter
 
     rules = CachedRules(docket.rules)  # rows repeat court, event, date and service (issue 17)
+    flagger = Flagger(today, courts=docket.rules)
+    shape = _PreviewShape()
     every: list[Deadline] = []
     every_facts: dict[str, MatterFacts] = {}
     items: dict[str, dict[str, object]] = {}
-    # Equal flags shown as one dict: a busy day's conflict flag is the same on each of its deadlines,
-    # and a trigger's flags on each of the trigger's (issue 17). The dicts are only read, as JSON.
-    shown: dict[Flag, dict[str, object]] = {}
     for path in paths:
         result = read_intake(path, header_aliases=docket.config.header_aliases,
-                             check_event=event_checker(docket))
+                             check_event=event_checker(docket), received=today)
         good, late = resolve_rows(docket, result, today)
         errors += result.errors + late
         rows_of: dict[str, list[TriggerEvent]] = {}
@@ -367,10 +369,14 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                 errors.append(RowError(prov.source if prov else str(path), prov.row if prov else None,
                                        "event", f"could not compute deadlines: {exc}"))
                 continue
-            flags_of = all_flags(deadlines, today, courts=docket.rules)
-            for d in deadlines:
-                key = d.key
-                item = d.as_preview([_as_dict(f, shown) for f in flags_of.get(key, ())])
+            keys = [d.key for d in deadlines]
+            if len(set(keys)) == len(keys):
+                flag_lists = [flagger.flags(d) for d in deadlines]
+            else:  # all_flags keys a row's flags by deadline key: the last of a repeated key holds for each
+                by_key = {key: flagger.flags(d) for key, d in zip(keys, deadlines, strict=True)}
+                flag_lists = [by_key[key] for key in keys]
+            for d, key, own in zip(deadlines, keys, flag_lists, strict=True):
+                item = shape.item(d, own)
                 out.append(item)
                 items[key] = item
                 every.append(d)
@@ -378,19 +384,67 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     for s in cross_flags(every, every_facts, today=today, people=cfg.people, default_people=cfg.routing_default,
                          conflict_threshold=int(cfg.flags.get("conflict_threshold", 2)),
                          known_courts=docket.rules.court_ids()):
-        if s.scope in items:  # matter-wide flags (no upcoming deadline, no attorney) belong to no deadline
-            listed = items[s.scope]["flags"]
+        shown = items.get(s.scope)
+        if shown is not None:  # matter-wide flags (no upcoming deadline, no attorney) belong to no deadline
+            listed = shown["flags"]
             assert isinstance(listed, list)
-            listed.append(_as_dict(s.flag, shown))
+            listed.append(shape.flag(s.flag))
     return out, errors
 
 
-def _as_dict(flag: Flag, shown: dict[Flag, dict[str, object]]) -> dict[str, object]:
-    """flag.as_dict(), built once per distinct flag of a preview."""
-    found = shown.get(flag)
-    if found is None:
-        found = shown[flag] = flag.as_dict()
-    return found
+class _PreviewShape:
+    """Deadline.as_preview for the deadlines of one preview, with the parts deadlines share built once.
+
+    A 10,000-row preview builds 20,000 deadline dicts (issue 17); a trigger's JSON part, a rule's
+    explanation and a flag are the same for many of them, and the dicts are only read (as JSON or
+    text), so equal parts are one shared object. tests/unit/test_preview_shape.py holds each item
+    equal to `as_preview`.
+    """
+
+    def __init__(self) -> None:
+        self._flags: dict[int, tuple[Flag, dict[str, object]]] = {}  # by id(): each flag kept alive here
+        self._equal_flags: dict[Flag, dict[str, object]] = {}
+        self._triggers: dict[int, tuple[TriggerEvent, dict[str, object]]] = {}
+        self._steps: dict[int, tuple[tuple[str, ...], list[str]]] = {}
+        self._days: dict[date, str] = {}
+
+    def flag(self, flag: Flag) -> dict[str, object]:
+        """flag.as_dict(), one dict per distinct flag."""
+        found = self._flags.get(id(flag))
+        if found is not None and found[0] is flag:
+            return found[1]
+        shown = self._equal_flags.get(flag)
+        if shown is None:
+            shown = self._equal_flags[flag] = flag.as_dict()
+        self._flags[id(flag)] = (flag, shown)
+        return shown
+
+    def item(self, d: Deadline, flags: list[Flag]) -> dict[str, object]:
+        """d.as_preview([f.as_dict() for f in flags])."""
+        t = d.trigger
+        trigger = self._triggers.get(id(t))
+        if trigger is None or trigger[0] is not t:
+            trigger = self._triggers[id(t)] = (t, {"event": t.event, "date": t.date.isoformat(), "ref": t.ref,
+                                                   "service": t.service})
+        steps = self._steps.get(id(d.explanation))
+        if steps is None or steps[0] is not d.explanation:
+            steps = self._steps[id(d.explanation)] = (d.explanation, list(d.explanation))
+        due = self._days.get(d.due)
+        if due is None:
+            due = self._days[d.due] = d.due.isoformat()
+        return {
+            "matter": d.matter,
+            "rule": d.rule,
+            "title": d.title,
+            "kind": d.kind,
+            "due": due,
+            "time": d.time.strftime("%H:%M") if d.time else None,
+            "court": d.court,
+            "citation": d.citation,
+            "trigger": trigger[1],
+            "explanation": steps[1],
+            "flags": [self.flag(f) for f in flags],
+        }
 
 
 @dataclass
