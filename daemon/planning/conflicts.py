@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Protocol
 
 from daemon.engine.records import builder
@@ -113,21 +113,30 @@ def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Matter
         if who is None:
             who = routes[d.matter] = route(facts.get(d.matter) or MatterFacts(d.matter), default_people)
         for person in who:
-            by_day.setdefault((person, d.due), {})[key] = d
+            group = by_day.get((person, d.due))
+            if group is None:
+                by_day[(person, d.due)] = {key: d}
+            else:
+                group[key] = d
     found: dict[str, list[str]] = {}
-    for (person, day), unique in sorted(by_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    for person, day in sorted(by_day, key=itemgetter(1, 0)):
+        unique = by_day[(person, day)]
         if len(unique) < threshold:
             continue
-        ordered = [d for _, d in sorted(unique.items(), key=lambda kv: kv[0])]
+        named = [unique[key] for key in sorted(unique)[:MAX_NAMED]]
         # Name a few, count the rest: naming every deadline of a busy day in every one of its flags grew
         # with the square of the day's load (make bench: 2.2 GB peak RSS recomputing 20,000 matters).
-        names = "; ".join(f"[{d.matter}] {d.title}" for d in ordered[:MAX_NAMED])
-        if len(ordered) > MAX_NAMED:
-            names += f"; and {len(ordered) - MAX_NAMED} more"
+        names = "; ".join(f"[{d.matter}] {d.title}" for d in named)
+        if len(unique) > MAX_NAMED:
+            names += f"; and {len(unique) - MAX_NAMED} more"
         # One sentence per (person, day), shared by every deadline of the group (built once, not per key).
         sentence = f"{person_name(person, people)} has {len(unique)} critical deadlines on {_day(day)}: {names}."
         for key in unique:
-            found.setdefault(key, []).append(sentence)
+            listed = found.get(key)
+            if listed is None:
+                found[key] = [sentence]
+            else:
+                listed.append(sentence)
     # One flag per deadline of a busy day, built without the frozen dataclasses' __init__, and one Flag per
     # distinct message: the deadlines of one person's busy day share theirs (issue 17).
     flag_of: dict[str, Flag] = {}

@@ -402,7 +402,8 @@ class _PreviewShape:
     """
 
     def __init__(self) -> None:
-        self._flags: dict[int, tuple[Flag, dict[str, object]]] = {}  # by id(): each flag kept alive here
+        # Keyed by id(): each object is kept alive in the value beside its part, so its id stays its own.
+        self._flags: dict[int, tuple[Flag, dict[str, object]]] = {}
         self._equal_flags: dict[Flag, dict[str, object]] = {}
         self._triggers: dict[int, tuple[TriggerEvent, dict[str, object]]] = {}
         self._steps: dict[int, tuple[tuple[str, ...], list[str]]] = {}
@@ -411,7 +412,7 @@ class _PreviewShape:
     def flag(self, flag: Flag) -> dict[str, object]:
         """flag.as_dict(), one dict per distinct flag."""
         found = self._flags.get(id(flag))
-        if found is not None and found[0] is flag:
+        if found is not None:
             return found[1]
         shown = self._equal_flags.get(flag)
         if shown is None:
@@ -423,11 +424,11 @@ class _PreviewShape:
         """d.as_preview([f.as_dict() for f in flags])."""
         t = d.trigger
         trigger = self._triggers.get(id(t))
-        if trigger is None or trigger[0] is not t:
+        if trigger is None:
             trigger = self._triggers[id(t)] = (t, {"event": t.event, "date": t.date.isoformat(), "ref": t.ref,
                                                    "service": t.service})
         steps = self._steps.get(id(d.explanation))
-        if steps is None or steps[0] is not d.explanation:
+        if steps is None:
             steps = self._steps[id(d.explanation)] = (d.explanation, list(d.explanation))
         due = self._days.get(d.due)
         if due is None:
@@ -443,7 +444,7 @@ class _PreviewShape:
             "citation": d.citation,
             "trigger": trigger[1],
             "explanation": steps[1],
-            "flags": [self.flag(f) for f in flags],
+            "flags": [self.flag(f) for f in flags] if flags else [],
         }
 
 
