@@ -104,18 +104,25 @@ def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Matter
     by_day: dict[tuple[str, date], dict[str, DeadlineLike]] = {}
     routes: dict[str, Sequence[str]] = {}
     matter_of: dict[str, str] = {}
+    matter = ""
+    who: Sequence[str] = ()
     for d in deadlines:
+        due = d.due
+        if d.kind != "deadline" or not d.critical or due < today:
+            continue  # only a flagged key's matter is looked up: no key for the others
         key = d.key
-        matter_of[key] = d.matter
-        if d.kind != "deadline" or not d.critical or d.due < today:
-            continue
-        who = routes.get(d.matter)
-        if who is None:
-            who = routes[d.matter] = route(facts.get(d.matter) or MatterFacts(d.matter), default_people)
+        if d.matter != matter:  # a matter's deadlines mostly come one after another
+            matter = d.matter
+            found_route = routes.get(matter)
+            if found_route is None:
+                found_route = routes[matter] = route(facts.get(matter) or MatterFacts(matter), default_people)
+            who = found_route
+        matter_of[key] = matter
         for person in who:
-            group = by_day.get((person, d.due))
+            slot = (person, due)
+            group = by_day.get(slot)
             if group is None:
-                by_day[(person, d.due)] = {key: d}
+                by_day[slot] = {key: d}
             else:
                 group[key] = d
     found: dict[str, list[str]] = {}

@@ -122,15 +122,21 @@ class Flagger:
         self._courts = _CountedCourts(courts)
         # A trigger's deadlines share its flags (frozen records; a list, to be added to each deadline's).
         self._of_trigger: dict[tuple[str, str, date], list[Flag]] = {}
+        self._last: tuple[TriggerEvent | None, str, list[Flag]] = (None, "", [])
 
     def flags(self, d: Deadline) -> list[Flag]:
         """The deadline's flags (a new list): deadline_flags plus its trigger's flags."""
         flags = deadline_flags(d, self._today, self._soon, courts=self._courts)
         t = d.trigger
-        which = (d.matter, t.event, t.date)
-        shared = self._of_trigger.get(which)
-        if shared is None:
-            shared = self._of_trigger[which] = trigger_flags(d.matter, t.event, t.date, self._today)
+        if t is self._last[0] and d.matter == self._last[1]:  # a trigger's deadlines come one after another
+            shared = self._last[2]
+        else:
+            which = (d.matter, t.event, t.date)
+            found = self._of_trigger.get(which)
+            if found is None:
+                found = self._of_trigger[which] = trigger_flags(d.matter, t.event, t.date, self._today)
+            shared = found
+            self._last = (t, d.matter, shared)
         flags += shared
         return flags
 
