@@ -495,10 +495,17 @@ def _resolve_repeats(triggers: list[TriggerEvent], source: str) -> tuple[list[Tr
     Without a ref, two rows for the same (matter, event) in one file are either a typo or two
     separate events that need refs; guessing which date is right could lose a deadline.
     """
-    groups: dict[tuple[str, str, str], list[TriggerEvent]] = {}
+    first: dict[tuple[str, str, str], TriggerEvent] = {}  # nearly every instance has one row
+    repeated: dict[tuple[str, str, str], list[TriggerEvent]] = {}
     for trigger in triggers:
-        groups.setdefault(trigger.instance, []).append(trigger)
-    conflicted = {i: g for i, g in groups.items() if len(g) > 1 and len({_facts(t) for t in g}) > 1}
+        instance = (trigger.matter, trigger.event, trigger.ref or "")  # trigger.instance, inline (issue 17)
+        if instance not in first:
+            first[instance] = trigger
+        elif instance in repeated:
+            repeated[instance].append(trigger)
+        else:
+            repeated[instance] = [first[instance], trigger]
+    conflicted = {i: g for i, g in repeated.items() if len({_facts(t) for t in g}) > 1}
     errors: list[RowError] = []
     for (matter, event, ref), group in conflicted.items():
         # Every row of the instance is refused, exact repeats included: none of them can be trusted.
@@ -509,7 +516,7 @@ def _resolve_repeats(triggers: list[TriggerEvent], source: str) -> tuple[list[Tr
             errors.append(RowError(source, trigger.provenance.row if trigger.provenance else None, "event",
                 f"Row(s) {others} also give {label} but with different details; if these are separate "
                 "events give each a different ref, otherwise delete the stale row."))
-    kept = [g[0] for i, g in groups.items() if i not in conflicted]
+    kept = list(first.values()) if not conflicted else [t for i, t in first.items() if i not in conflicted]
     return kept, errors
 
 
