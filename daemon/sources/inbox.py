@@ -333,7 +333,7 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     out: list[dict[str, object]] = []
     errors: list[RowError] = []
     from daemon.engine.errors import NotComputed
-    from daemon.planning.conflicts import cross_flags
+    from daemon.planning.conflicts import deadline_cross_flags
     from daemon.planning.flags import Flagger
     from daemon.planning.planner import merge_facts, plan_matter
 
@@ -384,14 +384,16 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                     out[i]["flags"] = [shape.flag(f) for f in own[d.key]]
             every += deadlines
     cfg = docket.config
-    for s in cross_flags(every, every_facts, today=today, people=cfg.people, default_people=cfg.routing_default,
-                         conflict_threshold=int(cfg.flags.get("conflict_threshold", 2)),
-                         known_courts=docket.rules.court_ids()):
-        flagged = items.get(s.scope)
-        if flagged is not None:  # matter-wide flags (no upcoming deadline, no attorney) belong to no deadline
+    # cross_flags' flags of deadlines (the matter-wide ones, no upcoming deadline or no attorney, belong to none).
+    crossed = deadline_cross_flags(every, every_facts, today=today, people=cfg.people,
+                                   default_people=cfg.routing_default,
+                                   conflict_threshold=int(cfg.flags.get("conflict_threshold", 2)))
+    for key, more in crossed.items():
+        flagged = items.get(key)
+        if flagged is not None:
             listed = flagged["flags"]
             assert isinstance(listed, list)
-            listed.append(shape.flag(s.flag))
+            listed += [shape.flag(f) for f in more]
     return out, errors
 
 
