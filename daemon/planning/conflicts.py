@@ -95,10 +95,14 @@ def _day(d: date) -> str:
     return f"{d.isoformat()} ({d:%a})"
 
 
-def conflict_messages(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
-                      people: Mapping[str, Person], default_people: Sequence[str],
-                      threshold: int = 2) -> dict[str, tuple[str, str]]:
-    """(matter, conflict message) by deadline key for every deadline on someone's busy day (unordered)."""
+def _message(sentences: list[str]) -> str:
+    return sentences[0] if len(sentences) == 1 else " ".join(sentences)
+
+
+def _conflict_sentences(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
+                        people: Mapping[str, Person], default_people: Sequence[str],
+                        threshold: int) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The sentences of each busy day a deadline is on, by deadline key, and the matter of each key."""
     # Each key is read once (a Deadline builds it on every read; 5 reads per deadline were a tenth of a
     # 10,000-row preview, issue 17). by_day keeps each key's last deadline, as a dict over the day did.
     by_day: dict[tuple[str, date], dict[str, DeadlineLike]] = {}
@@ -144,8 +148,7 @@ def conflict_messages(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Mat
                 found[key] = [sentence]
             else:
                 listed.append(sentence)
-    return {key: (matter_of[key], sentences[0] if len(sentences) == 1 else " ".join(sentences))
-            for key, sentences in found.items()}
+    return found, matter_of
 
 
 def _conflict(message: str, flag_of: dict[str, Flag]) -> Flag:
@@ -161,10 +164,10 @@ def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Matter
                    people: Mapping[str, Person], default_people: Sequence[str],
                    threshold: int = 2) -> list[ScopedFlag]:
     """Several critical deadlines for one person on one day: each of them gets a flag naming the others."""
-    found = conflict_messages(deadlines, facts, today=today, people=people, default_people=default_people,
-                              threshold=threshold)
+    found, matter_of = _conflict_sentences(deadlines, facts, today=today, people=people,
+                                           default_people=default_people, threshold=threshold)
     flag_of: dict[str, Flag] = {}
-    return [_scoped(key, matter, _conflict(message, flag_of)) for key, (matter, message) in sorted(found.items())]
+    return [_scoped(key, matter_of[key], _conflict(_message(found[key]), flag_of)) for key in sorted(found)]
 
 
 def on_entry(flag: Flag) -> Flag:
@@ -262,10 +265,10 @@ def deadline_cross_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, 
     office); the matter-wide ones are left out (their scope is a matter number, which holds no '|' and so
     is never a deadline key). What `docketd preview` shows, without sorting 16,000 scoped flags (issue 17).
     """
-    found = conflict_messages(deadlines, facts, today=today, people=people, default_people=default_people,
-                              threshold=conflict_threshold)
+    found, _ = _conflict_sentences(deadlines, facts, today=today, people=people, default_people=default_people,
+                                   threshold=conflict_threshold)
     flag_of: dict[str, Flag] = {}
-    out = {key: [_conflict(message, flag_of)] for key, (_, message) in found.items()}
+    out = {key: [_conflict(_message(sentences), flag_of)] for key, sentences in found.items()}
     for s in absence_flags(deadlines, facts, today=today, people=people, default_people=default_people,
                            busy=busy):
         listed = out.get(s.scope)

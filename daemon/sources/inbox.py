@@ -393,7 +393,8 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
         if flagged is not None:
             listed = flagged["flags"]
             assert isinstance(listed, list)
-            listed += [shape.flag(f) for f in more]
+            for f in more:
+                listed.append(shape.flag(f))
     return out, errors
 
 
