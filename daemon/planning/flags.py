@@ -123,10 +123,20 @@ class Flagger:
         # A trigger's deadlines share its flags (frozen records; a list, to be added to each deadline's).
         self._of_trigger: dict[tuple[str, str, date], list[Flag]] = {}
         self._last: tuple[TriggerEvent | None, str, list[Flag]] = (None, "", [])
+        self._plain: set[tuple[str, date, date | None]] = set()  # (court, due, received): nothing added
 
     def flags(self, d: Deadline) -> list[Flag]:
         """The deadline's flags (a new list): deadline_flags plus its trigger's flags."""
-        flags = deadline_flags(d, self._today, self._soon, courts=self._courts)
+        prov = d.trigger.provenance
+        # Whether deadline_flags adds a flag depends on the court, the due day and the day received alone;
+        # most deadlines get none, and those are answered here without it (issue 17).
+        when = (d.court, d.due, prov.received if prov else None)
+        if d.kind == "deadline" and when not in self._plain:
+            flags = deadline_flags(d, self._today, self._soon, courts=self._courts)
+            if len(flags) == len(d.flags):
+                self._plain.add(when)
+        else:
+            flags = list(d.flags)
         t = d.trigger
         if t is self._last[0] and d.matter == self._last[1]:  # a trigger's deadlines come one after another
             shared = self._last[2]

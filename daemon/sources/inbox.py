@@ -21,6 +21,7 @@ from daemon.docket import Docket, RecomputeReport, now_iso
 from daemon.engine.records import builder
 from daemon.intake import IntakeResult, RowError, parse_intake, read_intake
 from daemon.models import Deadline, Flag, Provenance, TriggerEvent
+from daemon.planning.flags import Flagger
 from daemon.planning.planner import MatterFacts
 from daemon.planning.trigger_cache import CachedRules
 from daemon.sources.dropped_file import NotIntake, NotReady, Snapshot, move_checked, still_there, take_snapshot
@@ -334,7 +335,6 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     errors: list[RowError] = []
     from daemon.engine.errors import NotComputed
     from daemon.planning.conflicts import deadline_cross_flags
-    from daemon.planning.flags import Flagger
     from daemon.planning.planner import merge_facts, plan_matter
 
     rules = CachedRules(docket.rules)  # rows repeat court, event, date and service (issue 17)
@@ -370,18 +370,14 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                                        "event", f"could not compute deadlines: {exc}"))
                 continue
             # One plain loop per row (not four comprehensions: their set-up was 6% of a preview, issue 17).
-            first = len(out)
-            own: dict[str, list[Flag]] = {}
+            first, known = len(out), len(items)
             for d in deadlines:
                 key = d.key
-                flags_of_d = own[key] = flagger.flags(d)
-                item = shape.item(d, flags_of_d)
+                item = shape.item(d, flagger.flags(d))
                 out.append(item)
                 items[key] = item
-            if len(own) != len(deadlines):
-                # all_flags keys a row's flags by deadline key: the last of a repeated key holds for each.
-                for i, d in enumerate(deadlines, start=first):
-                    out[i]["flags"] = [shape.flag(f) for f in own[d.key]]
+            if len(items) - known != len(deadlines):  # a key seen before, maybe in this very row
+                _last_flags_of_key(deadlines, out, first, flagger, shape)
             every += deadlines
     cfg = docket.config
     # cross_flags' flags of deadlines (the matter-wide ones, no upcoming deadline or no attorney, belong to none).
@@ -396,6 +392,16 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
             for f in more:
                 listed.append(shape.flag(f))
     return out, errors
+
+
+def _last_flags_of_key(deadlines: Sequence[Deadline], out: list[dict[str, object]], first: int, flagger: Flagger,
+                       shape: _PreviewShape) -> None:
+    """all_flags keys a row's flags by deadline key: when one row has a key twice, the flags of its last
+    deadline with the key are each one's (out[first:] are the row's items)."""
+    own = {d.key: flagger.flags(d) for d in deadlines}
+    if len(own) != len(deadlines):
+        for i, d in enumerate(deadlines, start=first):
+            out[i]["flags"] = [shape.flag(f) for f in own[d.key]]
 
 
 class _PreviewShape:
