@@ -23,6 +23,8 @@ def _triggers() -> list[TriggerEvent]:
         ("ca-superior", "trial", date(2027, 5, 10), None, None, "A"),
         ("federal", "interrogatories_served", date(2024, 1, 5), None, "electronic", None),  # far past: flags
         ("federal", "summons_served", date(2026, 12, 20), None, "personal", None),  # future trigger
+        ("federal", "summons_served", date(2026, 11, 13), None, "personal", None),  # answer due soon
+        ("cand", "summons_served", date(2026, 11, 13), None, "personal", None),
     ]):
         out.append(TriggerEvent(f"M-{i % 3}", event, day, court=court, time=at, service=service, ref=ref,
                                 provenance=Provenance("x.csv", i + 2, "", TODAY)))
@@ -43,6 +45,8 @@ def test_items_equal_as_preview_and_flags_equal_all_flags() -> None:
             assert shape.item(d, flags) == d.as_preview([f.as_dict() for f in flags])
             seen += 1
     assert seen > 10
+    kinds = {f.kind for t in _triggers() for d in rules.compute(t) for f in flagger.flags(d)}
+    assert {"missed", "due-soon", "future-trigger", "far-past-trigger"} <= kinds
 
 
 def test_equal_flags_share_one_dict() -> None:
