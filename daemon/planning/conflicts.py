@@ -95,14 +95,11 @@ def _day(d: date) -> str:
     return f"{d.isoformat()} ({d:%a})"
 
 
-def _message(sentences: list[str]) -> str:
-    return sentences[0] if len(sentences) == 1 else " ".join(sentences)
-
-
 def _conflict_sentences(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
                         people: Mapping[str, Person], default_people: Sequence[str],
-                        threshold: int) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """The sentences of each busy day a deadline is on, by deadline key, and the matter of each key."""
+                        threshold: int) -> tuple[dict[str, str], dict[str, str]]:
+    """The conflict message of each deadline on someone's busy day (the day's sentence, or the sentences of
+    several people's, joined), by deadline key, and the matter of each key."""
     # Each key is read once (a Deadline builds it on every read; 5 reads per deadline were a tenth of a
     # 10,000-row preview, issue 17). by_day keeps each key's last deadline, as a dict over the day did.
     by_day: dict[tuple[str, date], dict[str, DeadlineLike]] = {}
@@ -129,7 +126,7 @@ def _conflict_sentences(deadlines: Sequence[DeadlineLike], facts: Mapping[str, M
                 by_day[slot] = {key: d}
             else:
                 group[key] = d
-    found: dict[str, list[str]] = {}
+    found: dict[str, str] = {}
     for person, day in sorted(by_day, key=itemgetter(1, 0)):
         unique = by_day[(person, day)]
         if len(unique) < threshold:
@@ -142,12 +139,13 @@ def _conflict_sentences(deadlines: Sequence[DeadlineLike], facts: Mapping[str, M
             names += f"; and {len(unique) - MAX_NAMED} more"
         # One sentence per (person, day), shared by every deadline of the group (built once, not per key).
         sentence = f"{person_name(person, people)} has {len(unique)} critical deadlines on {_day(day)}: {names}."
-        for key in unique:
-            listed = found.get(key)
-            if listed is None:
-                found[key] = [sentence]
-            else:
-                listed.append(sentence)
+        # A key on several people's busy days (its groups come in order) gets their sentences joined.
+        if found.keys() & unique.keys():
+            for key in unique:
+                earlier = found.get(key)
+                found[key] = sentence if earlier is None else f"{earlier} {sentence}"
+        else:
+            found.update(dict.fromkeys(unique, sentence))
     return found, matter_of
 
 
@@ -167,7 +165,7 @@ def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Matter
     found, matter_of = _conflict_sentences(deadlines, facts, today=today, people=people,
                                            default_people=default_people, threshold=threshold)
     flag_of: dict[str, Flag] = {}
-    return [_scoped(key, matter_of[key], _conflict(_message(found[key]), flag_of)) for key in sorted(found)]
+    return [_scoped(key, matter_of[key], _conflict(found[key], flag_of)) for key in sorted(found)]
 
 
 def on_entry(flag: Flag) -> Flag:
@@ -268,7 +266,7 @@ def deadline_cross_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, 
     found, _ = _conflict_sentences(deadlines, facts, today=today, people=people, default_people=default_people,
                                    threshold=conflict_threshold)
     flag_of: dict[str, Flag] = {}
-    out = {key: [_conflict(_message(sentences), flag_of)] for key, sentences in found.items()}
+    out = {key: [_conflict(message, flag_of)] for key, message in found.items()}
     for s in absence_flags(deadlines, facts, today=today, people=people, default_people=default_people,
                            busy=busy):
         listed = out.get(s.scope)
