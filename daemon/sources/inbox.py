@@ -98,11 +98,13 @@ def resolve_rows(docket: Docket, result: IntakeResult, received: date) -> tuple[
     """Fill courts from earlier rows of the same matter, check events, stamp the day received."""
     good: list[TriggerEvent] = []
     errors: list[RowError] = []
-    pending: dict[str, MatterFacts] = {}
+    pending: dict[str, str] = {}  # the court of each matter's accepted rows so far
     check = event_checker(docket)
     for t in result.triggers:
         prov = t.provenance or Provenance("?", 0)
-        court = docket.resolve_court(t, pending)
+        # docket.resolve_court with the earlier rows' facts, which hold only the court: no MatterFacts record
+        # per matter for rows that name their court (issue 17).
+        court = t.court or pending.get(t.matter) or docket.resolve_court(t, {})
         if not court:
             errors.append(RowError(prov.source, prov.row, "court",
                                    f"matter {t.matter} has no court in this row or any earlier row; "
@@ -113,9 +115,7 @@ def resolve_rows(docket: Docket, result: IntakeResult, received: date) -> tuple[
             errors.append(RowError(prov.source, prov.row, "event" if "event" in problem[:6] else "court",
                                    problem))
             continue
-        known = pending.get(t.matter)
-        if known is None or known.court != court:  # the facts hold the court alone: equal ones need no new record
-            pending[t.matter] = MatterFacts(t.matter, court=court)
+        pending[t.matter] = court
         if prov is t.provenance and prov.received is not None:
             good.append(t)  # stamped when read (preview_files): the trigger as it would be rebuilt
             continue
