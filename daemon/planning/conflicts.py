@@ -96,10 +96,11 @@ def _day(d: date) -> str:
 
 
 def _conflict_sentences(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
-                        people: Mapping[str, Person], default_people: Sequence[str],
-                        threshold: int) -> tuple[dict[str, str], dict[str, str]]:
+                        people: Mapping[str, Person], default_people: Sequence[str], threshold: int,
+                        keys: Sequence[str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """The conflict message of each deadline on someone's busy day (the day's sentence, or the sentences of
-    several people's, joined), by deadline key, and the matter of each key."""
+    several people's, joined), by deadline key, and the matter of each key. `keys`, when given, are the
+    deadlines' keys in the same order (a caller that has them saves building each again)."""
     # Each key is read once (a Deadline builds it on every read; 5 reads per deadline were a tenth of a
     # 10,000-row preview, issue 17). by_day keeps each key's last deadline, as a dict over the day did.
     by_day: dict[tuple[str, date], dict[str, DeadlineLike]] = {}
@@ -107,11 +108,11 @@ def _conflict_sentences(deadlines: Sequence[DeadlineLike], facts: Mapping[str, M
     matter_of: dict[str, str] = {}
     matter = ""
     who: Sequence[str] = ()
-    for d in deadlines:
+    for i, d in enumerate(deadlines):
         due = d.due
         if d.kind != "deadline" or not d.critical or due < today:
             continue  # only a flagged key's matter is looked up: no key for the others
-        key = d.key
+        key = d.key if keys is None else keys[i]
         if d.matter != matter:  # a matter's deadlines mostly come one after another
             matter = d.matter
             found_route = routes.get(matter)
@@ -257,14 +258,15 @@ def matter_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFa
 
 def deadline_cross_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
                          people: Mapping[str, Person], default_people: Sequence[str],
-                         busy: Mapping[str, Iterable[date]] | None = None,
-                         conflict_threshold: int = 2) -> dict[str, list[Flag]]:
+                         busy: Mapping[str, Iterable[date]] | None = None, conflict_threshold: int = 2,
+                         keys: Sequence[str] | None = None) -> dict[str, list[Flag]]:
     """The flags `cross_flags` gives deadlines, by deadline key, each key's in its order (conflict, then out of
     office); the matter-wide ones are left out (their scope is a matter number, which holds no '|' and so
     is never a deadline key). What `docketd preview` shows, without sorting 16,000 scoped flags (issue 17).
+    `keys`: the deadlines' keys in their order, if the caller has them.
     """
     found, _ = _conflict_sentences(deadlines, facts, today=today, people=people, default_people=default_people,
-                                   threshold=conflict_threshold)
+                                   threshold=conflict_threshold, keys=keys)
     flag_of: dict[str, Flag] = {}
     out = {key: [_conflict(message, flag_of)] for key, message in found.items()}
     for s in absence_flags(deadlines, facts, today=today, people=people, default_people=default_people,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from daemon.cross_flags import mark_dirty
 from daemon.docket import Docket, RecomputeReport, now_iso
@@ -341,8 +342,9 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     flagger = Flagger(today, courts=docket.rules)
     shape = _PreviewShape()
     every: list[Deadline] = []
+    keys: list[str] = []  # every deadline's key, in the same order
     every_facts: dict[str, MatterFacts] = {}
-    items: dict[str, dict[str, object]] = {}
+    items: dict[str, dict[str, Any]] = {}  # by key; read back only for their "flags" lists
     for path in paths:
         result = read_intake(path, header_aliases=docket.config.header_aliases,
                              check_event=event_checker(docket), received=today)
@@ -350,7 +352,11 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
         errors += result.errors + late
         rows_of: dict[str, list[TriggerEvent]] = {}
         for t in good:
-            rows_of.setdefault(t.matter, []).append(t)
+            listed = rows_of.get(t.matter)
+            if listed is None:
+                rows_of[t.matter] = [t]
+            else:
+                listed.append(t)
         facts: dict[str, MatterFacts] = {}
         for matter, rows in rows_of.items():  # merge_facts folds rows in order: once per matter and file
             facts[matter] = merge_facts(matter, None, rows)
@@ -370,12 +376,14 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                                        "event", f"could not compute deadlines: {exc}"))
                 continue
             # One plain loop per row (not four comprehensions: their set-up was 6% of a preview, issue 17).
-            first, known = len(out), len(items)
+            first = len(out)
+            known = len(items)
             for d in deadlines:
                 key = d.key
                 item = shape.item(d, flagger.flags(d))
                 out.append(item)
                 items[key] = item
+                keys.append(key)
             if len(items) - known != len(deadlines):  # a key seen before, maybe in this very row
                 _last_flags_of_key(deadlines, out, first, flagger, shape)
             every += deadlines
@@ -383,14 +391,13 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     # cross_flags' flags of deadlines (the matter-wide ones, no upcoming deadline or no attorney, belong to none).
     crossed = deadline_cross_flags(every, every_facts, today=today, people=cfg.people,
                                    default_people=cfg.routing_default,
-                                   conflict_threshold=int(cfg.flags.get("conflict_threshold", 2)))
+                                   conflict_threshold=int(cfg.flags.get("conflict_threshold", 2)), keys=keys)
     for key, more in crossed.items():
         flagged = items.get(key)
         if flagged is not None:
-            listed = flagged["flags"]
-            assert isinstance(listed, list)
+            shown = flagged["flags"]
             for f in more:
-                listed.append(shape.flag(f))
+                shown.append(shape.flag(f))
     return out, errors
 
 

@@ -51,6 +51,9 @@ def test_deadline_cross_flags_are_cross_flags_by_deadline_key() -> None:
         got = deadline_cross_flags(deadlines, facts, today=TODAY, people=PEOPLE,
                                    default_people=["docket@firm.com"], busy=busy, conflict_threshold=threshold)
         assert got == expected
+        assert deadline_cross_flags(deadlines, facts, today=TODAY, people=PEOPLE, default_people=["docket@firm.com"],
+                                    busy=busy, conflict_threshold=threshold,
+                                    keys=[d.key for d in deadlines]) == expected
 
 
 def test_conflict_flags_share_one_flag_per_message() -> None:
