@@ -127,17 +127,17 @@ class Flagger:
 
     def flags(self, d: Deadline) -> list[Flag]:
         """The deadline's flags (a new list): deadline_flags plus its trigger's flags."""
-        prov = d.trigger.provenance
-        # Whether deadline_flags adds a flag depends on the court, the due day and the day received alone;
-        # most deadlines get none, and those are answered here without it (issue 17).
-        when = (d.court, d.due, prov.received if prov else None)
-        if d.kind == "deadline" and when not in self._plain:
-            flags = deadline_flags(d, self._today, self._soon, courts=self._courts)
-            if len(flags) == len(d.flags):
-                self._plain.add(when)
-        else:
-            flags = list(d.flags)
         t = d.trigger
+        flags = list(d.flags)
+        if d.kind == "deadline":
+            # Whether deadline_flags adds a flag depends on the court, the due day and the day received
+            # alone; most deadlines get none, and those are answered here without it (issue 17).
+            prov = t.provenance
+            when = (d.court, d.due, prov.received if prov else None)
+            if when not in self._plain:
+                flags = deadline_flags(d, self._today, self._soon, courts=self._courts)
+                if len(flags) == len(d.flags):
+                    self._plain.add(when)
         if t is self._last[0] and d.matter == self._last[1]:  # a trigger's deadlines come one after another
             shared = self._last[2]
         else:
@@ -147,7 +147,8 @@ class Flagger:
                 found = self._of_trigger[which] = trigger_flags(d.matter, t.event, t.date, self._today)
             shared = found
             self._last = (t, d.matter, shared)
-        flags += shared
+        if shared:
+            flags += shared
         return flags
 
 

@@ -424,7 +424,8 @@ class _PreviewShape:
         self._flags: dict[int, tuple[Flag, dict[str, object]]] = {}
         self._equal_flags: dict[Flag, dict[str, object]] = {}
         self._triggers: dict[int, tuple[TriggerEvent, dict[str, object]]] = {}
-        self._last: tuple[TriggerEvent | None, dict[str, object]] = (None, {})
+        self._last_trigger: TriggerEvent | None = None
+        self._last_part: dict[str, object] = {}
 
     def flag(self, flag: Flag) -> dict[str, object]:
         """flag.as_dict(), one dict per distinct flag."""
@@ -440,12 +441,12 @@ class _PreviewShape:
     def item(self, d: Deadline, flags: list[Flag]) -> dict[str, object]:
         """d.as_preview([f.as_dict() for f in flags])."""
         t = d.trigger
-        if t is not self._last[0]:  # a trigger's deadlines come one after another
+        if t is not self._last_trigger:  # a trigger's deadlines come one after another
             found = self._triggers.get(id(t))
             if found is None:
                 found = self._triggers[id(t)] = (t, {"event": t.event, "date": t.date.isoformat(), "ref": t.ref,
                                                      "service": t.service})
-            self._last = found
+            self._last_trigger, self._last_part = found
         return {
             "matter": d.matter,
             "rule": d.rule,
@@ -455,7 +456,7 @@ class _PreviewShape:
             "time": d.time.strftime("%H:%M") if d.time else None,
             "court": d.court,
             "citation": d.citation,
-            "trigger": self._last[1],
+            "trigger": self._last_part,
             "explanation": list(d.explanation),
             "flags": [self.flag(f) for f in flags] if flags else [],
         }
