@@ -147,7 +147,8 @@ def write_json(data: bytes) -> None:
         print(data.decode("utf-8"))
         return
     sys.stdout.flush()
-    out.write(data + b"\n")
+    out.write(data)  # not data + b"\n": a preview's 20 MB copied once more (issue 17)
+    out.write(b"\n")
     out.flush()
 
 

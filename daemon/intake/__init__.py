@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+from datetime import date
 from pathlib import Path
 
 from daemon.intake.csv_reader import read_csv
@@ -38,28 +39,30 @@ EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".yaml", ".yml"
 
 def read_intake(path: Path, *, header_aliases: Mapping[str, str] | None = None,
                 check_event: Callable[[str, str], str | None] | None = None,
-                sheet: str | None = None) -> IntakeResult:
+                sheet: str | None = None, received: date | None = None) -> IntakeResult:
     """Read one intake file; its format comes from the extension. Raises IntakeError only for I/O.
 
     `check_event(court, event)` returns None when the court's rules know the event, else a
     sentence saying what is wrong. `sheet` picks a workbook's sheet (default: Intake, else the first).
+    `received`, when given, is stamped on each row's provenance as the day docketd first read it.
     (The daemon reads dropped files through daemon.sources.dropped_file and hands the bytes to parse_intake.)
     """
     if path.suffix.lower() not in EXTENSIONS:
-        return parse_intake(b"", path.name, header_aliases=header_aliases, check_event=check_event)
+        return parse_intake(b"", path.name, header_aliases=header_aliases, check_event=check_event,
+                            received=received)
     try:
         size = path.stat().st_size
         data = b"" if file_size_problem(size) else path.read_bytes()
     except OSError as exc:
         raise IntakeError(f"Could not read the intake file {path}: {exc.strerror or exc}.") from exc
     return parse_intake(data, path.name, size=size, header_aliases=header_aliases, check_event=check_event,
-                        sheet=sheet)
+                        sheet=sheet, received=received)
 
 
 def parse_intake(data: bytes, name: str, *, size: int | None = None,
                  header_aliases: Mapping[str, str] | None = None,
                  check_event: Callable[[str, str], str | None] | None = None,
-                 sheet: str | None = None) -> IntakeResult:
+                 sheet: str | None = None, received: date | None = None) -> IntakeResult:
     """Validate the bytes of an intake file named `name` (its format comes from the extension)."""
     source = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # non-UTF-8 names
     suffix = Path(name).suffix.lower()
@@ -78,7 +81,8 @@ def parse_intake(data: bytes, name: str, *, size: int | None = None,
     result = IntakeResult(errors=list(records.errors))
     if records.rows and not any(e.row is None for e in records.errors):
         parsed = parse_records(records.rows, source, first_row=records.first_row,
-                               header_aliases=header_aliases, checksum=checksum, check_event=check_event)
+                               header_aliases=header_aliases, checksum=checksum, check_event=check_event,
+                               received=received)
         result.triggers = parsed.triggers
         result.errors.extend(parsed.errors)
         result.rows = parsed.rows

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from daemon.intake.limits import MAX_ROWS, too_many_rows
 from daemon.intake.result import RowError
 from daemon.intake.rows import BUILTIN_ALIASES, COLUMNS, normalize_header
-from daemon.intake.values import as_text
+from daemon.intake.values import as_text, has_text
 
 
 @dataclass
@@ -75,7 +75,7 @@ def records_from_table(table: Iterable[Sequence[object]], source: str, *, first_
                     row[headers[index]] = value
                 elif as_text(value):
                     stray = True
-        if any(as_text(v) for v in row.values()) or stray:
+        if stray or has_text(row.values()):
             data_rows += 1
             if data_rows > MAX_ROWS:
                 out.errors.append(RowError(source, None, None, too_many_rows(data_rows)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from datetime import date, datetime, time
 
 from daemon.settings.addresses import EMAIL
@@ -190,6 +191,14 @@ def as_text(value: object) -> str:
     if isinstance(value, date | time):
         return value.isoformat()
     return str(value).strip()
+
+
+def has_text(values: Collection[object]) -> bool:
+    """True when any of the cells (read twice at most) has text: as_text of it is not empty."""
+    try:
+        return any(map(str.strip, values))  # type: ignore[arg-type]  # plain strings (nearly every row), in C
+    except TypeError:  # a number, date or list among them
+        return any(map(as_text, values))
 
 
 # Dashes NFKC leaves alone (U+2011 NON-BREAKING HYPHEN becomes U+2010, not '-'): folded in identifiers.

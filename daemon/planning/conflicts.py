@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter, itemgetter
 from typing import Protocol
 
 from daemon.engine.records import builder
@@ -94,42 +95,78 @@ def _day(d: date) -> str:
     return f"{d.isoformat()} ({d:%a})"
 
 
-def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
-                   people: Mapping[str, Person], default_people: Sequence[str],
-                   threshold: int = 2) -> list[ScopedFlag]:
-    """Several critical deadlines for one person on one day: each of them gets a flag naming the others."""
+def _conflict_sentences(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
+                        people: Mapping[str, Person], default_people: Sequence[str], threshold: int,
+                        keys: Sequence[str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """The conflict message of each deadline on someone's busy day (the day's sentence, or the sentences of
+    several people's, joined), by deadline key, and the matter of each key. `keys`, when given, are the
+    deadlines' keys in the same order (a caller that has them saves building each again)."""
     # Each key is read once (a Deadline builds it on every read; 5 reads per deadline were a tenth of a
     # 10,000-row preview, issue 17). by_day keeps each key's last deadline, as a dict over the day did.
     by_day: dict[tuple[str, date], dict[str, DeadlineLike]] = {}
     routes: dict[str, Sequence[str]] = {}
     matter_of: dict[str, str] = {}
-    for d in deadlines:
-        key = d.key
-        matter_of[key] = d.matter
-        if d.kind != "deadline" or not d.critical or d.due < today:
-            continue
-        who = routes.get(d.matter)
-        if who is None:
-            who = routes[d.matter] = route(facts.get(d.matter) or MatterFacts(d.matter), default_people)
+    matter = ""
+    who: Sequence[str] = ()
+    for i, d in enumerate(deadlines):
+        due = d.due
+        if d.kind != "deadline" or not d.critical or due < today:
+            continue  # only a flagged key's matter is looked up: no key for the others
+        key = d.key if keys is None else keys[i]
+        if d.matter != matter:  # a matter's deadlines mostly come one after another
+            matter = d.matter
+            found_route = routes.get(matter)
+            if found_route is None:
+                found_route = routes[matter] = route(facts.get(matter) or MatterFacts(matter), default_people)
+            who = found_route
+        matter_of[key] = matter
         for person in who:
-            by_day.setdefault((person, d.due), {})[key] = d
-    found: dict[str, list[str]] = {}
-    for (person, day), unique in sorted(by_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            slot = (person, due)
+            group = by_day.get(slot)
+            if group is None:
+                by_day[slot] = {key: d}
+            else:
+                group[key] = d
+    found: dict[str, str] = {}
+    for person, day in sorted(by_day, key=itemgetter(1, 0)):
+        unique = by_day[(person, day)]
         if len(unique) < threshold:
             continue
-        ordered = [d for _, d in sorted(unique.items(), key=lambda kv: kv[0])]
+        named = [unique[key] for key in sorted(unique)[:MAX_NAMED]]
         # Name a few, count the rest: naming every deadline of a busy day in every one of its flags grew
         # with the square of the day's load (make bench: 2.2 GB peak RSS recomputing 20,000 matters).
-        names = "; ".join(f"[{d.matter}] {d.title}" for d in ordered[:MAX_NAMED])
-        if len(ordered) > MAX_NAMED:
-            names += f"; and {len(ordered) - MAX_NAMED} more"
+        names = "; ".join(f"[{d.matter}] {d.title}" for d in named)
+        if len(unique) > MAX_NAMED:
+            names += f"; and {len(unique) - MAX_NAMED} more"
         # One sentence per (person, day), shared by every deadline of the group (built once, not per key).
         sentence = f"{person_name(person, people)} has {len(unique)} critical deadlines on {_day(day)}: {names}."
-        for key in unique:
-            found.setdefault(key, []).append(sentence)
-    # One flag per deadline of a busy day: built without the frozen dataclasses' __init__ (issue 17).
-    return [_scoped(key, matter_of[key], _flag("conflict", "warning", " ".join(sentences), CONFLICT_ACTION))
-            for key, sentences in sorted(found.items())]
+        # A key on several people's busy days (its groups come in order) gets their sentences joined.
+        if found.keys() & unique.keys():
+            for key in unique:
+                earlier = found.get(key)
+                found[key] = sentence if earlier is None else f"{earlier} {sentence}"
+        else:
+            found.update(dict.fromkeys(unique, sentence))
+    return found, matter_of
+
+
+def _conflict(message: str, flag_of: dict[str, Flag]) -> Flag:
+    """The conflict flag with this message, one Flag per distinct message: the deadlines of one person's
+    busy day share theirs (issue 17); built without the frozen dataclass's __init__."""
+    flag = flag_of.get(message)
+    if flag is None:
+        flag = flag_of[message] = _flag("conflict", "warning", message, CONFLICT_ACTION)
+    return flag
+
+
+def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
+                   people: Mapping[str, Person], default_people: Sequence[str],
+                   threshold: int = 2) -> list[ScopedFlag]:
+    """Several critical deadlines for one person on one day: each of them gets a flag naming the others."""
+    found, matter_of = _conflict_sentences(deadlines, facts, today=today, people=people,
+                                           default_people=default_people, threshold=threshold)
+    flag_of: dict[str, Flag] = {}
+    return [_scoped(key, matter_of[key], _conflict(found[key], flag_of)) for key in sorted(found)]
 
 
 def on_entry(flag: Flag) -> Flag:
@@ -219,6 +256,29 @@ def matter_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFa
     return out
 
 
+def deadline_cross_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
+                         people: Mapping[str, Person], default_people: Sequence[str],
+                         busy: Mapping[str, Iterable[date]] | None = None, conflict_threshold: int = 2,
+                         keys: Sequence[str] | None = None) -> dict[str, list[Flag]]:
+    """The flags `cross_flags` gives deadlines, by deadline key, each key's in its order (conflict, then out of
+    office); the matter-wide ones are left out (their scope is a matter number, which holds no '|' and so
+    is never a deadline key). What `docketd preview` shows, without sorting 16,000 scoped flags (issue 17).
+    `keys`: the deadlines' keys in their order, if the caller has them.
+    """
+    found, _ = _conflict_sentences(deadlines, facts, today=today, people=people, default_people=default_people,
+                                   threshold=conflict_threshold, keys=keys)
+    flag_of: dict[str, Flag] = {}
+    out = {key: [_conflict(message, flag_of)] for key, message in found.items()}
+    for s in absence_flags(deadlines, facts, today=today, people=people, default_people=default_people,
+                           busy=busy):
+        listed = out.get(s.scope)
+        if listed is None:
+            out[s.scope] = [s.flag]
+        else:
+            listed.append(s.flag)
+    return out
+
+
 def cross_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
                 people: Mapping[str, Person], default_people: Sequence[str],
                 busy: Mapping[str, Iterable[date]] | None = None, conflict_threshold: int = 2,
@@ -232,4 +292,4 @@ def cross_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFac
         *matter_flags(deadlines, facts, today=today, default_people=default_people,
                       known_courts=known_courts),
     ]
-    return sorted(flags, key=lambda s: (s.scope, s.flag.kind))
+    return sorted(flags, key=attrgetter("scope", "flag.kind"))

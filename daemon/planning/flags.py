@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Protocol
 
-from daemon.engine.court_index import CourtCalendar
 from daemon.models import Deadline, Flag, TriggerEvent
 
 # Events that are set for a future day by nature; a future date on anything else is likely a typo.
@@ -22,11 +21,19 @@ TRIGGER_FLAG_KINDS = frozenset({"future-trigger", "far-past-trigger"})
 ADDED_FLAG_KINDS = TRIGGER_FLAG_KINDS | {"missed", "due-soon"}
 
 
+class CourtDays(Protocol):
+    """What flags read of a court's calendar (daemon.engine.court_index.CourtCalendar)."""
+
+    def between(self, start: date, end: date) -> int:
+        """Court days after `start` up to and including `end`."""
+        ...
+
+
 class CourtCalendars(Protocol):
     """Where flags get a court's court days: the rule book (`RuleBook.court_calendar`), never a second
     holiday list, so "due soon" and the deadlines themselves agree on which days the court sits."""
 
-    def court_calendar(self, court_id: str) -> CourtCalendar:
+    def court_calendar(self, court_id: str) -> CourtDays:
         """The court's court days, indexed."""
         ...
 
@@ -74,21 +81,82 @@ def trigger_flags(matter: str, event: str, when: date, today: date) -> list[Flag
     return flags
 
 
+class _CountedDays:
+    """One court's court-day counts, each (start, end) counted once: deadlines share due days."""
+
+    def __init__(self, calendar: CourtDays) -> None:
+        self._calendar = calendar
+        self._counts: dict[tuple[date, date], int] = {}
+
+    def between(self, start: date, end: date) -> int:
+        """The calendar's between(start, end)."""
+        span = (start, end)
+        found = self._counts.get(span)
+        if found is None:
+            found = self._counts[span] = self._calendar.between(start, end)
+        return found
+
+
+class _CountedCourts:
+    """CourtCalendars whose court-day counts are remembered (see _CountedDays)."""
+
+    def __init__(self, courts: CourtCalendars) -> None:
+        self._courts = courts
+        self._of: dict[str, _CountedDays] = {}
+
+    def court_calendar(self, court_id: str) -> _CountedDays:
+        """The court's calendar, counting each span once."""
+        found = self._of.get(court_id)
+        if found is None:
+            found = self._of[court_id] = _CountedDays(self._courts.court_calendar(court_id))
+        return found
+
+
+class Flagger:
+    """all_flags one deadline at a time, for a computation that meets its deadlines in many calls (a
+    preview's rows): court-day counts and each trigger's own flags are kept across the calls."""
+
+    def __init__(self, today: date, soon_court_days: int = 5, *, courts: CourtCalendars) -> None:
+        self._today = today
+        self._soon = soon_court_days
+        self._courts = _CountedCourts(courts)
+        # A trigger's deadlines share its flags (frozen records; a list, to be added to each deadline's).
+        self._of_trigger: dict[tuple[str, str, date], list[Flag]] = {}
+        self._last: tuple[TriggerEvent | None, str, list[Flag]] = (None, "", [])
+        self._plain: set[tuple[str, date, date | None]] = set()  # (court, due, received): nothing added
+
+    def flags(self, d: Deadline) -> list[Flag]:
+        """The deadline's flags (a new list): deadline_flags plus its trigger's flags."""
+        t = d.trigger
+        flags = list(d.flags)
+        if d.kind == "deadline":
+            # Whether deadline_flags adds a flag depends on the court, the due day and the day received
+            # alone; most deadlines get none, and those are answered here without it (issue 17).
+            prov = t.provenance
+            when = (d.court, d.due, prov.received if prov else None)
+            if when not in self._plain:
+                flags = deadline_flags(d, self._today, self._soon, courts=self._courts)
+                if len(flags) == len(d.flags):
+                    self._plain.add(when)
+        if t is self._last[0] and d.matter == self._last[1]:  # a trigger's deadlines come one after another
+            shared = self._last[2]
+        else:
+            which = (d.matter, t.event, t.date)
+            found = self._of_trigger.get(which)
+            if found is None:
+                found = self._of_trigger[which] = trigger_flags(d.matter, t.event, t.date, self._today)
+            shared = found
+            self._last = (t, d.matter, shared)
+        if shared:
+            flags += shared
+        return flags
+
+
 def all_flags(deadlines: Iterable[Deadline], today: date, soon_court_days: int = 5, *,
               courts: CourtCalendars) -> dict[str, list[Flag]]:
     """Flags per deadline key, including trigger flags on each of its deadlines."""
-    out: dict[str, list[Flag]] = {}
-    of_trigger: dict[tuple[str, str, date], list[Flag]] = {}  # a trigger's deadlines share its flags (frozen)
-    for d in deadlines:
-        flags = deadline_flags(d, today, soon_court_days, courts=courts)
-        t = d.trigger
-        which = (d.matter, t.event, t.date)
-        shared = of_trigger.get(which)
-        if shared is None:
-            shared = of_trigger[which] = trigger_flags(d.matter, t.event, t.date, today)
-        flags += shared
-        out[d.key] = flags
-    return out
+    flagger = Flagger(today, soon_court_days, courts=courts)
+    return {d.key: flagger.flags(d) for d in deadlines}
 
 
 def trigger_scope(t: TriggerEvent) -> str:

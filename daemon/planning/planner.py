@@ -31,25 +31,27 @@ class RuleBookLike(Protocol):
 def merge_facts(matter: str, previous: MatterFacts | None, rows: Iterable[TriggerEvent]) -> MatterFacts:
     """Fold intake rows (in arrival order) into a matter's facts; empty cells keep earlier values."""
     f = previous or MatterFacts(matter)
-    for t in rows:
-        status = t.status or f.status
-        closed_on = f.closed_on
+    title, court, attorneys, paralegals, status, notes, closed_on = (
+        f.title, f.court, f.attorneys, f.paralegals, f.status, f.notes, f.closed_on)
+    folded = False
+    for t in rows:  # the fields folded as locals, one record at the end (issue 17)
+        was = status
+        status = t.status or status
         if status != "closed":
             closed_on = None
-        elif f.status != "closed" or closed_on is None:
+        elif was != "closed" or closed_on is None:
             received = t.provenance.received if t.provenance else None
             closed_on = (received or t.date).isoformat()
-        f = _facts(
-            matter=matter,
-            title=t.title or f.title,
-            court=t.court or f.court,
-            attorneys=t.attorneys or f.attorneys,
-            paralegals=t.paralegals or f.paralegals,
-            status=status,
-            notes=t.notes or f.notes,
-            closed_on=closed_on,
-        )
-    return f
+        title = t.title or title
+        court = t.court or court
+        attorneys = t.attorneys or attorneys
+        paralegals = t.paralegals or paralegals
+        notes = t.notes or notes
+        folded = True
+    if not folded:
+        return f
+    return _facts(matter=matter, title=title, court=court, attorneys=attorneys, paralegals=paralegals,
+                  status=status, notes=notes, closed_on=closed_on)
 
 
 def with_court(trigger: TriggerEvent, facts: MatterFacts) -> TriggerEvent:

@@ -1,0 +1,58 @@
+"""A preview's deadline dicts, built with shared parts (issue 17), equal `Deadline.as_preview` item by item."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from daemon.engine import load_rulebook
+from daemon.models import Flag, Provenance, TriggerEvent
+from daemon.planning.flags import Flagger, all_flags
+from daemon.planning.trigger_cache import CachedRules
+from daemon.sources.inbox import _PreviewShape
+
+BOOK = load_rulebook()
+TODAY = date(2026, 12, 3)
+
+
+def _triggers() -> list[TriggerEvent]:
+    out = []
+    for i, (court, event, day, at, service, ref) in enumerate([
+        ("federal", "summons_served", date(2026, 11, 27), None, "mail", None),
+        ("federal", "summons_served", date(2026, 11, 27), None, "mail", "second"),  # a cache repeat, own ref
+        ("cand", "motion_hearing", date(2027, 2, 4), time(9, 30), None, None),
+        ("ca-superior", "trial", date(2027, 5, 10), None, None, "A"),
+        ("federal", "interrogatories_served", date(2024, 1, 5), None, "electronic", None),  # far past: flags
+        ("federal", "summons_served", date(2026, 12, 20), None, "personal", None),  # future trigger
+        ("federal", "summons_served", date(2026, 11, 13), None, "personal", None),  # answer due soon
+        ("cand", "summons_served", date(2026, 11, 13), None, "personal", None),
+    ]):
+        out.append(TriggerEvent(f"M-{i % 3}", event, day, court=court, time=at, service=service, ref=ref,
+                                provenance=Provenance("x.csv", i + 2, "", TODAY)))
+    return out
+
+
+def test_items_equal_as_preview_and_flags_equal_all_flags() -> None:
+    shape = _PreviewShape()
+    rules = CachedRules(BOOK)
+    flagger = Flagger(TODAY, courts=BOOK)
+    seen = 0
+    for t in _triggers() * 2:
+        deadlines = rules.compute(t)
+        expected = all_flags(deadlines, TODAY, courts=BOOK)
+        for d in deadlines:
+            flags = flagger.flags(d)
+            assert flags == expected[d.key]
+            assert shape.item(d, flags) == d.as_preview([f.as_dict() for f in flags])
+            seen += 1
+    assert seen > 10
+    kinds = {f.kind for t in _triggers() for d in rules.compute(t) for f in flagger.flags(d)}
+    assert {"missed", "due-soon", "future-trigger", "far-past-trigger"} <= kinds
+
+
+def test_equal_flags_share_one_dict() -> None:
+    shape = _PreviewShape()
+    a = Flag("conflict", "warning", "busy", "plan")
+    b = Flag("conflict", "warning", "busy", "plan")
+    c = Flag("conflict", "warning", "busy", "plan", date(2026, 1, 5))
+    assert shape.flag(a) is shape.flag(b) is shape.flag(a)
+    assert shape.flag(c) == c.as_dict() and shape.flag(c) is not shape.flag(a)
