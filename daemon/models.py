@@ -29,7 +29,7 @@ SERVICE_METHODS = (
 SEVERITIES = ("info", "warning", "critical")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per intake row, built by engine/records.py's builder
 class Provenance:
     """Where an intake row came from: file (or sheet), row number and file checksum."""
 
@@ -39,7 +39,7 @@ class Provenance:
     received: date | None = None  # the day docketd first read the row (for "missed at intake")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per intake row, built by engine/records.py's builder
 class TriggerEvent:
     """One validated intake row: a matter event that may start deadlines running."""
 

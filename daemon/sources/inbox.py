@@ -12,8 +12,9 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,9 @@ REPORT_MODE = 0o640  # .errors.txt beside a rejected file: the docket group read
 MAX_REPORT_LINE = 400  # a report quotes the cell it is about, never pages of a file
 _trigger = builder(TriggerEvent)
 _provenance = builder(Provenance)
+_TRIGGER_FIELDS = tuple(f.name for f in fields(TriggerEvent))
+_trigger_fields = attrgetter(*_TRIGGER_FIELDS)  # every field in order (TriggerEvent has slots: no vars())
+_PROVENANCE = _TRIGGER_FIELDS.index("provenance")
 
 
 @dataclass
@@ -122,7 +126,8 @@ def resolve_rows(docket: Docket, result: IntakeResult, received: date) -> tuple[
             continue
         # What dataclasses.replace gives, twice per row, without its per-call field introspection (issue 17).
         stamped = _provenance(prov.source, prov.row, prov.checksum, prov.received or received)
-        good.append(_trigger(**{**vars(t), "provenance": stamped}))
+        values = _trigger_fields(t)
+        good.append(_trigger(*values[:_PROVENANCE], stamped, *values[_PROVENANCE + 1:]))
     return good, errors
 
 
