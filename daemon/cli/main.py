@@ -115,6 +115,9 @@ def _preview(args: argparse.Namespace) -> tuple[list[dict[str, object]], list[di
         deadlines, errors = preview_files(docket, [Path(p) for p in args.files], today)
     finally:
         if collecting:
+            # Everything made while it was off would be one young generation, walked whole by the first
+            # collection after: 0.03 s for a 10,000-row preview. It lives until the command ends anyway.
+            gc.freeze()
             gc.enable()
     return deadlines, [e.as_dict() for e in errors]
 
