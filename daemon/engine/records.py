@@ -46,8 +46,7 @@ def builder(cls: type[T]) -> Callable[..., T]:
             return cls  # a layout the twin would not match (extra slots, a base class with its own)
         space["_twin"] = type(f"_{cls.__name__}Twin", (), {"__slots__": tuple(names)})
         sets = "".join(f"    _obj.{n} = {n}\n" for n in names)
-        source = (f"def build({params}):\n    _obj = _new(_twin)\n{sets}"
-                  "    _set(_obj, '__class__', _cls)\n    return _obj\n")
+        source = f"def build({params}):\n    _obj = _new(_twin)\n{sets}    _obj.__class__ = _cls\n    return _obj\n"
     else:
         sets = "".join(f"    _set(_obj, {n!r}, {n})\n" for n in names)
         source = f"def build({params}):\n    _obj = _new(_cls)\n{sets}    return _obj\n"
