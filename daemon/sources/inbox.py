@@ -431,6 +431,8 @@ class _PreviewShape:
         self._triggers: dict[int, tuple[TriggerEvent, dict[str, object]]] = {}
         self._last_trigger: TriggerEvent | None = None
         self._last_part: dict[str, object] = {}
+        self._explained: dict[int, tuple[tuple[str, ...], list[str]]] = {}  # a trace's list, by id, kept alive
+        self._days: dict[date, str] = {}
 
     def flag(self, flag: Flag) -> dict[str, object]:
         """flag.as_dict(), one dict per distinct flag."""
@@ -452,17 +454,24 @@ class _PreviewShape:
                 found = self._triggers[id(t)] = (t, {"event": t.event, "date": t.date.isoformat(), "ref": t.ref,
                                                      "service": t.service})
             self._last_trigger, self._last_part = found
+        # A repeated trigger's deadlines share their trace tuples (CachedRules), and many share a due day.
+        explained = self._explained.get(id(d.explanation))
+        if explained is None:
+            explained = self._explained[id(d.explanation)] = (d.explanation, list(d.explanation))
+        due = self._days.get(d.due)
+        if due is None:
+            due = self._days[d.due] = d.due.isoformat()
         return {
             "matter": d.matter,
             "rule": d.rule,
             "title": d.title,
             "kind": d.kind,
-            "due": d.due.isoformat(),
+            "due": due,
             "time": d.time.strftime("%H:%M") if d.time else None,
             "court": d.court,
             "citation": d.citation,
             "trigger": self._last_part,
-            "explanation": list(d.explanation),
+            "explanation": explained[1],
             "flags": [self.flag(f) for f in flags] if flags else [],
         }
 
