@@ -141,8 +141,8 @@ def hearing_on_closed_day(what: str, day: date, why: str, court: str, unsettled:
         message = (f"{what} {day.isoformat()} in {court} falls on a day the court does not sit ({why}); every "
                    f"deadline counted from it is counted from that date.")
     flag = _flag(kind="hearing-on-non-court-day", severity="warning" if unsettled else "critical",
-                message=message,
-                action="Check the date on the court's order or docket and correct the intake row if it is wrong.")
+                 message=message,
+                 action="Check the date on the court's order or docket and correct the intake row if it is wrong.")
     return line, flag
 
 
