@@ -66,6 +66,42 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f]")  # the characters below ' ' (ord < 32)
 _CASE_NUMBER = re.compile(r"[\w.:/ -]{2,60}")
+
+
+# One definition per cell rule, read by both checks of a row (_PlainRows and _parse_row): each takes the
+# cell's stripped text and gives the value it stands for, or None when the rule refuses it.
+def _court_id(shown: str) -> str | None:
+    court = shown.lower()
+    return court if _ID.match(court) else None
+
+
+def _event_id(shown: str) -> str | None:
+    event = _SPACES.sub("_", shown.lower())
+    return event if _ID.match(event) else None
+
+
+def _service_method(shown: str) -> str | None:
+    service = shown.lower().replace("_", "-").replace(" ", "-")
+    return service if service in SERVICE_METHODS else None
+
+
+def _status(shown: str) -> str | None:
+    status = shown.lower()
+    return status if status in STATUSES else None
+
+
+def _case_number(shown: str) -> str | None:
+    return shown if _CASE_NUMBER.fullmatch(shown) else None
+
+
+def _marked(shown: str) -> bool:
+    """A matter or ref holding '|' (the identity keys' separator) or a control character."""
+    return "|" in shown or bool(_CONTROL.search(shown))
+
+
+def _formula_like(matter: str) -> bool:
+    """A matter starting like a spreadsheet formula, which an export would evaluate when opened."""
+    return matter[0] in "=+-@"
 _trigger = builder(TriggerEvent)  # one record per row: the dataclass __init__ cost a tenth of a row's parse
 _provenance = builder(Provenance)
 
@@ -231,6 +267,10 @@ class _Memo:
         return _remembered(self._emails, value, parse_emails)
 
 
+_RULES: dict[str, Callable[[str], str | None]] = {
+    "court": _court_id, "lower_court": _court_id, "event": _event_id, "service": _service_method,
+    "status": _status, "case_number": _case_number,
+}
 _BAD = object()  # a cell _parse_row would report: the row goes the full way
 _EMPTY = object()  # a blank cell: as if the column were absent
 _NO_CELLS: dict[str, object] = dict.fromkeys(COLUMNS)
@@ -314,31 +354,20 @@ class _PlainRows:
             return _EMPTY
         try:
             if column in ("matter", "ref"):
-                if "|" in shown or _CONTROL.search(shown) or (column == "matter" and shown[0] in "=+-@"):
-                    return _BAD
-                return shown
-            if column in ("court", "lower_court"):
-                court = shown.lower()
-                return court if _ID.match(court) else _BAD
-            if column == "event":
-                event = _SPACES.sub("_", shown.lower())
-                return event if _ID.match(event) else _BAD
+                refused = _marked(shown) or (column == "matter" and _formula_like(shown))
+                return _BAD if refused else shown
             if column == "date":
                 return self._memo.day(value, self._day_first)
             if column == "time":
                 return _parse_time(value)
-            if column == "service":
-                service = shown.lower().replace("_", "-").replace(" ", "-")
-                return service if service in SERVICE_METHODS else _BAD
             if column in ("attorney", "paralegal"):
                 return self._memo.addresses(value)
-            if column == "status":
-                status = shown.lower()
-                return status if status in STATUSES else _BAD
-            if column == "case_number":
-                return shown if _CASE_NUMBER.fullmatch(shown) else _BAD
             if column in FREE_TEXT:
                 return shown
+            rule = _RULES.get(column)
+            if rule is not None:
+                found = rule(shown)
+                return _BAD if found is None else found
         except ValueProblem:
             return _BAD
         return _BAD  # a column this check does not know
@@ -385,29 +414,30 @@ def _parse_row(
     if not matter:
         if "matter" not in errored:
             bad("matter", "The matter number is missing; every row needs one, e.g. 2026-0142.")
-    elif "|" in matter or _CONTROL.search(matter):
+    elif _marked(matter):
         bad("matter", f"The matter number '{matter}' contains '|' or a control character; remove it.")
-    elif matter[0] in "=+-@":
+    elif _formula_like(matter):
         # A cell starting like a spreadsheet formula would be evaluated by whoever opens an export later.
         bad("matter", f"The matter number '{matter}' starts with '{matter[0]}' and looks like a spreadsheet "
                       "formula; type the matter number itself, e.g. 2026-0142.")
 
-    court = text.get("court", "").lower()
-    if court:
-        if not _ID.match(court):
+    court: str | None = None
+    if "court" in text:
+        court = _court_id(text["court"])
+        if court is None:
             bad("court", f"'{text['court']}' is not a court id; use e.g. federal, cand or ca-superior.")
         elif matter:
             courts[matter] = court
     elif matter in courts:
         court = courts[matter]  # carried from an earlier row of the same matter (DESIGN.md, intake contract)
 
-    event = _SPACES.sub("_", text.get("event", "").lower())
-    if not event:
+    event = ""
+    if "event" not in text:
         if "event" not in errored:
             bad("event", "The event is missing; give the trigger event id, e.g. summons_served.")
-    elif not _ID.match(event):
+    elif (event := _event_id(text["event"]) or "") == "":
         bad("event", f"'{text['event']}' is not an event id; use an id such as summons_served.")
-    elif court and _ID.match(court) and check_event is not None:
+    elif court and check_event is not None:
         problem = check_event(court, event)
         if problem:
             bad("court" if problem.startswith("court ") else "event", problem)
@@ -429,8 +459,8 @@ def _parse_row(
         except ValueProblem as problem:
             bad("time", str(problem))
 
-    service = text.get("service", "").lower().replace("_", "-").replace(" ", "-") or None
-    if service is not None and service not in SERVICE_METHODS:
+    service = _service_method(text["service"]) if "service" in text else None
+    if service is None and "service" in text:
         methods = ", ".join(SERVICE_METHODS)
         bad("service", f"'{text['service']}' is not a service method; use one of: {methods}.")
 
@@ -441,26 +471,26 @@ def _parse_row(
         except ValueProblem as problem:
             bad(column, str(problem))
 
-    status = text.get("status", "open").lower()
-    if status not in STATUSES:
+    status = _status(text["status"]) if "status" in text else "open"
+    if status is None:
         bad("status", f"'{text['status']}' is not a status; use open or closed.")
 
     ref = text.get("ref") or None
-    if ref is not None and ("|" in ref or _CONTROL.search(ref)):
+    if ref is not None and _marked(ref):
         bad("ref", f"The ref '{ref}' contains '|' or a control character; remove it.")
 
     case_number = text.get("case_number") or None
-    if case_number is not None and not _CASE_NUMBER.fullmatch(case_number):
+    if case_number is not None and _case_number(case_number) is None:
         bad("case_number", f"'{case_number}' is not a docket number; write it as the court does, "
                            "e.g. 3:24-cv-01234.")
-    lower = text.get("lower_court", "").lower() or None
-    if lower is not None and not _ID.match(lower):
+    lower = _court_id(text["lower_court"]) if "lower_court" in text else None
+    if lower is None and "lower_court" in text:
         bad("lower_court", f"'{text['lower_court']}' is not a court id; give the district court's id, e.g. nysd.")
 
-    if errors or when is None:
+    if errors or when is None or status is None:
         return None, errors
     return _trigger(
-        matter=matter, event=event, date=when, court=court or None, time=at, service=service, ref=ref,
+        matter=matter, event=event, date=when, court=court, time=at, service=service, ref=ref,
         title=text.get("title") or None, attorneys=people.get("attorney", ()),
         paralegals=people.get("paralegal", ()), status=status, notes=text.get("notes") or None,
         provenance=_provenance(source=source, row=number, checksum=checksum, received=received),
