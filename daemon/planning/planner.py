@@ -64,8 +64,6 @@ def with_court(trigger: TriggerEvent, facts: MatterFacts) -> TriggerEvent:
 def plan_matter(triggers: Sequence[TriggerEvent], facts: MatterFacts, rules: RuleBookLike,
                 today: date) -> list[Deadline]:
     """Every deadline a matter's triggers imply; a closed matter keeps only its past deadlines."""
-    if len(triggers) == 1 and facts.status != "closed":  # a preview's row: the rules' answer as it is
-        return rules.compute(with_court(triggers[0], facts))  # NotComputed keeps its deadlines and words
     out: list[Deadline] = []
     refused: list[str] = []
     for t in triggers:
