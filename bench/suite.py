@@ -640,5 +640,7 @@ FINDINGS: list[str] = [
     "plan_matter's rules in the preview loop). Then kept: plan_matter returns a single open-matter "
     "trigger's deadlines as the rules give them, and the preview dicts share a trace's list and a due "
     "day's text (2.44 -> 2.40 G). The preview suite re-run on that code (--only preview --write, load "
-    "0.4): 17,150 rows/s wall, 18,096 per CPU second, single runs 0.71-0.93 s; still missed.",
+    "0.4): 17,150 rows/s wall, 18,096 per CPU second, single runs 0.71-0.93 s; still missed. The review "
+    "after took the plan_matter part back (about 1%): it handed the preview the trigger cache's own "
+    "stored list, which a later change appending to it would have corrupted.",
 ]
