@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -178,11 +178,15 @@ class Docket:
         return out
 
     # -- intake ---------------------------------------------------------------------------------
-    def resolve_court(self, trigger: TriggerEvent, pending: dict[str, MatterFacts]) -> str | None:
-        """The trigger's court: its own, else the matter's from earlier rows."""
+    def resolve_court(self, trigger: TriggerEvent, earlier: Mapping[str, str]) -> str | None:
+        """The trigger's court: its own, else its matter's from earlier rows (`earlier`: matter -> court),
+        else the stored matter's."""
         if trigger.court:
             return trigger.court
-        facts = pending.get(trigger.matter) or self.facts(trigger.matter)
+        court = earlier.get(trigger.matter)
+        if court:
+            return court
+        facts = self.facts(trigger.matter)
         return facts.court if facts else None
 
     def facts(self, matter: str) -> MatterFacts | None:

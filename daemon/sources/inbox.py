@@ -107,9 +107,7 @@ def resolve_rows(docket: Docket, result: IntakeResult, received: date) -> tuple[
     check = event_checker(docket)
     for t in result.triggers:
         prov = t.provenance or Provenance("?", 0)
-        # docket.resolve_court with the earlier rows' facts, which hold only the court: no MatterFacts record
-        # per matter for rows that name their court (issue 17).
-        court = t.court or pending.get(t.matter) or docket.resolve_court(t, {})
+        court = docket.resolve_court(t, pending)
         if not court:
             errors.append(RowError(prov.source, prov.row, "court",
                                    f"matter {t.matter} has no court in this row or any earlier row; "
