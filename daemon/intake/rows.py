@@ -7,9 +7,11 @@ same thing wherever it was typed. Pure: no I/O, no clock.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import date
+from operator import itemgetter
 from typing import TypeVar
 
 from daemon.engine.records import builder
@@ -104,6 +106,9 @@ def _formula_like(matter: str) -> bool:
     return matter[0] in "=+-@"
 _trigger = builder(TriggerEvent)  # one record per row: the dataclass __init__ cost a tenth of a row's parse
 _provenance = builder(Provenance)
+_TRIGGER_ORDER = ("matter", "event", "date", "court", "time", "service", "ref", "title", "attorneys", "paralegals",
+                  "status", "notes", "provenance", "case_number", "timezone", "lower_court")
+assert tuple(f.name for f in dataclass_fields(TriggerEvent)) == _TRIGGER_ORDER  # _PlainRows.trigger's order
 
 
 def normalize_header(header: str) -> str:
@@ -215,8 +220,8 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     parsed: list[TriggerEvent] = []
     memo = _Memo()
     plain = _PlainRows(source, checksum, day_first, check_event, memo, received)
-    for number, row in canonical_rows:
-        trigger = plain.parse(row, number, courts)
+    for (number, row), fields in zip(canonical_rows, plain.fields([r for _, r in canonical_rows]), strict=True):
+        trigger = None if fields is None else plain.trigger(fields, number, courts)
         if trigger is None:  # a row with a problem (or an unusual cell): the full checks word its errors
             trigger, errors = _parse_row(row, number, source, checksum, courts, day_first, check_event, memo,
                                          received)
@@ -273,17 +278,21 @@ _RULES: dict[str, Callable[[str], str | None]] = {
 }
 _BAD = object()  # a cell _parse_row would report: the row goes the full way
 _EMPTY = object()  # a blank cell: as if the column were absent
-_NO_CELLS: dict[str, object] = dict.fromkeys(COLUMNS)
+_ABSENT = object()  # no such key in the row's mapping
+_NOT_TEXT = object()  # a cell that is not a plain string (a number, date, list...): the full way
+_KNOWN = frozenset(COLUMNS)
+Fields = tuple[object, ...]  # a plain row's fields in COLUMNS order, None where blank or absent
 
 
 class _PlainRows:
     """The good rows of a file, checked column by column: each distinct cell of a column is checked once.
 
     Columns repeat their values row after row (court, event, service, status, people; issue 17), and
-    every check but the court carried from an earlier row and check_event looks at one cell alone. A
-    row with any problem, or any cell that is not a plain string, gets None here and goes through
-    `_parse_row`, which words the errors; a row accepted here is the very TriggerEvent `_parse_row`
-    gives (tests/unit/intake/test_plain_rows.py).
+    every check but the court carried from an earlier row and check_event looks at one cell alone. So
+    `fields` works down each column with C-level maps and checks each distinct cell once; a row with
+    any problem, or any cell that is not a plain string, gets None there and goes through `_parse_row`,
+    which words the errors. A row `trigger` accepts is the very TriggerEvent `_parse_row` gives
+    (tests/unit/intake/test_plain_rows.py).
     """
 
     def __init__(self, source: str, checksum: str, day_first: str | None, check_event: CheckEvent | None,
@@ -294,49 +303,71 @@ class _PlainRows:
         self._day_first = day_first
         self._check_event = check_event
         self._memo = memo
-        self._seen: dict[str, dict[str, object]] = {c: {} for c in COLUMNS}
+        self._seen: dict[str, dict[object, object]] = {c: {_ABSENT: None} for c in COLUMNS}
 
-    def parse(self, row: Mapping[str, object], number: int, courts: dict[str, str]) -> TriggerEvent | None:
-        """The row's TriggerEvent if it has no problem at all, else None (nothing changed)."""
-        seen = self._seen
-        # What each non-blank cell gives, by column (None: blank or absent). Subscripts, not .get(): the
-        # method calls were a fifth of this loop (issue 17).
-        field = dict(_NO_CELLS)
-        for column, value in row.items():
-            if type(value) is not str or column not in seen:
-                return None
-            known = seen[column]
-            try:
-                found = known[value]
+    def fields(self, rows: Sequence[Mapping[str, object]]) -> list[Fields | None]:
+        """Each row's fields in COLUMNS order (None where blank or absent), or None for a row with a problem."""
+        keys: set[str] = set().union(*rows)
+        present = [c for c in COLUMNS if c in keys]
+        cells: list[Sequence[object]] | None = None
+        if len(present) > 1 and rows:
+            try:  # every row has every column (the usual file): transposed in C
+                cells = list(zip(*map(itemgetter(*present), rows), strict=True))
             except KeyError:
-                found = known[value] = self._cell(column, value)
-            if found is _BAD:
-                return None
-            if found is not _EMPTY:
-                field[column] = found
-        matter = field["matter"]
-        event = field["event"]
-        when = field["date"]
+                pass
+        if cells is None:
+            cells = [[row.get(c, _ABSENT) for row in rows] for c in present]
+        columns = [self._column(c, list(column)) for c, column in zip(present, cells, strict=True)]
+        bad: set[int] = set()
+        for c, column in zip(present, columns, strict=True):
+            if any(found is _BAD for found in self._seen[c].values()):
+                bad.update(i for i, found in enumerate(column) if found is _BAD)
+        for key in keys - _KNOWN:  # a column this check does not know
+            bad.update(i for i, row in enumerate(rows) if key in row)
+        if len(present) == len(COLUMNS):
+            out: list[Fields | None] = list(zip(*columns, strict=True))
+        else:
+            where = {c: i for i, c in enumerate(present)}
+            nothing = [None] * len(rows)
+            out = list(zip(*[columns[where[c]] if c in where else nothing for c in COLUMNS], strict=True))
+        for i in bad:
+            out[i] = None
+        return out
+
+    def _column(self, column: str, cells: list[object]) -> list[object]:
+        """What each cell of one column gives its field: a value, None (blank or absent), or _BAD."""
+        known = self._seen[column]
+        if not set(map(type, cells)) <= {str, object}:  # object: _ABSENT
+            cells = [c if type(c) is str or c is _ABSENT else _NOT_TEXT for c in cells]
+        for value in dict.fromkeys(cells):
+            if value in known:
+                continue
+            if value is _NOT_TEXT:
+                known[value] = _BAD
+            else:
+                assert isinstance(value, str)
+                found = self._cell(column, value)
+                known[value] = None if found is _EMPTY else found
+        return list(map(known.__getitem__, cells))
+
+    def trigger(self, fields: Fields, number: int, courts: dict[str, str]) -> TriggerEvent | None:
+        """The row's TriggerEvent if it has no problem at all, else None (nothing changed)."""
+        (matter, title, own, event, when, at, service, ref, attorneys, paralegals, status, notes, case_number,
+         lower_court) = fields
         if matter is None or event is None or when is None:
             return None
         assert isinstance(matter, str) and isinstance(event, str)
-        own = field["court"]
         assert own is None or isinstance(own, str)
         court = courts.get(matter) if own is None else own  # carried from an earlier row of the matter
         if court is not None and self._check_event is not None and self._check_event(court, event):
             return None
         if own is not None:
             courts[matter] = own
-        attorneys = field["attorney"]
-        paralegals = field["paralegal"]
-        status = field["status"]
-        # Named arguments: _trigger(**field) was 8% more instructions for the whole read (callgrind).
+        # In TriggerEvent's field order, positional: matching 15 names was a tenth of the read (issue 17).
         return _trigger(
-            matter=matter, event=event, date=when, court=court, time=field["time"], service=field["service"],
-            ref=field["ref"], title=field["title"], attorneys=() if attorneys is None else attorneys,
-            paralegals=() if paralegals is None else paralegals, status="open" if status is None else status,
-            notes=field["notes"], provenance=_provenance(self._source, number, self._checksum, self._received),
-            case_number=field["case_number"], lower_court=field["lower_court"],
+            matter, event, when, court, at, service, ref, title, () if attorneys is None else attorneys,
+            () if paralegals is None else paralegals, "open" if status is None else status, notes,
+            _provenance(self._source, number, self._checksum, self._received), case_number, None, lower_court,
         )
 
     def _cell(self, column: str, value: str) -> object:

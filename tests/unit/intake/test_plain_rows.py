@@ -1,6 +1,6 @@
 """The column-by-column check of plain rows (issue 17) accepts exactly the rows the full check accepts.
 
-`_PlainRows.parse` must give, for every row it accepts, the very TriggerEvent `_parse_row` gives with no
+`_PlainRows.fields` and `.trigger` must give, for every row it accepts, the very TriggerEvent `_parse_row` gives with no
 error and the same court carried on; every other row goes to `_parse_row`. Random rows over good and bad
 cells of every column (non-ASCII, formula errors, non-string cells, blank and missing cells) check both.
 """
@@ -52,7 +52,8 @@ def test_plain_rows_accept_what_the_full_check_accepts() -> None:
             # Mostly good cells, so that many rows are accepted and the carry of courts is exercised.
             row = {c: (_CELLS[c][rnd.randrange(2)] if rnd.random() < 0.95 else rnd.choice(_CELLS[c]))
                    for c in columns}
-            fast = plain.parse(row, number, plain_courts)
+            fields = plain.fields([row])[0]
+            fast = None if fields is None else plain.trigger(fields, number, plain_courts)
             full, errors = _parse_row(row, number, "x.csv", "sum", full_courts, day_first, _check, _Memo())
             if fast is None:
                 # The full check runs instead (as parse_records does), with the same courts carried.
@@ -62,3 +63,19 @@ def test_plain_rows_accept_what_the_full_check_accepts() -> None:
                 assert errors == [] and fast == full, row
             assert plain_courts == full_courts, row
         assert accepted > 500
+
+
+def test_plain_rows_fields_of_a_whole_file_are_each_rows_own() -> None:
+    """Down each column at once (as parse_records asks) or one row at a time: the same fields."""
+    rnd = random.Random(18)
+    rows = []
+    for _ in range(3000):
+        columns = [c for c in COLUMNS if c in ("matter", "event", "date") or rnd.random() < 0.7]
+        rows.append({c: (_CELLS[c][rnd.randrange(2)] if rnd.random() < 0.9 else rnd.choice(_CELLS[c]))
+                     for c in columns})
+    rows.append({"matter": "2026-0142", "event": "trial", "date": "2026-01-05", "stray": "x"})
+    whole = _PlainRows("x.csv", "sum", None, _check, _Memo()).fields(rows)
+    single = _PlainRows("x.csv", "sum", None, _check, _Memo())
+    assert whole == [single.fields([row])[0] for row in rows]
+    assert whole[-1] is None  # a column the check does not know
+    assert sum(f is not None for f in whole) > 500
