@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import date
+from itertools import chain
 from operator import itemgetter
 from typing import TypeVar
 
@@ -186,20 +187,16 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     person sees); blank rows are skipped and not counted. `received` goes into each row's provenance.
     """
     result = IntakeResult()
-    rows: list[tuple[int, dict[str, object]]] = []
-    seen: dict[str, object] = {}  # its keys: every row's headers in order of first appearance
-    for number, record in enumerate(records, start=first_row):
-        seen.update(record)
-        if not has_text(record.values()):
-            continue
-        # Rows are only read from here on: a dict is kept as it is (10,000 copies in a big file, issue 17).
-        rows.append((number, record if type(record) is dict else dict(record)))
-        if len(rows) > MAX_ROWS:
-            result.rows = len(rows)
-            result.errors.append(RowError(source, None, None, too_many_rows(len(rows))))
-            return result
+    records = records if isinstance(records, list) else list(records)
+    # Rows are only read from here on: a dict is kept as it is (10,000 copies in a big file, issue 17).
+    rows = [(number, record if type(record) is dict else dict(record))
+            for number, record in enumerate(records, start=first_row) if has_text(record.values())]
+    if len(rows) > MAX_ROWS:
+        result.rows = MAX_ROWS + 1
+        result.errors.append(RowError(source, None, None, too_many_rows(MAX_ROWS + 1)))
+        return result
     result.rows = len(rows)
-    headers = list(seen)
+    headers = list(dict.fromkeys(chain.from_iterable(records)))  # every row's headers, in order of first appearance
     header = _map_headers([str(h) for h in headers], source, header_aliases or {})
     if header.errors:
         result.errors.extend(header.errors)
