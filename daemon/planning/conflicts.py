@@ -263,19 +263,20 @@ def deadline_cross_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, 
     """The flags `cross_flags` gives deadlines, by deadline key, each key's in its order (conflict, then out of
     office); the matter-wide ones are left out (their scope is a matter number, which holds no '|' and so
     is never a deadline key). What `docketd preview` shows, without sorting 16,000 scoped flags (issue 17).
-    `keys`: the deadlines' keys in their order, if the caller has them.
+    `keys`: the deadlines' keys in their order, if the caller has them. The lists are read-only: keys with
+    the same flags share one (one person's busy day: hundreds of keys, one conflict flag).
     """
     found, _ = _conflict_sentences(deadlines, facts, today=today, people=people, default_people=default_people,
                                    threshold=conflict_threshold, keys=keys)
-    flag_of: dict[str, Flag] = {}
-    out = {key: [_conflict(message, flag_of)] for key, message in found.items()}
+    listed_of: dict[str, list[Flag]] = {}
+    for message in found.values():
+        if message not in listed_of:
+            listed_of[message] = [_flag("conflict", "warning", message, CONFLICT_ACTION)]
+    out = dict(zip(found, map(listed_of.__getitem__, found.values()), strict=True))
     for s in absence_flags(deadlines, facts, today=today, people=people, default_people=default_people,
                            busy=busy):
         listed = out.get(s.scope)
-        if listed is None:
-            out[s.scope] = [s.flag]
-        else:
-            listed.append(s.flag)
+        out[s.scope] = [s.flag] if listed is None else [*listed, s.flag]  # a new list: lists are shared
     return out
 
 

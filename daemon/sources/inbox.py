@@ -395,12 +395,14 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     crossed = deadline_cross_flags(every, every_facts, today=today, people=cfg.people,
                                    default_people=cfg.routing_default,
                                    conflict_threshold=int(cfg.flags.get("conflict_threshold", 2)), keys=keys)
+    shown_of: dict[int, tuple[list[Flag], list[dict[str, object]]]] = {}  # by id() of a shared list, kept alive
     for key, more in crossed.items():
         flagged = items.get(key)
         if flagged is not None:
-            shown = flagged["flags"]
-            for f in more:
-                shown.append(shape.flag(f))
+            shown = shown_of.get(id(more))
+            if shown is None:
+                shown = shown_of[id(more)] = (more, [shape.flag(f) for f in more])
+            flagged["flags"] += shown[1]
     return out, errors
 
 
