@@ -14,6 +14,7 @@ from datetime import date
 from operator import attrgetter, itemgetter
 from typing import Protocol
 
+from daemon.engine.counting import fmt
 from daemon.engine.records import builder
 from daemon.models import Flag
 from daemon.planning.planner import FIRM_DOCKET, MatterFacts, route
@@ -91,8 +92,9 @@ CONFLICT_ON_ENTRY = ("Conflict: someone responsible for this deadline has other 
 CONFLICT_ACTION = "Plan that day now: share the work out, or ask for an extension of one deadline in advance."
 
 
-def _day(d: date) -> str:
-    return f"{d.isoformat()} ({d:%a})"
+# A day as flags write it, `2026-04-04 (Sat)`: the engine's own memo of each date's text (strftime's %a,
+# once per busy day, was 2% of a 10,000-row preview; issue 17).
+_day = fmt
 
 
 def _conflict_sentences(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
