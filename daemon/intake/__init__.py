@@ -79,10 +79,11 @@ def parse_intake(data: bytes, name: str, *, size: int | None = None,
     checksum = hashlib.sha256(data).hexdigest()
     records = _records(data, source, suffix, header_aliases or {}, sheet)
     result = IntakeResult(errors=list(records.errors))
-    if records.rows and not any(e.row is None for e in records.errors):
-        parsed = parse_records(records.rows, source, first_row=records.first_row,
+    if records.usable() and not any(e.row is None for e in records.errors):
+        grid = records.grid
+        parsed = parse_records(records.rows if grid is None else grid, source, first_row=records.first_row,
                                header_aliases=header_aliases, checksum=checksum, check_event=check_event,
-                               received=received)
+                               received=received, headers=None if grid is None else records.headers)
         result.triggers = parsed.triggers
         result.errors.extend(parsed.errors)
         result.rows = parsed.rows
@@ -93,12 +94,13 @@ def parse_intake(data: bytes, name: str, *, size: int | None = None,
 
 def _records(data: bytes, source: str, suffix: str, aliases: Mapping[str, str], sheet: str | None) -> Records:
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(data, source, sheet=sheet, header_aliases=aliases)
+        return read_xlsx(data, source, sheet=sheet, header_aliases=aliases, as_grid=True)
     if suffix == ".json":
         return read_json(data, source)
     if suffix in (".yaml", ".yml"):
         return read_yaml(data, source)
-    return read_csv(data, source, delimiter="\t" if suffix == ".tsv" else None, header_aliases=aliases)
+    return read_csv(data, source, delimiter="\t" if suffix == ".tsv" else None, header_aliases=aliases,
+                    as_grid=True)
 
 
 def _file_error(source: str, message: str) -> IntakeResult:

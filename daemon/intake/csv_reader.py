@@ -72,8 +72,9 @@ def sniff_delimiter(text: str, header_aliases: Iterable[str] = ()) -> str:
 
 
 def read_csv(data: bytes, source: str, *, delimiter: str | None = None,
-             header_aliases: Mapping[str, str] | None = None) -> Records:
-    """Rows of a CSV/TSV file's bytes keyed by header, or a file-level error."""
+             header_aliases: Mapping[str, str] | None = None, as_grid: bool = False) -> Records:
+    """Rows of a CSV/TSV file's bytes keyed by header (or, with as_grid, as read: see Records.grid), or a
+    file-level error."""
     try:
         text = decode(data)
     except (NotText, UnicodeDecodeError):
@@ -94,4 +95,5 @@ def read_csv(data: bytes, source: str, *, delimiter: str | None = None,
     except csv.Error as exc:
         return Records(errors=[RowError(source, reader.line_num + first_number - 1, None,
             f"The CSV cannot be read there ({exc}); check for an unclosed quote or a very long value.")])
-    return records_from_table(table, source, first_number=first_number, header_aliases=header_aliases)
+    return records_from_table(table, source, first_number=first_number, header_aliases=header_aliases,
+                              as_grid=as_grid)

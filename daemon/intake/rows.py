@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import date
-from itertools import chain
+from itertools import chain, zip_longest
 from operator import itemgetter
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from daemon.engine.records import builder
 from daemon.intake.limits import MAX_CELL_CHARS, MAX_ROWS, too_many_rows
@@ -178,36 +178,34 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first_row: int = 2,
+def parse_records(records: Iterable[Mapping[str, object]] | Iterable[Sequence[object]], source: str, *,
+                  first_row: int = 2,
                   header_aliases: Mapping[str, str] | None = None, checksum: str = "",
-                  check_event: CheckEvent | None = None, received: date | None = None) -> IntakeResult:
+                  check_event: CheckEvent | None = None, received: date | None = None,
+                  headers: Sequence[str] | None = None) -> IntakeResult:
     """Validate intake rows into TriggerEvents; bad rows become RowErrors, good rows are kept.
+
+    Rows are header -> cell mappings, or with `headers` the cells as read under those headers (a row no
+    longer than them; how records_from_table hands a CSV or XLSX over without a dict per row).
 
     Rows are numbered from `first_row` in order (pass blank rows through so numbers match what a
     person sees); blank rows are skipped and not counted. `received` goes into each row's provenance.
     """
     result = IntakeResult()
-    records = records if isinstance(records, list) else list(records)
-    # Rows are only read from here on: a dict is kept as it is (10,000 copies in a big file, issue 17).
-    rows = [(number, record if type(record) is dict else dict(record))
-            for number, record in enumerate(records, start=first_row) if has_text(record.values())]
-    if len(rows) > MAX_ROWS:
+    listed = list(records)
+    table = (_Grid(cast("list[Sequence[object]]", listed), headers, first_row) if headers is not None
+             else _Mappings(cast("list[Mapping[str, object]]", listed), first_row))
+    if len(table.numbers) > MAX_ROWS:
         result.rows = MAX_ROWS + 1
         result.errors.append(RowError(source, None, None, too_many_rows(MAX_ROWS + 1)))
         return result
-    result.rows = len(rows)
-    headers = list(dict.fromkeys(chain.from_iterable(records)))  # every row's headers, in order of first appearance
-    header = _map_headers([str(h) for h in headers], source, header_aliases or {})
+    result.rows = len(table.numbers)
+    header = _map_headers(table.headers, source, header_aliases or {})
     if header.errors:
         result.errors.extend(header.errors)
         return result
-    if all(header.mapping.get(k) == k for k in headers):  # the headers are the column names: rows as read
-        canonical_rows = rows
-    else:
-        canonical_rows = [
-            (n, {header.mapping[k]: v for k, v in r.items() if k in header.mapping}) for n, r in rows
-        ]
-    dates: Iterable[object] = [r.get("date") for _, r in canonical_rows]
+    columns = table.columns(header.mapping)
+    dates: Iterable[object] = [d for d in columns.get("date", ()) if d is not _ABSENT]
     try:
         dates = dict.fromkeys(dates)  # each distinct cell once, in order of first appearance
     except TypeError:  # a list or mapping in a JSON or YAML row
@@ -217,11 +215,12 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     parsed: list[TriggerEvent] = []
     memo = _Memo()
     plain = _PlainRows(source, checksum, day_first, check_event, memo, received)
-    for (number, row), fields in zip(canonical_rows, plain.fields([r for _, r in canonical_rows]), strict=True):
+    for i, (number, fields) in enumerate(zip(table.numbers, plain.fields_of_columns(columns, len(table.numbers)),
+                                             strict=True)):
         trigger = None if fields is None else plain.trigger(fields, number, courts)
         if trigger is None:  # a row with a problem (or an unusual cell): the full checks word its errors
-            trigger, errors = _parse_row(row, number, source, checksum, courts, day_first, check_event, memo,
-                                         received)
+            trigger, errors = _parse_row(table.row(i, header.mapping), number, source, checksum, courts, day_first,
+                                         check_event, memo, received)
             result.errors.extend(errors)
         if trigger is not None:
             parsed.append(trigger)
@@ -230,6 +229,60 @@ def parse_records(records: Iterable[Mapping[str, object]], source: str, *, first
     result.errors.extend(conflicts)
     result.errors.sort(key=lambda e: (e.row is not None, e.row or 0))
     return result
+
+
+class _Mappings:
+    """A file's rows as header -> cell mappings (JSON, YAML, sheets): the rows with text, by number."""
+
+    def __init__(self, records: list[Mapping[str, object]], first_row: int) -> None:
+        # Rows are only read from here on: a dict is kept as it is (10,000 copies in a big file, issue 17).
+        kept = [(number, record if type(record) is dict else dict(record))
+                for number, record in enumerate(records, start=first_row) if has_text(record.values())]
+        self.numbers = [n for n, _ in kept]
+        self._rows = [r for _, r in kept]
+        # Every row's headers, in order of first appearance.
+        self.headers = [str(h) for h in dict.fromkeys(chain.from_iterable(records))]
+
+    def columns(self, mapping: Mapping[str, str]) -> dict[str, Sequence[object]]:
+        """Each intake column's cells, one per row (_ABSENT where a row has none)."""
+        raw = {canonical: header for header, canonical in mapping.items()}
+        present = [c for c in COLUMNS if c in raw]
+        if len(present) > 1:
+            try:  # every row has every column (the usual file): transposed in C
+                cells = zip(*map(itemgetter(*[raw[c] for c in present]), self._rows), strict=True)
+                return dict(zip(present, cells, strict=True))
+            except KeyError:
+                pass
+        return {c: [row.get(raw[c], _ABSENT) for row in self._rows] for c in present}
+
+    def row(self, i: int, mapping: Mapping[str, str]) -> Mapping[str, object]:
+        """Row i as canonical column -> cell, for the full checks."""
+        row = self._rows[i]
+        if all(mapping.get(k) == k for k in row):  # the headers are the column names: the row as read
+            return row
+        return {mapping[k]: v for k, v in row.items() if k in mapping}
+
+
+class _Grid:
+    """A file's rows as read (CSV, XLSX): cells under `headers`, no row longer than them."""
+
+    def __init__(self, records: list[Sequence[object]], headers: Sequence[str], first_row: int) -> None:
+        kept = [(number, cells) for number, cells in enumerate(records, start=first_row) if has_text(cells)]
+        self.numbers = [n for n, _ in kept]
+        self._rows = [r for _, r in kept]
+        # The headers some row reaches, as a row mapping would have them (dict(zip(headers, cells))).
+        self.headers = [str(h) for h in headers[:max(map(len, records), default=0)]]
+
+    def columns(self, mapping: Mapping[str, str]) -> dict[str, Sequence[object]]:
+        """Each intake column's cells, one per row (_ABSENT where a short row has none)."""
+        where = {mapping[h]: i for i, h in enumerate(self.headers) if h in mapping}
+        cells: list[Sequence[object]] = list(zip_longest(*self._rows, fillvalue=_ABSENT))
+        none = [_ABSENT] * len(self._rows)  # a column only blank rows reach
+        return {c: cells[where[c]] if where[c] < len(cells) else none for c in COLUMNS if c in where}
+
+    def row(self, i: int, mapping: Mapping[str, str]) -> Mapping[str, object]:
+        """Row i as canonical column -> cell, for the full checks."""
+        return {mapping[h]: v for h, v in zip(self.headers, self._rows[i], strict=False) if h in mapping}
 
 
 _T = TypeVar("_T")
@@ -314,19 +367,22 @@ class _PlainRows:
                 pass
         if cells is None:
             cells = [[row.get(c, _ABSENT) for row in rows] for c in present]
-        columns = [self._column(c, list(column)) for c, column in zip(present, cells, strict=True)]
         bad: set[int] = set()
-        for c, column in zip(present, columns, strict=True):
-            if any(found is _BAD for found in self._seen[c].values()):
-                bad.update(i for i, found in enumerate(column) if found is _BAD)
         for key in keys - _KNOWN:  # a column this check does not know
             bad.update(i for i, row in enumerate(rows) if key in row)
-        if len(present) == len(COLUMNS):
-            out: list[Fields | None] = list(zip(*columns, strict=True))
-        else:
-            where = {c: i for i, c in enumerate(present)}
-            nothing = [None] * len(rows)
-            out = list(zip(*[columns[where[c]] if c in where else nothing for c in COLUMNS], strict=True))
+        return self.fields_of_columns(dict(zip(present, cells, strict=True)), len(rows), bad)
+
+    def fields_of_columns(self, cells: Mapping[str, Sequence[object]], n: int,
+                          bad: set[int] | None = None) -> list[Fields | None]:
+        """`fields` for rows given column by column: each intake column's n cells (_ABSENT where a row has
+        none); `bad`: rows already known to have a problem."""
+        bad = set() if bad is None else bad
+        columns = {c: self._column(c, list(column)) for c, column in cells.items()}
+        for c, column in columns.items():
+            if any(found is _BAD for found in self._seen[c].values()):
+                bad.update(i for i, found in enumerate(column) if found is _BAD)
+        nothing = [None] * n
+        out: list[Fields | None] = list(zip(*[columns.get(c, nothing) for c in COLUMNS], strict=True))
         for i in bad:
             out[i] = None
         return out

@@ -27,6 +27,14 @@ class Records:
     header_row: int | None = None
     headers: list[str] = field(default_factory=list)
     no_data: bool = False  # no rows at all, or a header with nothing under it (a mirror's "all rows gone")
+    # With as_grid, when every row after the header has each cell under a named column: the rows as read
+    # (cell lists under `headers`, none longer), and `rows` stays empty. parse_records(grid, headers=...)
+    # reads them without a dict per row (issue 17).
+    grid: list[Sequence[object]] | None = None
+
+    def usable(self) -> bool:
+        """Whether there are rows to validate (as mappings or as the grid)."""
+        return bool(self.rows) or bool(self.grid)
 
 
 HEADER_SEARCH_ROWS = 20
@@ -37,7 +45,7 @@ def _names_columns(cells: Sequence[object], known: set[str]) -> bool:
 
 
 def records_from_table(table: Iterable[Sequence[object]], source: str, *, first_number: int = 1,
-                       header_aliases: Mapping[str, str] | None = None) -> Records:
+                       header_aliases: Mapping[str, str] | None = None, as_grid: bool = False) -> Records:
     """The header is the first row naming two intake columns (title rows above it are skipped; if no
     row in the first 20 does, the first non-blank row); the rows after it become header -> cell maps.
 
@@ -69,12 +77,14 @@ def records_from_table(table: Iterable[Sequence[object]], source: str, *, first_
         if body and max(map(len, body)) <= len(headers):
             # Every row from here has every cell under a named column (nearly every file): the rows are
             # made and counted in C-level maps rather than one by one (issue 17).
-            out.rows = list(map(dict, map(zip, repeat(headers), body)))
             data_rows = sum(map(has_text, body))
             if data_rows > MAX_ROWS:
                 out.errors.append(RowError(source, None, None, too_many_rows(MAX_ROWS + 1)))
-                out.rows.clear()
                 return out
+            if as_grid:
+                out.grid = body
+            else:
+                out.rows = list(map(dict, map(zip, repeat(headers), body)))
             break
         row: dict[str, object]
         stray = False

@@ -50,8 +50,9 @@ def _mark_uncalculated(data: bytes, title: str, table: list[tuple[object, ...]])
 
 
 def read_xlsx(data: bytes, source: str, *, sheet: str | None = None,
-              header_aliases: Mapping[str, str] | None = None) -> Records:
-    """Rows of a workbook's intake sheet keyed by header, or a file-level error naming the fix."""
+              header_aliases: Mapping[str, str] | None = None, as_grid: bool = False) -> Records:
+    """Rows of a workbook's intake sheet keyed by header (or, with as_grid, as read: see Records.grid), or a
+    file-level error naming the fix."""
     # Imported here, not at the top: every command and the daemon's start import this module through
     # daemon.intake, and openpyxl took a fifth of `docketd run`'s imports (make bench, start-up to READY).
     import openpyxl
@@ -97,6 +98,6 @@ def read_xlsx(data: bytes, source: str, *, sheet: str | None = None,
                 log.debug("Could not look for uncalculated formulas in %s: %r", source, exc)
         # read_only worksheets start at the first row the file declares; number rows as Excel shows them.
         first = ws.min_row if isinstance(getattr(ws, "min_row", None), int) else 1
-        return records_from_table(table, source, first_number=first, header_aliases=header_aliases)
+        return records_from_table(table, source, first_number=first, header_aliases=header_aliases, as_grid=as_grid)
     finally:
         workbook.close()
