@@ -24,7 +24,7 @@ class RuleBookLike(Protocol):
     """What the planner needs of the rules engine."""
 
     def compute(self, trigger: TriggerEvent) -> list[Deadline]:
-        """Every deadline the trigger implies."""
+        """Every deadline the trigger implies, in a new list (the caller's to change)."""
         ...
 
 
@@ -64,6 +64,10 @@ def with_court(trigger: TriggerEvent, facts: MatterFacts) -> TriggerEvent:
 def plan_matter(triggers: Sequence[TriggerEvent], facts: MatterFacts, rules: RuleBookLike,
                 today: date) -> list[Deadline]:
     """Every deadline a matter's triggers imply; a closed matter keeps only its past deadlines."""
+    if len(triggers) == 1 and triggers[0].court and facts.status != "closed":
+        # One row of an open matter (each row of a preview, issue 17): the rules' own answer, NotComputed
+        # included, is what the loop below makes of it. RuleBookLike.compute gives a new list each call.
+        return rules.compute(triggers[0])
     out: list[Deadline] = []
     refused: list[str] = []
     for t in triggers:

@@ -45,7 +45,7 @@ class CachedRules:
 
     def __init__(self, rules: RuleBookLike) -> None:
         self._rules = rules
-        self._first: dict[Hashable, list[Deadline]] = {}  # first answers, split into parts on the first repeat
+        self._first: dict[Hashable, tuple[Deadline, ...]] = {}  # first answers, split into parts on the first repeat
         self._parts: dict[Hashable, list[_Parts]] = {}
 
     def compute(self, trigger: TriggerEvent) -> list[Deadline]:
@@ -57,8 +57,11 @@ class CachedRules:
             if first is None:
                 # Errors (NotComputed, unknown events) are not kept: they name the matter and are raised anew.
                 out = self._rules.compute(trigger)
-                if all(d.trigger is trigger and d.matter == trigger.matter for d in out):
-                    self._first[key] = out
+                for d in out:
+                    if d.trigger is not trigger or d.matter != trigger.matter:
+                        break
+                else:  # kept as a tuple: the caller's list is its own to change
+                    self._first[key] = tuple(out)
                 return out
             parts = [p for d in first if (p := _parts(d)) is not None]
             if len(parts) != len(first):

@@ -89,3 +89,19 @@ def test_a_read_key_neither_defeats_the_cache_nor_follows_the_copy(rules: RuleBo
     assert counting.calls == 1
     assert [_fields(d) for d in got_again] == [_fields(d) for d in rules.compute(again)]
     assert [d.key for d in got_again] == [d.key for d in rules.compute(again)]
+
+
+def test_an_answer_is_the_callers_own_list(rules: RuleBook) -> None:
+    """Changing a list the cache handed out (first sight or repeat) changes no later answer; plan_matter
+    hands one open-matter row's list on as it is (issue 17)."""
+    from daemon.planning.planner import MatterFacts, plan_matter
+
+    cached = CachedRules(rules)
+    t = TriggerEvent("M-1", "summons_served", date(2026, 11, 27), court="federal", service="mail")
+    first = plan_matter([t], MatterFacts("M-1"), cached, date(2026, 12, 3))
+    want = [_fields(d) for d in first]
+    first.clear()
+    again = plan_matter([t], MatterFacts("M-1"), cached, date(2026, 12, 3))
+    assert [_fields(d) for d in again] == want
+    again.append(again[0])
+    assert [_fields(d) for d in cached.compute(t)] == want
