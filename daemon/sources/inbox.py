@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
 
 from daemon.cross_flags import mark_dirty
 from daemon.docket import Docket, RecomputeReport, now_iso
@@ -335,19 +334,15 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
     The flags are the daemon's: each deadline's own, and the cross-matter ones (conflicts, absences)
     over every deadline of the files, from the same pure functions the daemon stores them with.
     """
-    out: list[dict[str, object]] = []
     errors: list[RowError] = []
     from daemon.engine.errors import NotComputed
     from daemon.planning.conflicts import deadline_cross_flags
     from daemon.planning.planner import merge_facts, plan_matter
 
     rules = CachedRules(docket.rules)  # rows repeat court, event, date and service (issue 17)
-    flagger = Flagger(today, courts=docket.rules)
-    shape = _PreviewShape()
     every: list[Deadline] = []
-    keys: list[str] = []  # every deadline's key, in the same order
+    ends: list[int] = []  # where each row's deadlines end in `every`
     every_facts: dict[str, MatterFacts] = {}
-    items: dict[str, dict[str, Any]] = {}  # by key; read back only for their "flags" lists
     for path in paths:
         result = read_intake(path, header_aliases=docket.config.header_aliases,
                              check_event=event_checker(docket), received=today)
@@ -367,9 +362,9 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
             every_facts[matter] = facts[matter] if earlier is None else merge_facts(matter, earlier, rows)
         for t in good:
             try:
-                deadlines = plan_matter([t], facts[t.matter], rules, today)
+                every += plan_matter([t], facts[t.matter], rules, today)
             except NotComputed as exc:  # the row's other rules still show their deadlines
-                deadlines = exc.deadlines
+                every += exc.deadlines
                 prov = t.provenance
                 errors.append(RowError(prov.source if prov else str(path), prov.row if prov else None,
                                        "event", f"could not compute every deadline: {exc}"))
@@ -378,42 +373,52 @@ def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[l
                 errors.append(RowError(prov.source if prov else str(path), prov.row if prov else None,
                                        "event", f"could not compute deadlines: {exc}"))
                 continue
-            # One plain loop per row (not four comprehensions: their set-up was 6% of a preview, issue 17).
-            first = len(out)
-            known = len(items)
-            for d in deadlines:
-                key = d.key
-                item = shape.item(d, flagger.flags(d))
-                out.append(item)
-                items[key] = item
-                keys.append(key)
-            if len(items) - known != len(deadlines):  # a key seen before, maybe in this very row
-                _last_flags_of_key(deadlines, out, first, flagger, shape)
-            every += deadlines
+            ends.append(len(every))
+    keys = [d.key for d in every]
     cfg = docket.config
     # cross_flags' flags of deadlines (the matter-wide ones, no upcoming deadline or no attorney, belong to none).
     crossed = deadline_cross_flags(every, every_facts, today=today, people=cfg.people,
                                    default_people=cfg.routing_default,
                                    conflict_threshold=int(cfg.flags.get("conflict_threshold", 2)), keys=keys)
+    return _items(every, keys, ends, crossed, Flagger(today, courts=docket.rules)), errors
+
+
+def _items(every: list[Deadline], keys: list[str], ends: list[int], crossed: dict[str, list[Flag]],
+           flagger: Flagger) -> list[dict[str, object]]:
+    """The preview's deadline dicts, with each deadline's flags and then its cross-matter ones.
+
+    As all_flags and cross_flags key their flags: a key twice in one row shows the flags of that row's last
+    deadline with the key on each, and a key's cross-matter flags go to its last deadline (`ends`: where
+    each row ends in `every`).
+    """
+    shape = _PreviewShape()
+    last = dict(zip(keys, range(len(keys)), strict=True))  # each key's last deadline
+    own = _own_flags_of_key(keys, ends) if len(last) != len(keys) else {}
     shown_of: dict[int, tuple[list[Flag], list[dict[str, object]]]] = {}  # by id() of a shared list, kept alive
-    for key, more in crossed.items():
-        flagged = items.get(key)
-        if flagged is not None:
+    out: list[dict[str, object]] = []
+    for i, (d, key) in enumerate(zip(every, keys, strict=True)):
+        flags = flagger.flags(every[own[i]] if own and i in own else d)
+        more = crossed.get(key)
+        if more is not None and last[key] == i:
             shown = shown_of.get(id(more))
             if shown is None:
                 shown = shown_of[id(more)] = (more, [shape.flag(f) for f in more])
-            flagged["flags"] += shown[1]
-    return out, errors
+            out.append(shape.item(d, flags, shown[1]))
+        else:
+            out.append(shape.item(d, flags))
+    return out
 
 
-def _last_flags_of_key(deadlines: Sequence[Deadline], out: list[dict[str, object]], first: int, flagger: Flagger,
-                       shape: _PreviewShape) -> None:
-    """all_flags keys a row's flags by deadline key: when one row has a key twice, the flags of its last
-    deadline with the key are each one's (out[first:] are the row's items)."""
-    own = {d.key: flagger.flags(d) for d in deadlines}
-    if len(own) != len(deadlines):
-        for i, d in enumerate(deadlines, start=first):
-            out[i]["flags"] = [shape.flag(f) for f in own[d.key]]
+def _own_flags_of_key(keys: list[str], ends: list[int]) -> dict[int, int]:
+    """For a deadline whose key comes again later in its row: the index of the row's last one with it."""
+    found: dict[int, int] = {}
+    start = 0
+    for end in ends:
+        row = dict(zip(keys[start:end], range(start, end), strict=True))
+        if len(row) != end - start:
+            found.update((i, row[keys[i]]) for i in range(start, end) if row[keys[i]] != i)
+        start = end
+    return found
 
 
 class _PreviewShape:
@@ -445,13 +450,16 @@ class _PreviewShape:
         self._flags[id(flag)] = (flag, shown)
         return shown
 
-    def item(self, d: Deadline, flags: list[Flag]) -> dict[str, object]:
-        """d.as_preview([f.as_dict() for f in flags]), as JSON (see the class docstring)."""
+    def item(self, d: Deadline, flags: list[Flag], more: list[dict[str, object]] | None = None) -> dict[str, object]:
+        """d.as_preview([f.as_dict() for f in flags] + more), as JSON (see the class docstring)."""
         t = d.trigger
         if t is not self._last_trigger:  # a trigger's deadlines come one after another
             self._last_trigger = t
             self._last_part = {"event": t.event, "date": t.date, "ref": t.ref, "service": t.service}
         at = d.time
+        shown = [self.flag(f) for f in flags] if flags else []
+        if more:
+            shown += more
         return {
             "matter": d.matter,
             "rule": d.rule,
@@ -463,7 +471,7 @@ class _PreviewShape:
             "citation": d.citation,
             "trigger": self._last_part,
             "explanation": d.explanation,
-            "flags": [self.flag(f) for f in flags] if flags else [],
+            "flags": shown,
         }
 
 

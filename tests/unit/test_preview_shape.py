@@ -59,3 +59,34 @@ def test_equal_flags_share_one_dict() -> None:
     c = Flag("conflict", "warning", "busy", "plan", date(2026, 1, 5))
     assert shape.flag(a) is shape.flag(b) is shape.flag(a)
     assert shape.flag(c) == c.as_dict() and shape.flag(c) is not shape.flag(a)
+
+
+def test_items_key_flags_as_all_flags_and_cross_flags_do() -> None:
+    """A key twice in one row shows that row's last deadline's own flags on each; a key's cross-matter flags
+    go to its last deadline only (what the per-key dicts of all_flags and cross_flags give)."""
+    from dataclasses import replace
+
+    from daemon.sources.inbox import _items
+
+    rules = CachedRules(BOOK)
+    rows = [rules.compute(t) for t in _triggers()]
+    # One row with a rule twice (its second deadline due on another day, so its own flags differ) and a
+    # later row that repeats the first row's deadlines (the same file dropped twice in one preview).
+    doubled = rows[6] + [replace(rows[6][0], due=date(2026, 11, 1))]
+    rows = [rows[0], doubled, *rows[1:6], rows[0]]
+    every = [d for row in rows for d in row]
+    ends = [sum(len(r) for r in rows[:i + 1]) for i in range(len(rows))]
+    keys = [d.key for d in every]
+    conflict = Flag("conflict", "warning", "busy", "plan")
+    crossed = {keys[0]: [conflict], doubled[0].key: [conflict]}
+    got = _items(every, keys, ends, crossed, Flagger(TODAY, courts=BOOK))
+    start = 0
+    for row, end in zip(rows, ends, strict=True):
+        own = all_flags(row, TODAY, courts=BOOK)  # by key: the row's last deadline with the key
+        for i, d in enumerate(row, start=start):
+            more = crossed.get(d.key, []) if max(j for j, k in enumerate(keys) if k == d.key) == i else []
+            want = d.as_preview([f.as_dict() for f in [*own[d.key], *more]])
+            assert orjson.loads(orjson.dumps(got[i])) == want, i
+        start = end
+    assert got[0]["flags"] == [] and got[-len(rows[0])]["flags"] != []  # the repeat holds the conflict
+    assert got[len(rows[0])]["flags"] == got[len(rows[0]) + len(doubled) - 1]["flags"]
