@@ -215,7 +215,7 @@ def parse_records(records: Iterable[Mapping[str, object]] | Iterable[Sequence[ob
     parsed: list[TriggerEvent] = []
     memo = _Memo()
     plain = _PlainRows(source, checksum, day_first, check_event, memo, received)
-    for i, (number, fields) in enumerate(zip(table.numbers, plain.fields_of_columns(columns, len(table.numbers)),
+    for i, (number, fields) in enumerate(zip(table.numbers, plain.fields(columns, len(table.numbers)),
                                              strict=True)):
         trigger = None if fields is None else plain.trigger(fields, number, courts)
         if trigger is None:  # a row with a problem (or an unusual cell): the full checks word its errors
@@ -328,9 +328,8 @@ _RULES: dict[str, Callable[[str], str | None]] = {
 }
 _BAD = object()  # a cell _parse_row would report: the row goes the full way
 _EMPTY = object()  # a blank cell: as if the column were absent
-_ABSENT = object()  # no such key in the row's mapping
+_ABSENT = object()  # no such key in the row's mapping, no such cell in a short row
 _NOT_TEXT = object()  # a cell that is not a plain string (a number, date, list...): the full way
-_KNOWN = frozenset(COLUMNS)
 Fields = tuple[object, ...]  # a plain row's fields in COLUMNS order, None where blank or absent
 
 
@@ -355,28 +354,10 @@ class _PlainRows:
         self._memo = memo
         self._seen: dict[str, dict[object, object]] = {c: {_ABSENT: None} for c in COLUMNS}
 
-    def fields(self, rows: Sequence[Mapping[str, object]]) -> list[Fields | None]:
-        """Each row's fields in COLUMNS order (None where blank or absent), or None for a row with a problem."""
-        keys: set[str] = set().union(*rows)
-        present = [c for c in COLUMNS if c in keys]
-        cells: list[Sequence[object]] | None = None
-        if len(present) > 1 and rows:
-            try:  # every row has every column (the usual file): transposed in C
-                cells = list(zip(*map(itemgetter(*present), rows), strict=True))
-            except KeyError:
-                pass
-        if cells is None:
-            cells = [[row.get(c, _ABSENT) for row in rows] for c in present]
+    def fields(self, cells: Mapping[str, Sequence[object]], n: int) -> list[Fields | None]:
+        """Each of n rows' fields in COLUMNS order (None where blank or absent), or None for a row with a
+        problem; `cells`: each intake column's n cells (_ABSENT where a row has none)."""
         bad: set[int] = set()
-        for key in keys - _KNOWN:  # a column this check does not know
-            bad.update(i for i, row in enumerate(rows) if key in row)
-        return self.fields_of_columns(dict(zip(present, cells, strict=True)), len(rows), bad)
-
-    def fields_of_columns(self, cells: Mapping[str, Sequence[object]], n: int,
-                          bad: set[int] | None = None) -> list[Fields | None]:
-        """`fields` for rows given column by column: each intake column's n cells (_ABSENT where a row has
-        none); `bad`: rows already known to have a problem."""
-        bad = set() if bad is None else bad
         columns = {c: self._column(c, list(column)) for c, column in cells.items()}
         for c, column in columns.items():
             if any(found is _BAD for found in self._seen[c].values()):
