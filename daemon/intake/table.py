@@ -47,7 +47,8 @@ def _names_columns(cells: Sequence[object], known: set[str]) -> bool:
 def records_from_table(table: Iterable[Sequence[object]], source: str, *, first_number: int = 1,
                        header_aliases: Mapping[str, str] | None = None, as_grid: bool = False) -> Records:
     """The header is the first row naming two intake columns (title rows above it are skipped; if no
-    row in the first 20 does, the first non-blank row); the rows after it become header -> cell maps.
+    row in the first 20 does, the first non-blank row); the rows after it become header -> cell maps
+    (with as_grid, usual rows stay the cell lists they are: see Records.grid).
 
     Columns with an empty header are ignored unless a row puts a value there, which is an error
     (a value with no column name is probably shifted by a missing or extra separator).
