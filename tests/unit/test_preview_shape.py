@@ -79,7 +79,7 @@ def test_items_key_flags_as_all_flags_and_cross_flags_do() -> None:
     keys = [d.key for d in every]
     conflict = Flag("conflict", "warning", "busy", "plan")
     crossed = {keys[0]: [conflict], doubled[0].key: [conflict]}
-    got = _items(every, keys, ends, crossed, Flagger(TODAY, courts=BOOK))
+    got = list(_items(every, keys, ends, crossed, Flagger(TODAY, courts=BOOK)))
     start = 0
     for row, end in zip(rows, ends, strict=True):
         own = all_flags(row, TODAY, courts=BOOK)  # by key: the row's last deadline with the key

@@ -18,3 +18,5 @@ def test_same_bytes_as_one_dumps(n: int, capsysbinary: pytest.CaptureFixture[byt
     members = {"deadlines": items, "errors": [{"row": 2, "message": 'a "quoted" cell'}] if n % 2 else []}
     write_json_object(members)
     assert capsysbinary.readouterr().out == orjson.dumps(members) + b"\n"
+    write_json_object({name: iter(values) for name, values in members.items()})  # made as they are written
+    assert capsysbinary.readouterr().out == orjson.dumps(members) + b"\n"
