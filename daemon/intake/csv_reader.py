@@ -21,6 +21,7 @@ DELIMITERS = (",", ";", "\t", "|")
 # per-character category look-up took longer than parsing the rest of a 10,000-row file.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _SNIFF_LINES = 50
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # str.splitlines() breaks but \n and \r
 
 
 class NotText(ValueError):
@@ -89,7 +90,12 @@ def read_csv(data: bytes, source: str, *, delimiter: str | None = None,
         return Records(errors=[RowError(source, None, None,
             "The file is empty (or only blank lines); put a header row and one row per event in it.")])
     chosen = delimiter or sniff_delimiter(text, header_aliases or {})
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=chosen, quotechar='"', strict=False)
+    # The lines StringIO(text, newline="") gives: split after \n, \r and \r\n, endings kept. splitlines()
+    # splits there too unless the text holds one of the other line breaks it knows; it skips StringIO's copy
+    # of the text at four bytes a character (issue 17).
+    lines: Iterable[str] = (io.StringIO(text, newline="") if _OTHER_BREAKS.search(text)
+                            else text.splitlines(keepends=True))
+    reader = csv.reader(lines, delimiter=chosen, quotechar='"', strict=False)
     try:
         table = list(reader)
     except csv.Error as exc:
