@@ -124,3 +124,39 @@ def test_court_views(book: RuleBook) -> None:
     # The day after Thanksgiving is unsettled under 6(a)(6)(C): not closed in the settled view.
     assert date(2026, 11, 27) not in book.holidays("cand", 2026, forward=True)
 
+
+
+@pytest.mark.parametrize("court", ["federal", "ca-superior", "nysd", "tx-district", "ca2"])
+def test_day_walks_find_what_testing_each_day_with_closed_finds(book: RuleBook, court: str) -> None:
+    """DayView's roll, count and closed_weekdays each test a day inline, as `closed` does (the engine's
+    day-by-day loops); over random ranges 2000-2060 (across year ends, both directions, all four views)
+    they must give what `closed`, asked day by day, gives."""
+    import random
+
+    from daemon.engine.calendars import DayView
+
+    rnd = random.Random(court)
+    days = book._days[book.court(court).id]  # noqa: SLF001 - the views the engine counts with
+    one = timedelta(days=1)
+    for view in (days.fwd, days.fwd_alt, days.bwd, days.bwd_alt):
+        # cold views, like a reload: one asked first, one walked first (years load in either order)
+        first, walked = (DayView(view._sources, view._closures, view._ambiguous) for _ in range(2))  # noqa: SLF001
+        for _ in range(300):
+            lo = date(2000, 1, 1) + timedelta(days=rnd.randrange(0, 61 * 365))
+            hi = lo + timedelta(days=rnd.randrange(0, 400))
+            got = first.closed_weekdays(lo, hi)
+            walk = [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
+            assert got == [d for d in walk if d.weekday() < 5 and walked.closed(d)]
+            assert walked.closed_weekdays(lo, hi) == got
+            assert first.closed_weekdays(hi, lo) == got[::-1]
+            for step in (one, -one):
+                day = lo
+                while walked.closed(day):
+                    day += step
+                assert first.roll(lo, step) == day
+                n, day, counted = rnd.randrange(1, 40), lo, 0
+                want = lo
+                while counted < n:
+                    want += step
+                    counted += not walked.closed(want)
+                assert first.count(day, n, step) == want
