@@ -152,13 +152,10 @@ def _conflict_sentences(deadlines: Sequence[DeadlineLike], facts: Mapping[str, M
     return found, matter_of
 
 
-def _conflict(message: str, flag_of: dict[str, Flag]) -> Flag:
-    """The conflict flag with this message, one Flag per distinct message: the deadlines of one person's
-    busy day share theirs (issue 17); built without the frozen dataclass's __init__."""
-    flag = flag_of.get(message)
-    if flag is None:
-        flag = flag_of[message] = _flag("conflict", "warning", message, CONFLICT_ACTION)
-    return flag
+def _conflict_flags(found: Mapping[str, str]) -> dict[str, Flag]:
+    """The conflict flag of each distinct message: the deadlines of one person's busy day share one
+    (issue 17); built without the frozen dataclass's __init__."""
+    return {message: _flag("conflict", "warning", message, CONFLICT_ACTION) for message in set(found.values())}
 
 
 def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, MatterFacts], *, today: date,
@@ -167,8 +164,8 @@ def conflict_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, Matter
     """Several critical deadlines for one person on one day: each of them gets a flag naming the others."""
     found, matter_of = _conflict_sentences(deadlines, facts, today=today, people=people,
                                            default_people=default_people, threshold=threshold)
-    flag_of: dict[str, Flag] = {}
-    return [_scoped(key, matter_of[key], _conflict(found[key], flag_of)) for key in sorted(found)]
+    flag_of = _conflict_flags(found)
+    return [_scoped(key, matter_of[key], flag_of[found[key]]) for key in sorted(found)]
 
 
 def on_entry(flag: Flag) -> Flag:
@@ -270,10 +267,7 @@ def deadline_cross_flags(deadlines: Sequence[DeadlineLike], facts: Mapping[str, 
     """
     found, _ = _conflict_sentences(deadlines, facts, today=today, people=people, default_people=default_people,
                                    threshold=conflict_threshold, keys=keys)
-    listed_of: dict[str, list[Flag]] = {}
-    for message in found.values():
-        if message not in listed_of:
-            listed_of[message] = [_flag("conflict", "warning", message, CONFLICT_ACTION)]
+    listed_of = {message: [flag] for message, flag in _conflict_flags(found).items()}
     out = dict(zip(found, map(listed_of.__getitem__, found.values()), strict=True))
     for s in absence_flags(deadlines, facts, today=today, people=people, default_people=default_people,
                            busy=busy):
