@@ -117,7 +117,7 @@ def _preview(args: argparse.Namespace) -> tuple[Iterator[dict[str, object]], lis
     """The deadline dicts of the files (made as they are read: call inside _collector_off) and the errors."""
     from daemon.docket import Docket
     from daemon.engine import load_rulebook
-    from daemon.sources.inbox import preview_stream
+    from daemon.sources.inbox import preview_files
 
     config = find_config(args, required=False)
     missing = [p for p in args.files if not Path(p).is_file()]
@@ -129,7 +129,7 @@ def _preview(args: argparse.Namespace) -> tuple[Iterator[dict[str, object]], lis
         today = (date.fromisoformat(args.today) if getattr(args, "today", None) else today_for(config).date())
     except ValueError:
         raise UsageError(f"--today {args.today!r} is not a date like 2026-01-05.") from None
-    deadlines, errors = preview_stream(docket, [Path(p) for p in args.files], today)
+    deadlines, errors = preview_files(docket, [Path(p) for p in args.files], today)
     return deadlines, [e.as_dict() for e in errors]
 
 

@@ -327,22 +327,14 @@ def reject_unreadable(docket: Docket, path: Path, exc: BaseException, now: datet
     return report
 
 
-def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[list[dict[str, object]],
+def preview_files(docket: Docket, paths: Sequence[Path], today: date) -> tuple[Iterator[dict[str, object]],
                                                                                list[RowError]]:
-    """Compute deadlines for files without touching the store or any calendar.
+    """Compute deadlines for files without touching the store or any calendar: each deadline's dict (as
+    `Deadline.as_preview` gives it), made one by one as they are read, and the errors (complete on return).
 
     The flags are the daemon's: each deadline's own, and the cross-matter ones (conflicts, absences)
-    over every deadline of the files, from the same pure functions the daemon stores them with.
-    """
-    items, errors = preview_stream(docket, paths, today)
-    return list(items), errors
-
-
-def preview_stream(docket: Docket, paths: Sequence[Path], today: date) -> tuple[Iterator[dict[str, object]],
-                                                                                list[RowError]]:
-    """preview_files' deadline dicts made one by one as they are read, and its errors (complete on return).
-
-    A 10,000-row preview has 21,000 dicts; written as they are made (`docketd preview --json`), they need
+    over every deadline of the files, from the same pure functions the daemon stores them with. A
+    10,000-row preview has 21,000 dicts; written as they are made (`docketd preview --json`), they need
     not all be held at once (issue 17: 13 MB, and page faults that cost a tenth of the command's time).
     """
     errors: list[RowError] = []

@@ -49,7 +49,8 @@ def _preview(tmp: Path, today: date) -> list[dict[str, object]]:
     cfg = parse_config({}, tmp / "docketd.toml", tmp)
     path = tmp / f"example-{today.isoformat()}.csv"
     path.write_text(example_csv(today), encoding="utf-8")
-    deadlines, errors = preview_files(Docket(cfg, None, RULES), [path], today)
+    made, errors = preview_files(Docket(cfg, None, RULES), [path], today)
+    deadlines = list(made)
     assert errors == [], errors
     return deadlines
 
